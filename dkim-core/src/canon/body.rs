@@ -1,0 +1,462 @@
+//! Streaming body canonicalization (RFC 6376 sections 3.4.3 and 3.4.4).
+//!
+//! The canonicalizer is exact for any chunking of its input: a CRLF split
+//! across two chunks, whitespace at a chunk's end, and a run of trailing empty
+//! lines are held back until the next chunk or [`BodyCanonicalizer::finish`]
+//! decides what they are. The held-back state is a few counters, never a copy
+//! of the input.
+//!
+//! Speed: the canonical body is emitted as slices of the input. `simple`
+//! changes nothing but the trailing empty lines. For `relaxed` a vectorized
+//! scan (`memchr`) finds the only bytes that can change, tabs, CRs and double
+//! spaces, and every span between two changes is passed on as one slice.
+//!
+//! Line ends are CRLF: a bare LF or a bare CR is ordinary data, as RFC 6376
+//! requires. Input with bare LF line ends must be normalized first (see
+//! [`crate::LineEndings`]).
+
+use memchr::memmem;
+
+use super::CanonicalizationAlgorithm;
+
+/// Incremental body canonicalizer.
+///
+/// Output is handed to a sink closure as byte slices; concatenated, they are
+/// the canonical body.
+///
+/// ```
+/// use dkim_core::canon::{BodyCanonicalizer, CanonicalizationAlgorithm};
+/// let mut out = Vec::new();
+/// let mut c = BodyCanonicalizer::new(CanonicalizationAlgorithm::Relaxed);
+/// // The RFC 6376 section 3.4.5 example, split inside a CRLF.
+/// c.update(b" C \r\nD \t E\r", &mut |s: &[u8]| out.extend_from_slice(s));
+/// c.update(b"\n\r\n\r\n", &mut |s: &[u8]| out.extend_from_slice(s));
+/// c.finish(&mut |s: &[u8]| out.extend_from_slice(s));
+/// assert_eq!(out, b" C\r\nD E\r\n");
+/// ```
+#[derive(Clone, Debug)]
+pub struct BodyCanonicalizer {
+    algorithm: CanonicalizationAlgorithm,
+    /// Nothing has been emitted on the current line yet.
+    line_empty: bool,
+    /// Empty lines seen but not emitted: they are dropped if nothing follows.
+    pending_empty: u64,
+    /// Whitespace seen at the end of the input so far (relaxed only).
+    pending_wsp: bool,
+    /// The input so far ends with a CR that may start a CRLF.
+    cr_held: bool,
+    /// Something has been emitted.
+    emitted_any: bool,
+}
+
+const CRLFS: &[u8; 64] = b"\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n";
+
+#[inline]
+fn is_wsp(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+impl BodyCanonicalizer {
+    /// A canonicalizer for `algorithm`.
+    pub fn new(algorithm: CanonicalizationAlgorithm) -> Self {
+        Self {
+            algorithm,
+            line_empty: true,
+            pending_empty: 0,
+            pending_wsp: false,
+            cr_held: false,
+            emitted_any: false,
+        }
+    }
+
+    /// The algorithm.
+    pub fn algorithm(&self) -> CanonicalizationAlgorithm {
+        self.algorithm
+    }
+
+    /// Feeds the next chunk of the body.
+    pub fn update<F: FnMut(&[u8])>(&mut self, chunk: &[u8], out: &mut F) {
+        match self.algorithm {
+            CanonicalizationAlgorithm::Simple => self.update_simple(chunk, out),
+            CanonicalizationAlgorithm::Relaxed => self.update_relaxed(chunk, out),
+        }
+    }
+
+    /// Ends the body: emits what is still held back and the final CRLF.
+    pub fn finish<F: FnMut(&[u8])>(mut self, out: &mut F) {
+        if self.cr_held {
+            self.cr_held = false;
+            self.content_after_wsp(b"\r", out);
+        }
+        // Whitespace at the very end of the body is trailing whitespace.
+        self.pending_wsp = false;
+        if !self.line_empty {
+            out(b"\r\n");
+        } else if self.algorithm == CanonicalizationAlgorithm::Simple && !self.emitted_any {
+            // An empty simple body is one CRLF (section 3.4.3).
+            out(b"\r\n");
+        }
+    }
+
+    #[inline]
+    fn flush_empty_lines<F: FnMut(&[u8])>(&mut self, out: &mut F) {
+        while self.pending_empty > 0 {
+            let n = self.pending_empty.min(32);
+            out(&CRLFS[..(n as usize) * 2]);
+            self.pending_empty -= n;
+        }
+    }
+
+    /// Emits line content (anything that is not a line end).
+    #[inline]
+    fn content<F: FnMut(&[u8])>(&mut self, bytes: &[u8], out: &mut F) {
+        self.flush_empty_lines(out);
+        out(bytes);
+        self.line_empty = false;
+        self.emitted_any = true;
+    }
+
+    /// Emits content preceded by the held whitespace, compressed to one SP.
+    fn content_after_wsp<F: FnMut(&[u8])>(&mut self, bytes: &[u8], out: &mut F) {
+        if self.pending_wsp {
+            self.pending_wsp = false;
+            self.content(b" ", out);
+        }
+        self.content(bytes, out);
+    }
+
+    /// One CRLF.
+    #[inline]
+    fn line_end<F: FnMut(&[u8])>(&mut self, out: &mut F) {
+        if self.line_empty {
+            self.pending_empty += 1;
+        } else {
+            out(b"\r\n");
+            self.line_empty = true;
+        }
+    }
+
+    fn update_simple<F: FnMut(&[u8])>(&mut self, mut d: &[u8], out: &mut F) {
+        if d.is_empty() {
+            return;
+        }
+        if self.cr_held {
+            self.cr_held = false;
+            if d[0] == b'\n' {
+                self.line_end(out);
+                d = &d[1..];
+            } else {
+                self.content(b"\r", out);
+            }
+        }
+        if let Some((&b'\r', rest)) = d.split_last() {
+            self.cr_held = true;
+            d = rest;
+        }
+        // Trailing CRLFs are held back as a count.
+        let mut end = d.len();
+        let mut trailing = 0u64;
+        while end >= 2 && d[end - 2] == b'\r' && d[end - 1] == b'\n' {
+            end -= 2;
+            trailing += 1;
+        }
+        if end > 0 {
+            self.content(&d[..end], out);
+        }
+        if trailing > 0 {
+            self.line_end(out);
+            self.pending_empty += trailing - 1;
+        }
+    }
+
+    /// Relaxed: the byte-at-a-time machine, used at chunk edges.
+    fn relaxed_byte<F: FnMut(&[u8])>(&mut self, b: u8, out: &mut F) {
+        if self.cr_held {
+            self.cr_held = false;
+            if b == b'\n' {
+                // Whitespace before CRLF is trailing whitespace: dropped.
+                self.pending_wsp = false;
+                self.line_end(out);
+                return;
+            }
+            self.content_after_wsp(b"\r", out);
+        }
+        match b {
+            b' ' | b'\t' => self.pending_wsp = true,
+            b'\r' => self.cr_held = true,
+            _ => self.content_after_wsp(&[b], out),
+        }
+    }
+
+    fn update_relaxed<F: FnMut(&[u8])>(&mut self, d: &[u8], out: &mut F) {
+        let mut i = 0;
+        // Settle whatever the previous chunk left open.
+        while i < d.len() && (self.cr_held || self.pending_wsp) {
+            self.relaxed_byte(d[i], out);
+            i += 1;
+        }
+        // The tail (whitespace and line ends at the chunk's end) may be
+        // trailing whitespace or trailing empty lines: decided byte by byte.
+        let rest = &d[i..];
+        let tail_start = rest.iter().rposition(|&b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n')).map_or(0, |p| p + 1);
+        if tail_start > 0 {
+            self.flush_empty_lines(out);
+            relaxed_span(&rest[..tail_start], out);
+            self.line_empty = false;
+            self.emitted_any = true;
+        }
+        for &b in &rest[tail_start..] {
+            self.relaxed_byte(b, out);
+        }
+    }
+}
+
+/// Relaxed canonicalization of a span that ends with a byte other than
+/// SP, HTAB, CR and LF, entered with no whitespace or CR held back. Such a
+/// span has no trailing empty lines, so only whitespace runs change.
+fn relaxed_span<F: FnMut(&[u8])>(h: &[u8], out: &mut F) {
+    let len = h.len();
+    let mut span = 0; // start of the unchanged span not yet emitted
+    let mut search = 0; // everything before this has been examined
+    let finder = memmem::Finder::new(b"  ");
+    let mut dsp = finder.find(h);
+    let mut events = memchr::memchr2_iter(b'\t', b'\r', h);
+    loop {
+        let k = loop {
+            match events.next() {
+                Some(k) if k < search => continue,
+                other => break other,
+            }
+        };
+        let limit = k.unwrap_or(len);
+        // Double spaces before the next tab or CR.
+        let mut jumped = false;
+        while let Some(m) = dsp {
+            if m >= limit {
+                break;
+            }
+            if m < search {
+                dsp = finder.find(&h[search..]).map(|p| p + search);
+                continue;
+            }
+            search = replace_run(h, m, &mut span, out);
+            dsp = finder.find(&h[search..]).map(|p| p + search);
+            if search > limit {
+                jumped = true;
+                break;
+            }
+        }
+        if jumped {
+            continue;
+        }
+        let Some(k) = k else { break };
+        if k < search {
+            continue;
+        }
+        if h[k] == b'\t' {
+            let start = if k > search && h[k - 1] == b' ' { k - 1 } else { k };
+            search = replace_run(h, start, &mut span, out);
+        } else {
+            // CR; the span ends with a non-CR byte, so k + 1 < len.
+            if h[k + 1] == b'\n' {
+                if k > search && h[k - 1] == b' ' {
+                    // One trailing space (longer runs were handled above).
+                    out(&h[span..k - 1]);
+                    span = k;
+                }
+                search = k + 2;
+            } else {
+                search = k + 1;
+            }
+        }
+    }
+    if span < len {
+        out(&h[span..]);
+    }
+}
+
+/// Replaces the whitespace run starting at `start`: dropped before CRLF,
+/// one SP elsewhere. Returns the index after the run.
+#[inline]
+fn replace_run<F: FnMut(&[u8])>(h: &[u8], start: usize, span: &mut usize, out: &mut F) -> usize {
+    let mut e = start;
+    while e < h.len() && is_wsp(h[e]) {
+        e += 1;
+    }
+    if *span < start {
+        out(&h[*span..start]);
+    }
+    // The span ends with a non-whitespace byte, so e < len; a CR there is
+    // followed by another byte.
+    let trailing = h[e] == b'\r' && h.get(e + 1) == Some(&b'\n');
+    if !trailing {
+        out(b" ");
+    }
+    *span = e;
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    fn canon(alg: CanonicalizationAlgorithm, chunks: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut c = BodyCanonicalizer::new(alg);
+        for ch in chunks {
+            c.update(ch, &mut |s: &[u8]| out.extend_from_slice(s));
+        }
+        c.finish(&mut |s: &[u8]| out.extend_from_slice(s));
+        out
+    }
+
+    /// A direct transcription of RFC 6376 3.4.4, line by line, as an oracle.
+    fn relaxed_oracle(input: &[u8]) -> Vec<u8> {
+        let mut lines: Vec<Vec<u8>> = Vec::new();
+        let mut rest = input;
+        let mut last_unterminated = None;
+        while !rest.is_empty() {
+            match rest.windows(2).position(|w| w == b"\r\n") {
+                Some(p) => {
+                    lines.push(rest[..p].to_vec());
+                    rest = &rest[p + 2..];
+                }
+                None => {
+                    last_unterminated = Some(rest.to_vec());
+                    rest = &[];
+                }
+            }
+        }
+        if let Some(l) = last_unterminated {
+            lines.push(l);
+        }
+        let mut out_lines: Vec<Vec<u8>> = lines
+            .into_iter()
+            .map(|l| {
+                let mut o = Vec::new();
+                let mut in_ws = false;
+                for &b in &l {
+                    if is_wsp(b) {
+                        in_ws = true;
+                    } else {
+                        if in_ws {
+                            o.push(b' ');
+                        }
+                        in_ws = false;
+                        o.push(b);
+                    }
+                }
+                o
+            })
+            .collect();
+        while out_lines.last().is_some_and(|l| l.is_empty()) {
+            out_lines.pop();
+        }
+        let mut out = Vec::new();
+        for l in out_lines {
+            out.extend_from_slice(&l);
+            out.extend_from_slice(b"\r\n");
+        }
+        out
+    }
+
+    fn simple_oracle(input: &[u8]) -> Vec<u8> {
+        let mut v = input.to_vec();
+        if !v.ends_with(b"\r\n") {
+            v.extend_from_slice(b"\r\n");
+        }
+        while v.ends_with(b"\r\n\r\n") {
+            v.truncate(v.len() - 2);
+        }
+        if v == b"\r\n" || v.is_empty() {
+            return b"\r\n".to_vec();
+        }
+        v
+    }
+
+    #[test]
+    fn rfc_example() {
+        use CanonicalizationAlgorithm::*;
+        let body = b" C \r\nD \t E\r\n\r\n\r\n";
+        assert_eq!(canon(Relaxed, &[body]), b" C\r\nD E\r\n");
+        assert_eq!(canon(Simple, &[body]), b" C \r\nD \t E\r\n");
+    }
+
+    #[test]
+    fn empty_bodies() {
+        use CanonicalizationAlgorithm::*;
+        assert_eq!(canon(Simple, &[]), b"\r\n");
+        assert_eq!(canon(Relaxed, &[]), b"");
+        assert_eq!(canon(Simple, &[b"\r\n\r\n"]), b"\r\n");
+        assert_eq!(canon(Relaxed, &[b" \r\n\t\r\n"]), b"");
+    }
+
+    #[test]
+    fn bare_cr_and_lf_are_data() {
+        use CanonicalizationAlgorithm::*;
+        assert_eq!(canon(Simple, &[b"\r\n\r"]), b"\r\n\r\r\n");
+        assert_eq!(canon(Relaxed, &[b"a \rb\r\n"]), b"a \rb\r\n");
+        assert_eq!(canon(Relaxed, &[b"a\n \n"]), b"a\n \n\r\n");
+        assert_eq!(canon(Relaxed, &[b"a  \r"]), b"a \r\r\n");
+    }
+
+    #[test]
+    fn every_split_matches_oracle() {
+        let samples: &[&[u8]] = &[
+            b"Hello  world \t\r\n\r\n  indented\t\tline  \r\n\r\n\r\n",
+            b"a\r\n \r\n\t\r\nb \r\n",
+            b"x\r\r\n\r\ry  z\r\n\r",
+            b" \t \r\n",
+            b"no final line end  ",
+            b"\r\n\r\nafter empties\r\n \r\n",
+            b"tab\tin\t \tmiddle\r\nend",
+        ];
+        for s in samples {
+            for alg in [CanonicalizationAlgorithm::Simple, CanonicalizationAlgorithm::Relaxed] {
+                let want = match alg {
+                    CanonicalizationAlgorithm::Simple => simple_oracle(s),
+                    CanonicalizationAlgorithm::Relaxed => relaxed_oracle(s),
+                };
+                assert_eq!(canon(alg, &[s]), want, "{alg:?} whole {:?}", s);
+                for a in 0..=s.len() {
+                    for b in a..=s.len() {
+                        let got = canon(alg, &[&s[..a], &s[a..b], &s[b..]]);
+                        assert_eq!(got, want, "{alg:?} split {a},{b} of {:?}", s);
+                    }
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn chunking_never_matters(
+            body in proptest::collection::vec(proptest::sample::select(&b" \t\r\nab="[..]), 0..200),
+            cuts in proptest::collection::vec(0usize..200, 0..6),
+        ) {
+            for alg in [CanonicalizationAlgorithm::Simple, CanonicalizationAlgorithm::Relaxed] {
+                let whole = canon(alg, &[&body]);
+                let want = match alg {
+                    CanonicalizationAlgorithm::Simple => simple_oracle(&body),
+                    CanonicalizationAlgorithm::Relaxed => relaxed_oracle(&body),
+                };
+                proptest::prop_assert_eq!(&whole, &want);
+                let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (body.len() + 1)).collect();
+                cuts.sort_unstable();
+                let mut chunks: Vec<&[u8]> = Vec::new();
+                let mut prev = 0;
+                for c in cuts { chunks.push(&body[prev..c]); prev = c; }
+                chunks.push(&body[prev..]);
+                proptest::prop_assert_eq!(canon(alg, &chunks), whole);
+            }
+        }
+
+        #[test]
+        fn relaxed_is_idempotent(body in proptest::collection::vec(proptest::sample::select(&b" \t\r\nab"[..]), 0..200)) {
+            let once = canon(CanonicalizationAlgorithm::Relaxed, &[&body]);
+            let twice = canon(CanonicalizationAlgorithm::Relaxed, &[&once]);
+            proptest::prop_assert_eq!(once, twice);
+        }
+    }
+}

@@ -1,0 +1,416 @@
+//! The header block: collecting it from chunks, splitting it into fields,
+//! and choosing the field instances that `h=` names (bottom-up, RFC 6376
+//! section 5.4.2).
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use memchr::memmem;
+
+use crate::policy::{LineEndings, Limits};
+
+/// One header field, borrowed from the header block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeaderField<'a> {
+    name: &'a [u8],
+    value: &'a [u8],
+    raw: &'a [u8],
+    offset: usize,
+}
+
+impl<'a> HeaderField<'a> {
+    /// The field name, without whitespace before the colon.
+    pub fn name(&self) -> &'a [u8] {
+        self.name
+    }
+
+    /// Everything after the colon, folding and final CRLF included.
+    pub fn value(&self) -> &'a [u8] {
+        self.value
+    }
+
+    /// The whole field as on the wire, final CRLF included.
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// Byte offset of the field in the header block.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// The name as it was written, up to the colon (trailing whitespace kept).
+    pub(crate) fn name_as_written(&self) -> &'a [u8] {
+        let colon = self.raw.len() - self.value.len() - 1;
+        &self.raw[..colon]
+    }
+
+    /// True if the name equals `name`, ignoring ASCII case.
+    pub fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name.as_bytes())
+    }
+}
+
+/// Span of one field in the block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FieldSpan {
+    start: usize,
+    name_end: usize,
+    colon: usize,
+    end: usize,
+}
+
+/// A complete header block split into fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HeaderBlock {
+    bytes: Vec<u8>,
+    fields: Vec<FieldSpan>,
+}
+
+impl HeaderBlock {
+    /// Splits a header block (the fields, each ending in CRLF, without the
+    /// empty line that ends the header).
+    ///
+    /// # Errors
+    ///
+    /// [`HeaderError`] for a line without a colon, a bad field name, a
+    /// block that starts with a continuation line, or too many fields.
+    ///
+    /// ```
+    /// use dkim_core::header::HeaderBlock;
+    /// let h = HeaderBlock::parse(b"From: a@example.com\r\nSubject: hi\r\n there\r\n".to_vec(), 100).unwrap();
+    /// let names: Vec<&[u8]> = h.fields().map(|f| f.name()).collect();
+    /// assert_eq!(names, [&b"From"[..], b"Subject"]);
+    /// ```
+    pub fn parse(bytes: Vec<u8>, max_fields: usize) -> Result<Self, HeaderError> {
+        let mut fields: Vec<FieldSpan> = Vec::new();
+        let finder = memmem::Finder::new(b"\r\n");
+        let mut i = 0;
+        while i < bytes.len() {
+            let line_end = finder.find(&bytes[i..]).map_or(bytes.len(), |p| i + p + 2);
+            if matches!(bytes[i], b' ' | b'\t') {
+                match fields.last_mut() {
+                    Some(f) => f.end = line_end,
+                    None => return Err(HeaderError::LeadingContinuation),
+                }
+            } else {
+                let line = &bytes[i..line_end];
+                let colon = memchr::memchr(b':', line).ok_or(HeaderError::MissingColon { offset: i })?;
+                let name_len = line[..colon].iter().rposition(|b| !matches!(b, b' ' | b'\t')).map_or(0, |p| p + 1);
+                let name = &line[..name_len];
+                if name.is_empty() || !name.iter().all(|b| (0x21..=0x7e).contains(b)) {
+                    return Err(HeaderError::InvalidFieldName { offset: i });
+                }
+                if fields.len() >= max_fields {
+                    return Err(HeaderError::TooManyFields { limit: max_fields });
+                }
+                fields.push(FieldSpan { start: i, name_end: i + name_len, colon: i + colon, end: line_end });
+            }
+            i = line_end;
+        }
+        Ok(Self { bytes, fields })
+    }
+
+    /// The fields, top to bottom.
+    pub fn fields(&self) -> impl DoubleEndedIterator<Item = HeaderField<'_>> + ExactSizeIterator {
+        self.fields.iter().map(|s| self.field_at(s))
+    }
+
+    /// The field with index `i` (0 = topmost).
+    pub fn field(&self, i: usize) -> Option<HeaderField<'_>> {
+        self.fields.get(i).map(|s| self.field_at(s))
+    }
+
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    /// True for a message without header fields.
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// The raw block.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    fn field_at(&self, s: &FieldSpan) -> HeaderField<'_> {
+        HeaderField {
+            name: &self.bytes[s.start..s.name_end],
+            value: &self.bytes[s.colon + 1..s.end],
+            raw: &self.bytes[s.start..s.end],
+            offset: s.start,
+        }
+    }
+
+    /// For each name of `h=`, the index of the field it signs: the
+    /// bottom-most instance not yet used by an earlier occurrence of the
+    /// same name, or `None` when there is none left (a name listed more
+    /// often than the field occurs, "oversigning", signs absence).
+    ///
+    /// `exclude` is a field index that never counts (the signature field
+    /// itself when it is verified).
+    pub fn select(&self, names: &[impl AsRef<str>], exclude: Option<usize>) -> Vec<Option<usize>> {
+        let mut used: Vec<bool> = alloc::vec![false; self.fields.len()];
+        names
+            .iter()
+            .map(|n| {
+                let n = n.as_ref();
+                let found = (0..self.fields.len())
+                    .rev()
+                    .find(|&i| !used[i] && Some(i) != exclude && self.field_at(&self.fields[i]).is(n));
+                if let Some(i) = found {
+                    used[i] = true;
+                }
+                found
+            })
+            .collect()
+    }
+}
+
+/// Collects the header block from chunks of the message.
+#[derive(Clone, Debug)]
+pub(crate) struct HeaderCollector {
+    buf: Vec<u8>,
+    scanned: usize,
+    line_endings: LineEndings,
+    last_cr: bool,
+    max_bytes: usize,
+}
+
+/// What one chunk did to the header.
+pub(crate) enum Collected {
+    /// The header is not complete yet; the whole chunk was taken.
+    Partial,
+    /// The header is complete; the body starts at this offset in the chunk.
+    /// (In LF mode, the offset is in the original chunk.)
+    Complete(usize),
+}
+
+impl HeaderCollector {
+    pub(crate) fn new(limits: &Limits, line_endings: LineEndings) -> Self {
+        Self { buf: Vec::new(), scanned: 0, line_endings, last_cr: false, max_bytes: limits.max_header_bytes }
+    }
+
+    pub(crate) fn feed(&mut self, chunk: &[u8]) -> Result<Collected, HeaderError> {
+        match self.line_endings {
+            LineEndings::Crlf => self.feed_crlf(chunk),
+            LineEndings::NormalizeLf => self.feed_lf(chunk),
+        }
+    }
+
+    fn feed_crlf(&mut self, chunk: &[u8]) -> Result<Collected, HeaderError> {
+        let old = self.buf.len();
+        let room = (self.max_bytes + 4).saturating_sub(old);
+        self.buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if self.buf.starts_with(b"\r\n") {
+            self.buf.clear();
+            return Ok(Collected::Complete(2 - old));
+        }
+        let from = self.scanned.saturating_sub(3);
+        if let Some(p) = memmem::find(&self.buf[from..], b"\r\n\r\n") {
+            let end = from + p;
+            if end + 2 > self.max_bytes {
+                return Err(HeaderError::TooLarge { limit: self.max_bytes });
+            }
+            self.buf.truncate(end + 2);
+            return Ok(Collected::Complete(end + 4 - old));
+        }
+        self.scanned = self.buf.len();
+        if self.buf.len() >= self.max_bytes + 4 {
+            return Err(HeaderError::TooLarge { limit: self.max_bytes });
+        }
+        Ok(Collected::Partial)
+    }
+
+    fn feed_lf(&mut self, chunk: &[u8]) -> Result<Collected, HeaderError> {
+        for (i, &b) in chunk.iter().enumerate() {
+            if b == b'\n' && !self.last_cr {
+                self.buf.push(b'\r');
+            }
+            self.buf.push(b);
+            self.last_cr = b == b'\r';
+            if b == b'\n' && (self.buf == b"\r\n" || self.buf.ends_with(b"\r\n\r\n")) {
+                let keep = self.buf.len() - 2;
+                if keep > self.max_bytes {
+                    return Err(HeaderError::TooLarge { limit: self.max_bytes });
+                }
+                self.buf.truncate(keep);
+                return Ok(Collected::Complete(i + 1));
+            }
+            if self.buf.len() > self.max_bytes + 4 {
+                return Err(HeaderError::TooLarge { limit: self.max_bytes });
+            }
+        }
+        Ok(Collected::Partial)
+    }
+
+    /// The message ended inside the header. A header that ends with a
+    /// complete line is a message without a body; anything else is an error.
+    pub(crate) fn finish_without_body(&mut self) -> Result<(), HeaderError> {
+        if self.buf.is_empty() || self.buf.ends_with(b"\r\n") {
+            Ok(())
+        } else if self.line_endings == LineEndings::NormalizeLf && self.buf.ends_with(b"\r") {
+            Err(HeaderError::Incomplete)
+        } else {
+            Err(HeaderError::Incomplete)
+        }
+    }
+
+    pub(crate) fn take(&mut self) -> Vec<u8> {
+        core::mem::take(&mut self.buf)
+    }
+}
+
+/// Converts bare LF to CRLF, remembering a CR at the end of the previous chunk.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LfNormalizer {
+    last_cr: bool,
+}
+
+impl LfNormalizer {
+    pub(crate) fn normalize(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
+        out.clear();
+        out.reserve(chunk.len() + chunk.len() / 32);
+        let mut start = 0;
+        for p in memchr::memchr_iter(b'\n', chunk) {
+            let prev_cr = if p == 0 { self.last_cr } else { chunk[p - 1] == b'\r' };
+            if !prev_cr {
+                out.extend_from_slice(&chunk[start..p]);
+                out.extend_from_slice(b"\r\n");
+                start = p + 1;
+            }
+        }
+        out.extend_from_slice(&chunk[start..]);
+        if let Some(&last) = chunk.last() {
+            self.last_cr = last == b'\r';
+        }
+    }
+}
+
+/// A malformed or oversized header block.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HeaderError {
+    /// The message ended before the empty line that ends the header, in the
+    /// middle of a header line.
+    Incomplete,
+    /// The header block is larger than [`Limits::max_header_bytes`].
+    TooLarge {
+        /// The limit.
+        limit: usize,
+    },
+    /// More fields than [`Limits::max_header_fields`].
+    TooManyFields {
+        /// The limit.
+        limit: usize,
+    },
+    /// A header line without a colon.
+    MissingColon {
+        /// Byte offset of the line in the header block.
+        offset: usize,
+    },
+    /// An empty field name or one with characters RFC 5322 does not allow.
+    InvalidFieldName {
+        /// Byte offset of the field in the header block.
+        offset: usize,
+    },
+    /// The header starts with a folded (continuation) line.
+    LeadingContinuation,
+}
+
+impl fmt::Display for HeaderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Incomplete => f.write_str("the message ends inside the header (no empty line after the header)"),
+            Self::TooLarge { limit } => write!(f, "the header is larger than the limit of {limit} bytes"),
+            Self::TooManyFields { limit } => write!(f, "the header has more than {limit} fields"),
+            Self::MissingColon { offset } => write!(f, "header line at byte {offset} has no colon"),
+            Self::InvalidFieldName { offset } => write!(f, "header field at byte {offset} has an invalid name"),
+            Self::LeadingContinuation => f.write_str("the header starts with a folded continuation line"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for HeaderError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(s: &[u8]) -> HeaderBlock {
+        HeaderBlock::parse(s.to_vec(), 1000).unwrap()
+    }
+
+    #[test]
+    fn splits_and_unfolds_spans() {
+        let h = block(b"A: X\r\nB : Y\t\r\n\tZ  \r\n");
+        assert_eq!(h.len(), 2);
+        let b = h.field(1).unwrap();
+        assert_eq!(b.name(), b"B");
+        assert_eq!(b.name_as_written(), b"B ");
+        assert_eq!(b.value(), b" Y\t\r\n\tZ  \r\n");
+        assert_eq!(b.raw(), b"B : Y\t\r\n\tZ  \r\n");
+        assert_eq!(b.offset(), 6);
+    }
+
+    #[test]
+    fn errors() {
+        assert_eq!(HeaderBlock::parse(b" x: y\r\n".to_vec(), 10), Err(HeaderError::LeadingContinuation));
+        assert_eq!(HeaderBlock::parse(b"A: b\r\nnocolon\r\n".to_vec(), 10), Err(HeaderError::MissingColon { offset: 6 }));
+        assert_eq!(HeaderBlock::parse(b"SUB JECT: x\r\n".to_vec(), 10), Err(HeaderError::InvalidFieldName { offset: 0 }));
+        assert_eq!(HeaderBlock::parse(b": x\r\n".to_vec(), 10), Err(HeaderError::InvalidFieldName { offset: 0 }));
+        assert_eq!(HeaderBlock::parse(b"a:1\r\nb:2\r\n".to_vec(), 1), Err(HeaderError::TooManyFields { limit: 1 }));
+    }
+
+    #[test]
+    fn selection_is_bottom_up() {
+        let h = block(b"Received: 1\r\nFrom: a\r\nReceived: 2\r\nSubject: s\r\n");
+        assert_eq!(h.select(&["received", "received", "received", "from"], None), [Some(2), Some(0), None, Some(1)]);
+        assert_eq!(h.select(&["Subject"], Some(3)), [None]);
+    }
+
+    #[test]
+    fn collector_finds_end_across_chunks() {
+        let limits = Limits::default();
+        let mut c = HeaderCollector::new(&limits, LineEndings::Crlf);
+        assert!(matches!(c.feed(b"A: 1\r\n\r").unwrap(), Collected::Partial));
+        match c.feed(b"\nbody").unwrap() {
+            Collected::Complete(n) => assert_eq!(n, 1),
+            Collected::Partial => panic!("header should be complete"),
+        }
+        assert_eq!(c.take(), b"A: 1\r\n");
+
+        let mut c = HeaderCollector::new(&limits, LineEndings::Crlf);
+        assert!(matches!(c.feed(b"\r\nbody").unwrap(), Collected::Complete(2)));
+    }
+
+    #[test]
+    fn collector_lf_mode() {
+        let limits = Limits::default();
+        let mut c = HeaderCollector::new(&limits, LineEndings::NormalizeLf);
+        assert!(matches!(c.feed(b"A: 1\nB: 2\n").unwrap(), Collected::Partial));
+        assert!(matches!(c.feed(b"\nbody\n").unwrap(), Collected::Complete(1)));
+        assert_eq!(c.take(), b"A: 1\r\nB: 2\r\n");
+    }
+
+    #[test]
+    fn collector_limit() {
+        let limits = Limits::default().max_header_bytes(10);
+        let mut c = HeaderCollector::new(&limits, LineEndings::Crlf);
+        assert_eq!(c.feed(&[b'a'; 100]).err(), Some(HeaderError::TooLarge { limit: 10 }));
+    }
+
+    #[test]
+    fn lf_normalizer_handles_split_crlf() {
+        let mut n = LfNormalizer::default();
+        let mut out = Vec::new();
+        n.normalize(b"a\nb\r", &mut out);
+        assert_eq!(out, b"a\r\nb\r");
+        n.normalize(b"\nc\n", &mut out);
+        assert_eq!(out, b"\nc\r\n");
+    }
+}

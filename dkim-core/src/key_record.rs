@@ -1,0 +1,263 @@
+//! The DKIM key record published in DNS (RFC 6376 section 3.6.1, RFC 8463).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use base64ct::{Base64, Encoding};
+
+use crate::crypto::{HashAlgorithm, KeyError, KeyType, PublicKey};
+use crate::policy::Limits;
+use crate::tag_list::{self, TagList, TagListError};
+
+/// A parsed key record.
+///
+/// ```
+/// use dkim_core::{KeyRecord, Limits, KeyType};
+/// let rec = KeyRecord::parse(b"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=", &Limits::default()).unwrap();
+/// assert_eq!(rec.key_type(), KeyType::Ed25519);
+/// assert_eq!(rec.public_key().unwrap().bits(), 256);
+/// assert!(!rec.is_testing());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyRecord {
+    key_type: KeyType,
+    public_key: Option<PublicKey>,
+    hash_algorithms: Option<Vec<String>>,
+    services: Vec<String>,
+    testing: bool,
+    strict: bool,
+    notes: Option<String>,
+    has_version: bool,
+}
+
+impl KeyRecord {
+    /// Parses a key record: the TXT strings concatenated with nothing
+    /// between them.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyRecordError`] for a syntax error, a version other than `DKIM1`
+    /// (or `v=` not first), an unknown `k=`, or a `p=` that is not base64 or
+    /// not a key of the stated type. An empty `p=` is not an error: it is a
+    /// revoked key ([`KeyRecord::public_key`] is `None`).
+    pub fn parse(record: &[u8], limits: &Limits) -> Result<Self, KeyRecordError> {
+        if record.len() > limits.max_key_record_bytes {
+            return Err(KeyRecordError::TooLarge { limit: limits.max_key_record_bytes });
+        }
+        let tags = TagList::parse_with_limit(record, limits.max_tag_value_bytes).map_err(KeyRecordError::TagList)?;
+        let has_version = match tags.get("v") {
+            None => false,
+            Some(v) => {
+                if v.value() != b"DKIM1" {
+                    return Err(KeyRecordError::UnsupportedVersion(v.value_str().into()));
+                }
+                if tags.iter().next().map(|t| t.name()) != Some("v") {
+                    return Err(KeyRecordError::VersionNotFirst);
+                }
+                true
+            }
+        };
+        let key_type = match tags.get("k") {
+            None => KeyType::Rsa,
+            Some(k) => match k.value_str() {
+                s if s.eq_ignore_ascii_case("rsa") => KeyType::Rsa,
+                s if s.eq_ignore_ascii_case("ed25519") => KeyType::Ed25519,
+                s => return Err(KeyRecordError::UnknownKeyType(s.into())),
+            },
+        };
+        let list = |name: &str| {
+            tags.get(name).map(|t| {
+                tag_list::split_trimmed(t.value(), b':').map(|s| String::from_utf8_lossy(s).into_owned()).collect::<Vec<_>>()
+            })
+        };
+        let hash_algorithms = list("h");
+        let services = list("s").unwrap_or_else(|| alloc::vec!["*".into()]);
+        let flags = list("t").unwrap_or_default();
+        let p = tags.get("p").ok_or(KeyRecordError::MissingKey)?;
+        let p = tag_list::strip_whitespace(p.value());
+        let public_key = if p.is_empty() {
+            None
+        } else {
+            let text = core::str::from_utf8(&p).map_err(|_| KeyRecordError::InvalidBase64)?;
+            let der = Base64::decode_vec(text).map_err(|_| KeyRecordError::InvalidBase64)?;
+            Some(PublicKey::from_record_bytes(key_type, &der, limits.max_rsa_bits).map_err(KeyRecordError::Key)?)
+        };
+        Ok(Self {
+            key_type,
+            public_key,
+            hash_algorithms,
+            services,
+            testing: flags.iter().any(|f| f.eq_ignore_ascii_case("y")),
+            strict: flags.iter().any(|f| f.eq_ignore_ascii_case("s")),
+            notes: tags.get("n").map(|n| String::from_utf8_lossy(n.value()).into_owned()),
+            has_version,
+        })
+    }
+
+    /// `k=` (RSA when absent).
+    pub fn key_type(&self) -> KeyType {
+        self.key_type
+    }
+
+    /// The key; `None` when `p=` is empty, which means revoked.
+    pub fn public_key(&self) -> Option<&PublicKey> {
+        self.public_key.as_ref()
+    }
+
+    /// True when `p=` is empty (the key was revoked).
+    pub fn is_revoked(&self) -> bool {
+        self.public_key.is_none()
+    }
+
+    /// `h=`: the hash algorithms the key may be used with (all when absent).
+    pub fn hash_algorithms(&self) -> Option<&[String]> {
+        self.hash_algorithms.as_deref()
+    }
+
+    /// Whether the key allows `hash` (true when `h=` is absent).
+    pub fn allows_hash(&self, hash: HashAlgorithm) -> bool {
+        self.hash_algorithms.as_ref().is_none_or(|l| l.iter().any(|h| h.eq_ignore_ascii_case(hash.as_str())))
+    }
+
+    /// `s=` service types (`*` when absent).
+    pub fn services(&self) -> &[String] {
+        &self.services
+    }
+
+    /// Whether the key may sign email (`s=` contains `*` or `email`).
+    pub fn allows_email(&self) -> bool {
+        self.services.iter().any(|s| s == "*" || s.eq_ignore_ascii_case("email"))
+    }
+
+    /// `t=y`: the domain is testing DKIM.
+    pub fn is_testing(&self) -> bool {
+        self.testing
+    }
+
+    /// `t=s`: `i=` must use exactly `d=`, not a subdomain.
+    pub fn is_strict(&self) -> bool {
+        self.strict
+    }
+
+    /// `n=` notes, raw.
+    pub fn notes(&self) -> Option<&str> {
+        self.notes.as_deref()
+    }
+
+    /// Whether the record has `v=DKIM1`.
+    pub fn has_version(&self) -> bool {
+        self.has_version
+    }
+}
+
+/// Why a key record is not usable.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyRecordError {
+    /// Tag-list syntax error.
+    TagList(TagListError),
+    /// `v=` is not `DKIM1`.
+    UnsupportedVersion(String),
+    /// `v=` is present but not the first tag.
+    VersionNotFirst,
+    /// `k=` names an unknown key type.
+    UnknownKeyType(String),
+    /// There is no `p=` tag.
+    MissingKey,
+    /// `p=` is not valid base64.
+    InvalidBase64,
+    /// `p=` decodes but is not a usable key.
+    Key(KeyError),
+    /// The record is longer than [`Limits::max_key_record_bytes`].
+    TooLarge {
+        /// The limit.
+        limit: usize,
+    },
+}
+
+impl fmt::Display for KeyRecordError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TagList(e) => write!(f, "malformed key record: {e}"),
+            Self::UnsupportedVersion(v) => write!(f, "key record v={v} is not DKIM1"),
+            Self::VersionNotFirst => f.write_str("key record v= must be the first tag"),
+            Self::UnknownKeyType(k) => write!(f, "key record k={k} is not a known key type"),
+            Self::MissingKey => f.write_str("key record has no p= tag"),
+            Self::InvalidBase64 => f.write_str("key record p= is not valid base64"),
+            Self::Key(e) => write!(f, "key record p= is not usable: {e}"),
+            Self::TooLarge { limit } => write!(f, "key record longer than the limit of {limit} bytes"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for KeyRecordError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RSA1024: &str = "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR+yz1Lxj+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G+2kryOTIKT+l/K4w3QIDAQAB";
+    const RSA_PKCS1: &str = "MIGJAoGBALVI635dLK4cJJAH3Lx6upo3X/Lm1tQz3mezcWTA3BUBnyIsdnRf57aD5BtNmhPrYYDlWlzw3UgnKisIxktkk5+iMQMlFtAS10JB8L3YadXNJY+JBcbeSi5TgJe4WFzNgW95FWDAuSTRXSWZfA/8xjflbTLDx0euFZOM7C4T0GwLAgMBAAE=";
+
+    fn parse(s: &str) -> Result<KeyRecord, KeyRecordError> {
+        KeyRecord::parse(s.as_bytes(), &Limits::default())
+    }
+
+    #[test]
+    fn rsa_spki_and_pkcs1() {
+        let r = parse(&alloc::format!("v=DKIM1; k=rsa; p={RSA1024}")).unwrap();
+        assert_eq!(r.public_key().unwrap().bits(), 1024);
+        let r = parse(&alloc::format!("p={RSA_PKCS1}")).unwrap();
+        assert_eq!(r.public_key().unwrap().bits(), 1024);
+        assert!(!r.has_version());
+    }
+
+    #[test]
+    fn revoked_and_missing() {
+        assert!(parse("k=rsa; t=y; p=").unwrap().is_revoked());
+        assert_eq!(parse("k=rsa"), Err(KeyRecordError::MissingKey));
+    }
+
+    #[test]
+    fn version_rules() {
+        assert_eq!(parse("v=DKIM3; p="), Err(KeyRecordError::UnsupportedVersion("DKIM3".into())));
+        assert_eq!(parse("k=rsa; v=DKIM1; p="), Err(KeyRecordError::VersionNotFirst));
+    }
+
+    #[test]
+    fn flags_services_hashes() {
+        let r = parse("v=DKIM1; s=email:web:fine; x1 = extra ; t = y:n:extra; h=md5:sha1; p= ; ").unwrap();
+        assert!(r.is_testing());
+        assert!(!r.is_strict());
+        assert!(r.allows_email());
+        assert!(r.allows_hash(HashAlgorithm::Sha1));
+        assert!(!r.allows_hash(HashAlgorithm::Sha256));
+        assert!(!parse("s=chat; p=").unwrap().allows_email());
+        assert!(parse("t=s; p=").unwrap().is_strict());
+    }
+
+    #[test]
+    fn bad_keys() {
+        assert_eq!(parse("k=foobar; p="), Err(KeyRecordError::UnknownKeyType("foobar".into())));
+        assert_eq!(parse("p=MIGf!"), Err(KeyRecordError::InvalidBase64));
+        assert_eq!(parse("p=AAAA"), Err(KeyRecordError::Key(KeyError::NotAKey)));
+        assert_eq!(
+            parse("k=ed25519; p=MCowBQYDK2VwAyEA3SUqa9UbfciWkk7tlcJ9P1VD5pXAasg0JUn/OgjVbKE="),
+            Err(KeyRecordError::Key(KeyError::Ed25519Length(44)))
+        );
+        assert!(matches!(parse("k=rsa; t; p=AAAA"), Err(KeyRecordError::TagList(_))));
+    }
+
+    #[test]
+    fn size_limits() {
+        let limits = Limits::default().max_key_record_bytes(10);
+        assert_eq!(KeyRecord::parse(b"p=AAAAAAAAAAAAAA", &limits), Err(KeyRecordError::TooLarge { limit: 10 }));
+        let limits = Limits::default().max_rsa_bits(512);
+        assert!(matches!(
+            KeyRecord::parse(alloc::format!("p={RSA1024}").as_bytes(), &limits),
+            Err(KeyRecordError::Key(KeyError::RsaTooLarge { .. }))
+        ));
+    }
+}

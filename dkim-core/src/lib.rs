@@ -1,0 +1,89 @@
+//! # dkim-core
+//!
+//! DomainKeys Identified Mail ([RFC 6376]) with Ed25519 ([RFC 8463]) and the
+//! crypto updates of [RFC 8301]: tag-list and key-record parsing, header and
+//! body canonicalization, signing and verification.
+//!
+//! The crate is sans-IO and `no_std` (with `alloc`): it never reads a
+//! socket, a file or a clock. The verifier asks for key records through
+//! [`Step::NeedKeys`] and the caller answers; the current time comes in
+//! through [`Policy::now`]. `dkim-dns` and `dkim-async` supply the I/O.
+//!
+//! ## Verifying
+//!
+//! ```
+//! use dkim_core::{Verifier, Policy, Step, KeyAnswer, TxtRecord, HeaderStatus, Verdict};
+//!
+//! let message = include_bytes!("../../examples/data/signed.eml");
+//! let record = include_str!("../../examples/data/key.txt").trim();
+//!
+//! let mut v = Verifier::new(Policy::default().now(1_700_000_100));
+//! let HeaderStatus::Complete(body) = v.headers(message)? else { panic!("header incomplete") };
+//! v.body(&message[body..]);
+//! v.finish()?;
+//! while let Step::NeedKeys(requests) = v.step() {
+//!     let request = requests[0].clone();
+//!     assert_eq!(request.name(), "2026._domainkey.example.com");
+//!     v.answer_key(request.id(), KeyAnswer::Records(vec![TxtRecord::from_text(record)]));
+//! }
+//! let results = v.into_results();
+//! assert_eq!(results[0].verdict(), Verdict::Pass);
+//! # Ok::<(), dkim_core::VerifyError>(())
+//! ```
+//!
+//! ## Signing
+//!
+//! ```
+//! use dkim_core::{Signer, SignSession, PrivateKey, HeaderStatus};
+//!
+//! let key = PrivateKey::from_pem(include_str!("../../examples/data/ed25519.pem"))?;
+//! let signer = Signer::builder(key, "example.com", "2026").timestamp(1_700_000_000).build()?;
+//! let message = b"From: a@example.com\r\nSubject: hi\r\n\r\nHello\r\n";
+//! let mut session = SignSession::new(vec![signer]);
+//! let HeaderStatus::Complete(body) = session.headers(message)? else { panic!() };
+//! session.body(&message[body..]);
+//! let field = session.finish()?.remove(0);
+//! assert!(field.starts_with("DKIM-Signature: a=ed25519-sha256;"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Features
+//!
+//! - `std` (default): `std::error::Error` impls, and operating-system
+//!   randomness for RSA blinding when signing. Without it the crate is
+//!   `#![no_std]` + `alloc`.
+//!
+//! [RFC 6376]: https://www.rfc-editor.org/rfc/rfc6376
+//! [RFC 8463]: https://www.rfc-editor.org/rfc/rfc8463
+//! [RFC 8301]: https://www.rfc-editor.org/rfc/rfc8301
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod canon;
+pub mod crypto;
+pub mod hash;
+pub mod header;
+pub mod key_record;
+pub mod policy;
+pub mod result;
+pub mod sign;
+pub mod signature;
+pub mod tag_list;
+pub mod verify;
+
+pub use canon::{Canonicalization, CanonicalizationAlgorithm};
+pub use crypto::{
+    Algorithm, Ed25519SigningKey, HashAlgorithm, KeyType, PrivateKey, PublicKey, RsaSigningKey, SigningKey,
+};
+pub use key_record::{KeyRecord, KeyRecordError};
+pub use policy::{LineEndings, Limits, Policy};
+pub use result::{Reason, SignatureResult, Verdict};
+pub use sign::{SignSession, Signer, SignerBuilder, SigningError};
+pub use signature::{Signature, SignatureError};
+pub use verify::{HeaderStatus, KeyAnswer, KeyRequest, KeyRequestId, Step, TxtRecord, Verifier, VerifyError};

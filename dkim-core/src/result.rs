@@ -1,0 +1,276 @@
+//! Verification results: an RFC 8601 verdict per signature with a typed
+//! reason.
+
+use alloc::string::String;
+use core::fmt;
+
+use crate::crypto::{Algorithm, KeyType};
+use crate::header::HeaderError;
+use crate::key_record::KeyRecordError;
+use crate::signature::{Signature, SignatureError};
+
+/// The RFC 8601 `dkim=` result words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Verdict {
+    /// The message carries no signature.
+    None,
+    /// The signature verifies.
+    Pass,
+    /// The signature was evaluated and does not verify.
+    Fail,
+    /// Evaluated, but the result means nothing (not used by the core).
+    Neutral,
+    /// The signature is valid syntax but refused by local policy.
+    Policy,
+    /// A temporary error, usually a DNS failure: try again later.
+    TempError,
+    /// A permanent error: the signature cannot be evaluated.
+    PermError,
+}
+
+impl Verdict {
+    /// The RFC 8601 word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Pass => "pass",
+            Self::Fail => "fail",
+            Self::Neutral => "neutral",
+            Self::Policy => "policy",
+            Self::TempError => "temperror",
+            Self::PermError => "permerror",
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a signature did not pass (or, for [`Reason::TestingKey`]-style
+/// notes, see [`SignatureResult::testing`]).
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// The body hash differs from `bh=`: the body changed in transit.
+    BodyHashMismatch,
+    /// The body hash matches but the signature does not verify: the key is
+    /// not the signer's, or a signed header field changed.
+    SignatureMismatch,
+    /// `l=` is larger than the body.
+    BodyLengthExceedsBody {
+        /// `l=`
+        length: u64,
+        /// Canonical body length.
+        body: u64,
+    },
+    /// The `DKIM-Signature` field is malformed or violates RFC 6376.
+    Signature(SignatureError),
+    /// No key record at the name (NXDOMAIN or no TXT record).
+    NoKey,
+    /// The key lookup failed temporarily.
+    KeyLookupTempFail,
+    /// The key record is malformed.
+    KeyRecord(KeyRecordError),
+    /// Several TXT records at the name look like DKIM keys and they differ.
+    AmbiguousKeyRecords {
+        /// How many.
+        count: usize,
+    },
+    /// `p=` is empty.
+    KeyRevoked,
+    /// RSA key shorter than the policy allows.
+    KeyTooShort {
+        /// Its size.
+        bits: u32,
+        /// The policy minimum.
+        min: u32,
+    },
+    /// The key type (`k=`) does not match `a=`.
+    KeyTypeMismatch {
+        /// The key's type.
+        key: KeyType,
+        /// The signature's algorithm.
+        algorithm: Algorithm,
+    },
+    /// The key's `h=` does not allow the signature's hash.
+    KeyHashMismatch,
+    /// The key's `s=` does not include email.
+    KeyServiceMismatch,
+    /// The key has `t=s` but `i=` is in a subdomain of `d=`.
+    KeyStrictSubdomain,
+    /// `x=` has passed.
+    Expired {
+        /// `x=`
+        expiration: u64,
+        /// The verifier's clock.
+        now: u64,
+    },
+    /// `t=` is in the future.
+    TimestampInFuture {
+        /// `t=`
+        timestamp: u64,
+        /// The verifier's clock.
+        now: u64,
+    },
+    /// `rsa-sha1` is refused (RFC 8301).
+    Sha1Refused,
+    /// A header field the policy requires is not signed.
+    RequiredHeaderNotSigned(String),
+    /// The policy does not accept `l=`.
+    BodyLengthRefused,
+    /// More signatures than the policy evaluates.
+    TooManySignatures {
+        /// The limit.
+        limit: usize,
+    },
+    /// The header could not be parsed (the whole message is affected).
+    Header(HeaderError),
+}
+
+impl Reason {
+    /// A short stable code (snake case) for logs and JSON.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BodyHashMismatch => "body_hash_mismatch",
+            Self::SignatureMismatch => "signature_mismatch",
+            Self::BodyLengthExceedsBody { .. } => "body_length_exceeds_body",
+            Self::Signature(_) => "signature_syntax",
+            Self::NoKey => "no_key",
+            Self::KeyLookupTempFail => "key_lookup_temporary_failure",
+            Self::KeyRecord(_) => "key_record_syntax",
+            Self::AmbiguousKeyRecords { .. } => "ambiguous_key_records",
+            Self::KeyRevoked => "key_revoked",
+            Self::KeyTooShort { .. } => "key_too_short",
+            Self::KeyTypeMismatch { .. } => "key_type_mismatch",
+            Self::KeyHashMismatch => "key_hash_mismatch",
+            Self::KeyServiceMismatch => "key_service_mismatch",
+            Self::KeyStrictSubdomain => "key_strict_subdomain",
+            Self::Expired { .. } => "expired",
+            Self::TimestampInFuture { .. } => "timestamp_in_future",
+            Self::Sha1Refused => "rsa_sha1_refused",
+            Self::RequiredHeaderNotSigned(_) => "required_header_not_signed",
+            Self::BodyLengthRefused => "body_length_refused",
+            Self::TooManySignatures { .. } => "too_many_signatures",
+            Self::Header(_) => "header_malformed",
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::BodyHashMismatch => f.write_str("body hash did not verify: the body was changed after signing"),
+            Self::SignatureMismatch => f.write_str(
+                "signature did not verify: the published key does not match the signing key, or a signed header changed",
+            ),
+            Self::BodyLengthExceedsBody { length, body } => {
+                write!(f, "l={length} is longer than the {body}-byte body")
+            }
+            Self::Signature(e) => write!(f, "{e}"),
+            Self::NoKey => f.write_str("no key record was found at the selector's DNS name"),
+            Self::KeyLookupTempFail => f.write_str("the key lookup failed temporarily (DNS error or timeout)"),
+            Self::KeyRecord(e) => write!(f, "{e}"),
+            Self::AmbiguousKeyRecords { count } => write!(f, "{count} different DKIM key records at the same name"),
+            Self::KeyRevoked => f.write_str("the key has been revoked (empty p=)"),
+            Self::KeyTooShort { bits, min } => write!(f, "RSA key of {bits} bits is shorter than the minimum of {min}"),
+            Self::KeyTypeMismatch { key, algorithm } => write!(f, "key type {key} cannot verify {algorithm}"),
+            Self::KeyHashMismatch => f.write_str("the key's h= does not allow the signature's hash algorithm"),
+            Self::KeyServiceMismatch => f.write_str("the key's s= does not allow email"),
+            Self::KeyStrictSubdomain => f.write_str("the key has t=s but i= is in a subdomain of d="),
+            Self::Expired { expiration, now } => write!(f, "signature expired at {expiration} (now {now})"),
+            Self::TimestampInFuture { timestamp, now } => {
+                write!(f, "signature timestamp {timestamp} is in the future (now {now})")
+            }
+            Self::Sha1Refused => f.write_str("rsa-sha1 is no longer accepted (RFC 8301)"),
+            Self::RequiredHeaderNotSigned(h) => write!(f, "required header field {h} is not signed"),
+            Self::BodyLengthRefused => f.write_str("signatures with l= are not accepted by policy"),
+            Self::TooManySignatures { limit } => write!(f, "more than {limit} signatures; this one was not evaluated"),
+            Self::Header(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+/// The result for one `DKIM-Signature` field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureResult {
+    pub(crate) index: usize,
+    pub(crate) field_index: usize,
+    pub(crate) verdict: Verdict,
+    pub(crate) reason: Option<Reason>,
+    pub(crate) signature: Option<Signature>,
+    pub(crate) domain: Option<String>,
+    pub(crate) selector: Option<String>,
+    pub(crate) testing: bool,
+    pub(crate) key_bits: Option<u32>,
+    pub(crate) unsigned_body_bytes: Option<u64>,
+    pub(crate) body_hash_matched: Option<bool>,
+}
+
+impl SignatureResult {
+    /// 0-based position among the message's `DKIM-Signature` fields, topmost
+    /// first.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// Index of the field in the header block.
+    pub fn field_index(&self) -> usize {
+        self.field_index
+    }
+
+    /// The verdict.
+    pub fn verdict(&self) -> Verdict {
+        self.verdict
+    }
+
+    /// Why it is not `pass` (`None` for a pass).
+    pub fn reason(&self) -> Option<&Reason> {
+        self.reason.as_ref()
+    }
+
+    /// The parsed signature, when it parsed.
+    pub fn signature(&self) -> Option<&Signature> {
+        self.signature.as_ref()
+    }
+
+    /// `d=` as written (also for a field that did not parse, when found).
+    pub fn domain(&self) -> Option<&str> {
+        self.domain.as_deref()
+    }
+
+    /// `s=` as written (also for a field that did not parse, when found).
+    pub fn selector(&self) -> Option<&str> {
+        self.selector.as_deref()
+    }
+
+    /// `a=`, when the signature parsed.
+    pub fn algorithm(&self) -> Option<Algorithm> {
+        self.signature.as_ref().map(Signature::algorithm)
+    }
+
+    /// The key record has `t=y`: the domain is testing DKIM. Reported
+    /// without changing the verdict; receivers should not treat a failure
+    /// of such a signature differently from an unsigned message.
+    pub fn testing(&self) -> bool {
+        self.testing
+    }
+
+    /// Size of the key used, when it was fetched and parsed.
+    pub fn key_bits(&self) -> Option<u32> {
+        self.key_bits
+    }
+
+    /// With `l=`: how many canonical body bytes follow the signed part and
+    /// are not covered by the signature (content anyone may have appended).
+    pub fn unsigned_body_bytes(&self) -> Option<u64> {
+        self.unsigned_body_bytes
+    }
+
+    /// Whether the body hash matched, when it was computed.
+    pub fn body_hash_matched(&self) -> Option<bool> {
+        self.body_hash_matched
+    }
+}

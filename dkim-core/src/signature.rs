@@ -1,0 +1,570 @@
+//! The `DKIM-Signature` header field (RFC 6376 section 3.5) and the checks
+//! of section 6.1.1 that need nothing but the field itself.
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+use core::ops::Range;
+
+use base64ct::{Base64, Encoding};
+
+use crate::canon::Canonicalization;
+use crate::crypto::Algorithm;
+use crate::policy::Limits;
+use crate::tag_list::{self, TagList, TagListError};
+
+/// A parsed, syntactically valid `DKIM-Signature`.
+///
+/// ```
+/// use dkim_core::{Signature, Limits, Algorithm};
+/// let value = b" v=1; a=rsa-sha256; d=example.com; s=sel;\r\n h=from:to; bh=AAAA; b=BBBB";
+/// let sig = Signature::parse(value, &Limits::default()).unwrap();
+/// assert_eq!(sig.algorithm(), Algorithm::RsaSha256);
+/// assert_eq!(sig.domain(), "example.com");
+/// assert_eq!(sig.identity(), "@example.com");
+/// assert_eq!(sig.signed_headers(), ["from", "to"]);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signature {
+    algorithm: Algorithm,
+    signature: Vec<u8>,
+    body_hash: Vec<u8>,
+    canonicalization: Canonicalization,
+    domain: String,
+    signed_headers: Vec<String>,
+    identity: String,
+    identity_given: bool,
+    body_length: Option<u64>,
+    selector: String,
+    timestamp: Option<u64>,
+    expiration: Option<u64>,
+    copied_headers: Vec<Vec<u8>>,
+    b_span: Range<usize>,
+}
+
+impl Signature {
+    /// Parses and checks a `DKIM-Signature` field value (everything after
+    /// the colon).
+    ///
+    /// # Errors
+    ///
+    /// [`SignatureError`] naming the offending tag.
+    pub fn parse(value: &[u8], limits: &Limits) -> Result<Self, SignatureError> {
+        let tags = TagList::parse_with_limit(value, limits.max_tag_value_bytes).map_err(SignatureError::TagList)?;
+        Self::from_tags(&tags, value, limits)
+    }
+
+    pub(crate) fn from_tags(tags: &TagList<'_>, value: &[u8], limits: &Limits) -> Result<Self, SignatureError> {
+        let req = |name: &'static str| tags.get(name).ok_or(SignatureError::MissingTag(name));
+        // Version first: a draft signature without v=1 is reported as such.
+        let v = req("v")?;
+        if v.value() != b"1" {
+            return Err(SignatureError::UnsupportedVersion(v.value_str().into()));
+        }
+        let a = req("a")?;
+        let algorithm = Algorithm::parse(a.value_str()).ok_or_else(|| SignatureError::UnsupportedAlgorithm(a.value_str().into()))?;
+        let b = req("b")?;
+        let signature = decode_base64(b.value(), "b")?;
+        let b_end = value[b.value_offset()..].iter().position(|&c| c == b';').map_or(value.len(), |p| b.value_offset() + p);
+        let b_span = b.value_offset()..b_end;
+        let body_hash = decode_base64(req("bh")?.value(), "bh")?;
+        let canonicalization = match tags.get("c") {
+            None => Canonicalization::default(),
+            Some(c) => Canonicalization::parse(c.value_str())
+                .ok_or_else(|| SignatureError::UnsupportedCanonicalization(c.value_str().into()))?,
+        };
+        let domain = req("d")?.value_str();
+        if domain.is_empty() {
+            return Err(SignatureError::EmptyTag("d"));
+        }
+        if !is_domain_name(domain) {
+            return Err(SignatureError::InvalidDomain(domain.into()));
+        }
+        let selector = req("s")?.value_str();
+        if selector.is_empty() {
+            return Err(SignatureError::EmptyTag("s"));
+        }
+        if !is_domain_name(selector) {
+            return Err(SignatureError::InvalidSelector(selector.into()));
+        }
+        let h = req("h")?;
+        let mut signed_headers = Vec::new();
+        for name in tag_list::split_trimmed(h.value(), b':') {
+            if name.is_empty() || !name.iter().all(|b| (0x21..=0x7e).contains(b)) {
+                return Err(SignatureError::InvalidHeaderName(String::from_utf8_lossy(name).into()));
+            }
+            if signed_headers.len() >= limits.max_signed_headers {
+                return Err(SignatureError::TooManySignedHeaders { limit: limits.max_signed_headers });
+            }
+            signed_headers.push(String::from_utf8_lossy(name).into_owned());
+        }
+        if !signed_headers.iter().any(|n| n.eq_ignore_ascii_case("from")) {
+            return Err(SignatureError::FromNotSigned);
+        }
+        let (identity, identity_given) = match tags.get("i") {
+            None => (alloc::format!("@{domain}"), false),
+            Some(i) => {
+                let decoded = decode_qp(i.value()).ok_or_else(|| SignatureError::InvalidIdentity(i.value_str().into()))?;
+                let id = String::from_utf8(decoded).map_err(|_| SignatureError::InvalidIdentity(i.value_str().into()))?;
+                let at = id.rfind('@').ok_or_else(|| SignatureError::InvalidIdentity(id.clone()))?;
+                let id_domain = &id[at + 1..];
+                if !is_domain_name(id_domain) {
+                    return Err(SignatureError::InvalidIdentity(id));
+                }
+                if !is_same_or_subdomain(id_domain, domain) {
+                    return Err(SignatureError::IdentityOutsideDomain { identity: id, domain: domain.into() });
+                }
+                (id, true)
+            }
+        };
+        let body_length = match tags.get("l") {
+            None => None,
+            Some(l) => Some(parse_number(l.value(), "l", 76)?),
+        };
+        if let Some(q) = tags.get("q") {
+            let known = tag_list::split_trimmed(q.value(), b':').any(|m| m.eq_ignore_ascii_case(b"dns/txt"));
+            if !known {
+                return Err(SignatureError::UnsupportedQueryMethod(q.value_str().into()));
+            }
+        }
+        let timestamp = tags.get("t").map(|t| parse_number(t.value(), "t", 20)).transpose()?;
+        let expiration = tags.get("x").map(|x| parse_number(x.value(), "x", 20)).transpose()?;
+        if let (Some(t), Some(x)) = (timestamp, expiration) {
+            if x < t {
+                return Err(SignatureError::ExpirationBeforeTimestamp { timestamp: t, expiration: x });
+            }
+        }
+        let copied_headers = match tags.get("z") {
+            None => Vec::new(),
+            Some(z) => tag_list::strip_whitespace(z.value())
+                .split(|&c| c == b'|')
+                .map(|part| decode_qp(part).ok_or(SignatureError::InvalidCopiedHeaders))
+                .collect::<Result<Vec<_>, _>>()?,
+        };
+        Ok(Self {
+            algorithm,
+            signature,
+            body_hash,
+            canonicalization,
+            domain: domain.into(),
+            signed_headers,
+            identity,
+            identity_given,
+            body_length,
+            selector: selector.into(),
+            timestamp,
+            expiration,
+            copied_headers,
+            b_span,
+        })
+    }
+
+    /// `a=`
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// `b=`, decoded.
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// `bh=`, decoded.
+    pub fn body_hash(&self) -> &[u8] {
+        &self.body_hash
+    }
+
+    /// `c=` (`simple/simple` when absent).
+    pub fn canonicalization(&self) -> Canonicalization {
+        self.canonicalization
+    }
+
+    /// `d=`, as written.
+    pub fn domain(&self) -> &str {
+        &self.domain
+    }
+
+    /// `h=`, names as written, in order.
+    pub fn signed_headers(&self) -> &[String] {
+        &self.signed_headers
+    }
+
+    /// `i=` decoded from dkim-quoted-printable, or `@` + `d=` when absent.
+    pub fn identity(&self) -> &str {
+        &self.identity
+    }
+
+    /// Whether `i=` was present.
+    pub fn has_identity_tag(&self) -> bool {
+        self.identity_given
+    }
+
+    /// The domain part of the identity.
+    pub fn identity_domain(&self) -> &str {
+        self.identity.rsplit_once('@').map_or("", |(_, d)| d)
+    }
+
+    /// `l=` (saturated at `u64::MAX`).
+    pub fn body_length(&self) -> Option<u64> {
+        self.body_length
+    }
+
+    /// `s=`
+    pub fn selector(&self) -> &str {
+        &self.selector
+    }
+
+    /// `t=`
+    pub fn timestamp(&self) -> Option<u64> {
+        self.timestamp
+    }
+
+    /// `x=`
+    pub fn expiration(&self) -> Option<u64> {
+        self.expiration
+    }
+
+    /// `z=`, each copied field decoded.
+    pub fn copied_headers(&self) -> &[Vec<u8>] {
+        &self.copied_headers
+    }
+
+    /// The DNS name of the key: `selector._domainkey.domain`.
+    pub fn key_name(&self) -> String {
+        key_name(&self.selector, &self.domain)
+    }
+
+    /// Byte range of the `b=` value in the field value, up to the next `;`
+    /// (the part deleted before hashing).
+    pub(crate) fn b_span(&self) -> Range<usize> {
+        self.b_span.clone()
+    }
+}
+
+/// `selector._domainkey.domain`, lower-cased.
+pub(crate) fn key_name(selector: &str, domain: &str) -> String {
+    let mut n = String::with_capacity(selector.len() + domain.len() + 12);
+    n.push_str(selector);
+    n.push_str("._domainkey.");
+    n.push_str(domain);
+    n.make_ascii_lowercase();
+    n
+}
+
+fn decode_base64(value: &[u8], tag: &'static str) -> Result<Vec<u8>, SignatureError> {
+    let compact = tag_list::strip_whitespace(value);
+    if compact.is_empty() {
+        return Err(SignatureError::EmptyTag(tag));
+    }
+    let text = core::str::from_utf8(&compact).map_err(|_| SignatureError::InvalidBase64 { tag })?;
+    Base64::decode_vec(text).map_err(|_| SignatureError::InvalidBase64 { tag })
+}
+
+fn parse_number(value: &[u8], tag: &'static str, max_digits: usize) -> Result<u64, SignatureError> {
+    if value.is_empty() || value.len() > max_digits || !value.iter().all(u8::is_ascii_digit) {
+        return Err(SignatureError::InvalidNumber { tag });
+    }
+    // l= may have 76 digits: saturate rather than fail; t= and x= must fit.
+    let mut n: u64 = 0;
+    for &d in value {
+        match n.checked_mul(10).and_then(|n| n.checked_add(u64::from(d - b'0'))) {
+            Some(v) => n = v,
+            None if tag == "l" => return Ok(u64::MAX),
+            None => return Err(SignatureError::InvalidNumber { tag }),
+        }
+    }
+    Ok(n)
+}
+
+/// Decodes dkim-quoted-printable (RFC 6376 section 2.11): `=XX` escapes,
+/// folding whitespace ignored.
+pub(crate) fn decode_qp(value: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(value.len());
+    let mut i = 0;
+    while i < value.len() {
+        match value[i] {
+            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+            b'=' => {
+                let hex = value.get(i + 1..i + 3)?;
+                let s = core::str::from_utf8(hex).ok()?;
+                out.push(u8::from_str_radix(s, 16).ok()?);
+                i += 3;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// A domain or selector: dot-separated labels of letters, digits, `-` and
+/// `_`, 1 to 63 bytes each, 253 at most in all.
+pub(crate) fn is_domain_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|l| {
+            !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+/// True when `sub` is `domain` or a subdomain of it (ASCII case-insensitive).
+pub(crate) fn is_same_or_subdomain(sub: &str, domain: &str) -> bool {
+    if sub.eq_ignore_ascii_case(domain) {
+        return true;
+    }
+    sub.len() > domain.len() + 1
+        && sub.as_bytes()[sub.len() - domain.len() - 1] == b'.'
+        && sub[sub.len() - domain.len()..].eq_ignore_ascii_case(domain)
+}
+
+/// Why a `DKIM-Signature` field is not usable (RFC 6376 sections 3.5 and 6.1.1).
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignatureError {
+    /// The tag list itself is malformed.
+    TagList(TagListError),
+    /// A required tag is missing.
+    MissingTag(&'static str),
+    /// A tag that may not be empty is.
+    EmptyTag(&'static str),
+    /// `v=` is not `1`.
+    UnsupportedVersion(String),
+    /// `a=` names an unknown algorithm.
+    UnsupportedAlgorithm(String),
+    /// `c=` is not a known canonicalization.
+    UnsupportedCanonicalization(String),
+    /// `q=` does not include `dns/txt`.
+    UnsupportedQueryMethod(String),
+    /// `b=` or `bh=` is not valid base64.
+    InvalidBase64 {
+        /// The tag.
+        tag: &'static str,
+    },
+    /// `d=` is not a domain name.
+    InvalidDomain(String),
+    /// `s=` is not a valid selector.
+    InvalidSelector(String),
+    /// `i=` is not an identity (`[local-part]@domain`).
+    InvalidIdentity(String),
+    /// The domain of `i=` is neither `d=` nor a subdomain of it.
+    IdentityOutsideDomain {
+        /// Decoded `i=`.
+        identity: String,
+        /// `d=`.
+        domain: String,
+    },
+    /// `h=` does not include From.
+    FromNotSigned,
+    /// An `h=` entry is not a header field name.
+    InvalidHeaderName(String),
+    /// `h=` lists more names than the limit.
+    TooManySignedHeaders {
+        /// The limit.
+        limit: usize,
+    },
+    /// `l=`, `t=` or `x=` is not a number (or too long).
+    InvalidNumber {
+        /// The tag.
+        tag: &'static str,
+    },
+    /// `x=` is earlier than `t=`.
+    ExpirationBeforeTimestamp {
+        /// `t=`
+        timestamp: u64,
+        /// `x=`
+        expiration: u64,
+    },
+    /// `z=` is not valid dkim-quoted-printable.
+    InvalidCopiedHeaders,
+}
+
+impl SignatureError {
+    /// The tag the error is about, when there is one.
+    pub fn tag(&self) -> Option<&str> {
+        Some(match self {
+            Self::TagList(e) => return e.tag(),
+            Self::MissingTag(t) | Self::EmptyTag(t) => t,
+            Self::InvalidBase64 { tag } | Self::InvalidNumber { tag } => tag,
+            Self::UnsupportedVersion(_) => "v",
+            Self::UnsupportedAlgorithm(_) => "a",
+            Self::UnsupportedCanonicalization(_) => "c",
+            Self::UnsupportedQueryMethod(_) => "q",
+            Self::InvalidDomain(_) => "d",
+            Self::InvalidSelector(_) => "s",
+            Self::InvalidIdentity(_) | Self::IdentityOutsideDomain { .. } => "i",
+            Self::FromNotSigned | Self::InvalidHeaderName(_) | Self::TooManySignedHeaders { .. } => "h",
+            Self::ExpirationBeforeTimestamp { .. } => "x",
+            Self::InvalidCopiedHeaders => "z",
+        })
+    }
+}
+
+impl fmt::Display for SignatureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TagList(e) => write!(f, "malformed DKIM-Signature: {e}"),
+            Self::MissingTag(t) => write!(f, "required tag {t}= is missing"),
+            Self::EmptyTag(t) => write!(f, "tag {t}= is empty"),
+            Self::UnsupportedVersion(v) => write!(f, "v={v} is not the DKIM version 1"),
+            Self::UnsupportedAlgorithm(a) => write!(f, "a={a} is not a supported algorithm"),
+            Self::UnsupportedCanonicalization(c) => write!(f, "c={c} is not a known canonicalization"),
+            Self::UnsupportedQueryMethod(q) => write!(f, "q={q} does not include dns/txt"),
+            Self::InvalidBase64 { tag } => write!(f, "{tag}= is not valid base64"),
+            Self::InvalidDomain(d) => write!(f, "d={d} is not a valid domain name"),
+            Self::InvalidSelector(s) => write!(f, "s={s} is not a valid selector"),
+            Self::InvalidIdentity(i) => write!(f, "i={i} is not a valid identity"),
+            Self::IdentityOutsideDomain { identity, domain } => {
+                write!(f, "i={identity} is not in d={domain} or a subdomain of it")
+            }
+            Self::FromNotSigned => f.write_str("h= does not include the From field"),
+            Self::InvalidHeaderName(n) => write!(f, "h= entry {n:?} is not a header field name"),
+            Self::TooManySignedHeaders { limit } => write!(f, "h= lists more than {limit} names"),
+            Self::InvalidNumber { tag } => write!(f, "{tag}= is not a valid number"),
+            Self::ExpirationBeforeTimestamp { timestamp, expiration } => {
+                write!(f, "x={expiration} is earlier than t={timestamp}")
+            }
+            Self::InvalidCopiedHeaders => f.write_str("z= is not valid dkim-quoted-printable"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for SignatureError {}
+
+impl From<TagListError> for SignatureError {
+    fn from(e: TagListError) -> Self {
+        Self::TagList(e)
+    }
+}
+
+/// Picks `d=` and `s=` out of a field that may not parse, for reporting.
+pub(crate) fn loose_domain_selector(value: &[u8]) -> (Option<String>, Option<String>) {
+    match TagList::parse(value) {
+        Ok(tags) => (
+            tags.get("d").map(|t| t.value_str().to_string()),
+            tags.get("s").map(|t| t.value_str().to_string()),
+        ),
+        Err(_) => (None, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "v=1; a=rsa-sha256; d=example.com; s=sel; h=From:To; bh=AAAA; b=BBBB";
+
+    fn parse(s: &str) -> Result<Signature, SignatureError> {
+        Signature::parse(s.as_bytes(), &Limits::default())
+    }
+
+    fn with(extra: &str) -> Result<Signature, SignatureError> {
+        parse(&alloc::format!("{BASE}; {extra}"))
+    }
+
+    #[test]
+    fn defaults() {
+        let s = parse(BASE).unwrap();
+        assert_eq!(s.canonicalization(), Canonicalization::SIMPLE);
+        assert_eq!(s.identity(), "@example.com");
+        assert!(!s.has_identity_tag());
+        assert_eq!(s.body_length(), None);
+        assert_eq!(s.key_name(), "sel._domainkey.example.com");
+        assert_eq!(s.signature(), [0x04, 0x10, 0x41]);
+    }
+
+    #[test]
+    fn required_tags() {
+        for t in ["v", "a", "b", "bh", "d", "h", "s"] {
+            let without: Vec<&str> = BASE.split("; ").filter(|p| !p.starts_with(&alloc::format!("{t}="))).collect();
+            assert_eq!(parse(&without.join("; ")), Err(SignatureError::MissingTag(t)), "{t}");
+        }
+    }
+
+    #[test]
+    fn version_and_algorithm() {
+        assert_eq!(parse(&BASE.replace("v=1", "v=0.5")), Err(SignatureError::UnsupportedVersion("0.5".into())));
+        assert_eq!(
+            parse(&BASE.replace("rsa-sha256", "rsa-md5")),
+            Err(SignatureError::UnsupportedAlgorithm("rsa-md5".into()))
+        );
+    }
+
+    #[test]
+    fn identity_rules() {
+        assert_eq!(with("i=joe@sub.example.com").unwrap().identity_domain(), "sub.example.com");
+        assert_eq!(with("i=jlong=40example.com").unwrap().identity(), "jlong@example.com");
+        assert!(matches!(with("i=joe@example.org"), Err(SignatureError::IdentityOutsideDomain { .. })));
+        assert!(matches!(with("i=joe@badexample.com"), Err(SignatureError::IdentityOutsideDomain { .. })));
+        assert!(matches!(with("i=joe"), Err(SignatureError::InvalidIdentity(_))));
+        assert!(matches!(with("i=joe=4"), Err(SignatureError::InvalidIdentity(_))));
+    }
+
+    #[test]
+    fn from_must_be_signed() {
+        assert_eq!(parse(&BASE.replace("From:To", "to:subject")), Err(SignatureError::FromNotSigned));
+        assert!(parse(&BASE.replace("From:To", " to :\r\n FROM ")).is_ok());
+    }
+
+    #[test]
+    fn query_methods() {
+        assert!(with("q=dns/txt").is_ok());
+        assert!(with("q=foo/bar:dns/txt:exam/ple").is_ok());
+        assert!(matches!(with("q=http"), Err(SignatureError::UnsupportedQueryMethod(_))));
+        assert!(matches!(with("q=dns/special"), Err(SignatureError::UnsupportedQueryMethod(_))));
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(with("t=10; x=10").unwrap().expiration(), Some(10));
+        assert_eq!(
+            with("t=10; x=9"),
+            Err(SignatureError::ExpirationBeforeTimestamp { timestamp: 10, expiration: 9 })
+        );
+        assert_eq!(with("t=99999999999999999999999"), Err(SignatureError::InvalidNumber { tag: "t" }));
+        assert_eq!(with("l=99999999999999999999999").unwrap().body_length(), Some(u64::MAX));
+        assert_eq!(with(&alloc::format!("l={}", "9".repeat(80))), Err(SignatureError::InvalidNumber { tag: "l" }));
+        assert_eq!(with("l=-1"), Err(SignatureError::InvalidNumber { tag: "l" }));
+    }
+
+    #[test]
+    fn base64_with_folding() {
+        let s = parse(&BASE.replace("b=BBBB", "b=BB\r\n BB")).unwrap();
+        assert_eq!(s.signature(), [0x04, 0x10, 0x41]);
+        assert_eq!(parse(&BASE.replace("b=BBBB", "b=B!BB")), Err(SignatureError::InvalidBase64 { tag: "b" }));
+        assert_eq!(parse(&BASE.replace("b=BBBB", "b=")), Err(SignatureError::EmptyTag("b")));
+    }
+
+    #[test]
+    fn domain_syntax() {
+        assert!(matches!(parse(&BASE.replace("example.com", "legitimate.com(.attacker.com")), Err(SignatureError::InvalidDomain(_))));
+        assert!(matches!(parse(&BASE.replace("s=sel", "s=a..b")), Err(SignatureError::InvalidSelector(_))));
+    }
+
+    #[test]
+    fn canonicalization_values() {
+        assert!(matches!(with("c=future"), Err(SignatureError::UnsupportedCanonicalization(_))));
+        assert_eq!(with("c=relaxed").unwrap().canonicalization().to_string(), "relaxed/simple");
+    }
+
+    #[test]
+    fn copied_headers() {
+        let s = with("z=From:foo@example.com|Subject:a=20b").unwrap();
+        assert_eq!(s.copied_headers(), [b"From:foo@example.com".to_vec(), b"Subject:a b".to_vec()]);
+    }
+
+    #[test]
+    fn b_span_runs_to_semicolon() {
+        let v = "b=AB\r\n CD ; v=1; a=rsa-sha256; d=example.com; s=sel; h=from; bh=AAAA";
+        let s = parse(v).unwrap();
+        assert_eq!(&v[s.b_span()], "AB\r\n CD ");
+    }
+
+    #[test]
+    fn errors_name_their_tag() {
+        assert_eq!(SignatureError::FromNotSigned.tag(), Some("h"));
+        assert!(SignatureError::MissingTag("bh").to_string().contains("bh="));
+    }
+}
