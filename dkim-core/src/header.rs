@@ -203,7 +203,7 @@ impl HeaderCollector {
 
     fn feed_crlf(&mut self, chunk: &[u8]) -> Result<Collected, HeaderError> {
         let old = self.buf.len();
-        let room = (self.max_bytes + 4).saturating_sub(old);
+        let room = self.max_bytes.saturating_add(4).saturating_sub(old);
         self.buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
         if self.buf.starts_with(b"\r\n") {
             self.buf.clear();
@@ -219,7 +219,7 @@ impl HeaderCollector {
             return Ok(Collected::Complete(end + 4 - old));
         }
         self.scanned = self.buf.len();
-        if self.buf.len() >= self.max_bytes + 4 {
+        if self.buf.len() >= self.max_bytes.saturating_add(4) {
             return Err(HeaderError::TooLarge { limit: self.max_bytes });
         }
         Ok(Collected::Partial)
@@ -240,7 +240,7 @@ impl HeaderCollector {
                 self.buf.truncate(keep);
                 return Ok(Collected::Complete(i + 1));
             }
-            if self.buf.len() > self.max_bytes + 4 {
+            if self.buf.len() > self.max_bytes.saturating_add(4) {
                 return Err(HeaderError::TooLarge { limit: self.max_bytes });
             }
         }
@@ -250,13 +250,7 @@ impl HeaderCollector {
     /// The message ended inside the header. A header that ends with a
     /// complete line is a message without a body; anything else is an error.
     pub(crate) fn finish_without_body(&mut self) -> Result<(), HeaderError> {
-        if self.buf.is_empty() || self.buf.ends_with(b"\r\n") {
-            Ok(())
-        } else if self.line_endings == LineEndings::NormalizeLf && self.buf.ends_with(b"\r") {
-            Err(HeaderError::Incomplete)
-        } else {
-            Err(HeaderError::Incomplete)
-        }
+        if self.buf.is_empty() || self.buf.ends_with(b"\r\n") { Ok(()) } else { Err(HeaderError::Incomplete) }
     }
 
     pub(crate) fn take(&mut self) -> Vec<u8> {
@@ -264,14 +258,27 @@ impl HeaderCollector {
     }
 }
 
-/// Converts bare LF to CRLF, remembering a CR at the end of the previous chunk.
+/// Converts bare LF to CRLF across chunk boundaries (a CR at the end of one
+/// chunk and an LF at the start of the next are one CRLF). This is what
+/// [`LineEndings::NormalizeLf`] applies to the input.
+///
+/// ```
+/// use dkim_core::header::LfNormalizer;
+/// let mut n = LfNormalizer::default();
+/// let mut out = Vec::new();
+/// n.normalize(b"a\nb\r", &mut out);
+/// assert_eq!(out, b"a\r\nb\r");
+/// n.normalize(b"\nc", &mut out);
+/// assert_eq!(out, b"\nc");
+/// ```
 #[derive(Clone, Debug, Default)]
-pub(crate) struct LfNormalizer {
+pub struct LfNormalizer {
     last_cr: bool,
 }
 
 impl LfNormalizer {
-    pub(crate) fn normalize(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
+    /// Writes `chunk` with bare LFs turned into CRLF to `out` (cleared first).
+    pub fn normalize(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
         out.clear();
         out.reserve(chunk.len() + chunk.len() / 32);
         let mut start = 0;

@@ -129,10 +129,10 @@ impl Signature {
         }
         let timestamp = tags.get("t").map(|t| parse_number(t.value(), "t", 20)).transpose()?;
         let expiration = tags.get("x").map(|x| parse_number(x.value(), "x", 20)).transpose()?;
-        if let (Some(t), Some(x)) = (timestamp, expiration) {
-            if x < t {
-                return Err(SignatureError::ExpirationBeforeTimestamp { timestamp: t, expiration: x });
-            }
+        if let (Some(t), Some(x)) = (timestamp, expiration)
+            && x < t
+        {
+            return Err(SignatureError::ExpirationBeforeTimestamp { timestamp: t, expiration: x });
         }
         let copied_headers = match tags.get("z") {
             None => Vec::new(),

@@ -34,7 +34,7 @@ use nom::{IResult, Offset, Parser};
 /// let list = dkim_core::tag_list::TagList::parse(b"v=1; d = example.com").unwrap();
 /// let d = list.get("d").unwrap();
 /// assert_eq!(d.value(), b"example.com");
-/// assert_eq!(d.value_offset(), 10);
+/// assert_eq!(d.value_offset(), 9);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tag<'a> {
@@ -310,6 +310,7 @@ impl std::error::Error for TagListError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
 
     #[test]
     fn parses_simple_list() {

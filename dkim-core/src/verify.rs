@@ -276,7 +276,7 @@ impl Verifier {
             if p.request != id.0 || s.decided {
                 continue;
             }
-            let sig = s.result.signature.as_ref().map(Clone::clone);
+            let sig = s.result.signature.clone();
             let Some(sig) = sig else { continue };
             let outcome = match &selected {
                 Err(reason) => Err(reason.clone()),
@@ -447,15 +447,16 @@ impl Verifier {
             return Some((Verdict::PermError, Reason::Sha1Refused));
         }
         if let Some(now) = p.now {
-            if let Some(x) = sig.expiration() {
-                if now > x.saturating_add(p.clock_skew) {
-                    return Some((Verdict::PermError, Reason::Expired { expiration: x, now }));
-                }
+            if let Some(x) = sig.expiration()
+                && now > x.saturating_add(p.clock_skew)
+            {
+                return Some((Verdict::PermError, Reason::Expired { expiration: x, now }));
             }
-            if let Some(t) = sig.timestamp() {
-                if p.reject_future_timestamps && t > now.saturating_add(p.clock_skew) {
-                    return Some((Verdict::PermError, Reason::TimestampInFuture { timestamp: t, now }));
-                }
+            if let Some(t) = sig.timestamp()
+                && p.reject_future_timestamps
+                && t > now.saturating_add(p.clock_skew)
+            {
+                return Some((Verdict::PermError, Reason::TimestampInFuture { timestamp: t, now }));
             }
         }
         for required in &p.required_headers {
@@ -508,10 +509,10 @@ fn decide(s: &mut SigState, verdict: Verdict, reason: Reason) {
 }
 
 fn finish_one(sig: &Signature, key: &PublicKey, digest: &[u8], bh: &BodyHash) -> Result<(), Reason> {
-    if let Some(l) = sig.body_length() {
-        if l > bh.canonical_length {
-            return Err(Reason::BodyLengthExceedsBody { length: l, body: bh.canonical_length });
-        }
+    if let Some(l) = sig.body_length()
+        && l > bh.canonical_length
+    {
+        return Err(Reason::BodyLengthExceedsBody { length: l, body: bh.canonical_length });
     }
     if !constant_time_eq(&bh.digest, sig.body_hash()) {
         return Err(Reason::BodyHashMismatch);
@@ -593,10 +594,10 @@ fn check_key(
         debug_assert!(is_same_or_subdomain(sig.identity_domain(), sig.domain()));
         return perm(Reason::KeyStrictSubdomain);
     }
-    if let PublicKey::Rsa(k) = key {
-        if k.bits() < policy.min_rsa_bits {
-            return perm(Reason::KeyTooShort { bits: k.bits(), min: policy.min_rsa_bits });
-        }
+    if let PublicKey::Rsa(k) = key
+        && k.bits() < policy.min_rsa_bits
+    {
+        return perm(Reason::KeyTooShort { bits: k.bits(), min: policy.min_rsa_bits });
     }
     Ok((record.clone(), key.clone()))
 }
