@@ -8,9 +8,7 @@ use std::error::Error;
 use std::fs;
 use std::path::Path;
 
-use dkim::{
-    HeaderStatus, KeyAnswer, Policy, PrivateKey, SignSession, Signer, Step, TxtRecord, Verifier,
-};
+use dkim::{HeaderStatus, KeyAnswer, Policy, PrivateKey, SignSession, Signer, Step, TxtRecord, Verifier};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/data");
 /// Fixed signing time, so that the output is the same on every run.

@@ -210,10 +210,9 @@ impl PublicKey {
     /// verify.
     pub fn verify(&self, algorithm: Algorithm, digest: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
         match (self, algorithm) {
-            (Self::Rsa(k), Algorithm::RsaSha256) => k
-                .key
-                .pkcs1v15_verify_prehash::<sha2::Sha256>(digest, signature)
-                .map_err(|_| VerifyError::BadSignature),
+            (Self::Rsa(k), Algorithm::RsaSha256) => {
+                k.key.pkcs1v15_verify_prehash::<sha2::Sha256>(digest, signature).map_err(|_| VerifyError::BadSignature)
+            }
             (Self::Rsa(k), Algorithm::RsaSha1) => {
                 k.key.pkcs1v15_verify_prehash::<sha1::Sha1>(digest, signature).map_err(|_| VerifyError::BadSignature)
             }

@@ -7,7 +7,7 @@ use core::fmt;
 
 use memchr::memmem;
 
-use crate::policy::{LineEndings, Limits};
+use crate::policy::{Limits, LineEndings};
 
 /// One header field, borrowed from the header block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -367,8 +367,14 @@ mod tests {
     #[test]
     fn errors() {
         assert_eq!(HeaderBlock::parse(b" x: y\r\n".to_vec(), 10), Err(HeaderError::LeadingContinuation));
-        assert_eq!(HeaderBlock::parse(b"A: b\r\nnocolon\r\n".to_vec(), 10), Err(HeaderError::MissingColon { offset: 6 }));
-        assert_eq!(HeaderBlock::parse(b"SUB JECT: x\r\n".to_vec(), 10), Err(HeaderError::InvalidFieldName { offset: 0 }));
+        assert_eq!(
+            HeaderBlock::parse(b"A: b\r\nnocolon\r\n".to_vec(), 10),
+            Err(HeaderError::MissingColon { offset: 6 })
+        );
+        assert_eq!(
+            HeaderBlock::parse(b"SUB JECT: x\r\n".to_vec(), 10),
+            Err(HeaderError::InvalidFieldName { offset: 0 })
+        );
         assert_eq!(HeaderBlock::parse(b": x\r\n".to_vec(), 10), Err(HeaderError::InvalidFieldName { offset: 0 }));
         assert_eq!(HeaderBlock::parse(b"a:1\r\nb:2\r\n".to_vec(), 1), Err(HeaderError::TooManyFields { limit: 1 }));
     }

@@ -68,7 +68,9 @@ impl KeyRecord {
         };
         let list = |name: &str| {
             tags.get(name).map(|t| {
-                tag_list::split_trimmed(t.value(), b':').map(|s| String::from_utf8_lossy(s).into_owned()).collect::<Vec<_>>()
+                tag_list::split_trimmed(t.value(), b':')
+                    .map(|s| String::from_utf8_lossy(s).into_owned())
+                    .collect::<Vec<_>>()
             })
         };
         let hash_algorithms = list("h");

@@ -79,7 +79,7 @@ pub use crypto::{
     Algorithm, Ed25519SigningKey, HashAlgorithm, KeyType, PrivateKey, PublicKey, RsaSigningKey, SigningKey,
 };
 pub use key_record::{KeyRecord, KeyRecordError};
-pub use policy::{LineEndings, Limits, Policy};
+pub use policy::{Limits, LineEndings, Policy};
 pub use result::{Reason, SignatureResult, Verdict};
 pub use sign::{SignSession, Signer, SignerBuilder, SigningError};
 pub use signature::{Signature, SignatureError};

@@ -49,8 +49,10 @@ impl fmt::Display for Verdict {
     }
 }
 
-/// Why a signature did not pass (or, for [`Reason::TestingKey`]-style
-/// notes, see [`SignatureResult::testing`]).
+/// Why a signature did not pass.
+///
+/// A key in testing mode (`t=y`) is not a reason: it never changes the
+/// verdict and is reported by [`SignatureResult::testing`].
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reason {

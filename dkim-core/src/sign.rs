@@ -30,7 +30,7 @@ use crate::canon::header::header_hash;
 use crate::crypto::{Algorithm, SignError, SigningKey};
 use crate::hash::{BodyHashId, BodyHashKey, BodyHashes};
 use crate::header::{Collected, HeaderBlock, HeaderCollector, HeaderError, LfNormalizer};
-use crate::policy::{LineEndings, Limits};
+use crate::policy::{Limits, LineEndings};
 use crate::signature::{is_domain_name, is_same_or_subdomain};
 use crate::verify::HeaderStatus;
 
@@ -581,7 +581,8 @@ mod tests {
     #[test]
     fn default_headers_and_oversigning() {
         let s = Signer::builder(key(), "a.com", "s").build().unwrap();
-        let block = HeaderBlock::parse(b"From: a\r\nX-Other: b\r\nSubject: c\r\nReceived: d\r\n".to_vec(), 100).unwrap();
+        let block =
+            HeaderBlock::parse(b"From: a\r\nX-Other: b\r\nSubject: c\r\nReceived: d\r\n".to_vec(), 100).unwrap();
         let h = s.h_list(&block);
         assert_eq!(h[..2], ["From", "Subject"]);
         assert_eq!(h.iter().filter(|n| *n == "From").count(), 2);

@@ -62,10 +62,12 @@ impl Signature {
             return Err(SignatureError::UnsupportedVersion(v.value_str().into()));
         }
         let a = req("a")?;
-        let algorithm = Algorithm::parse(a.value_str()).ok_or_else(|| SignatureError::UnsupportedAlgorithm(a.value_str().into()))?;
+        let algorithm = Algorithm::parse(a.value_str())
+            .ok_or_else(|| SignatureError::UnsupportedAlgorithm(a.value_str().into()))?;
         let b = req("b")?;
         let signature = decode_base64(b.value(), "b")?;
-        let b_end = value[b.value_offset()..].iter().position(|&c| c == b';').map_or(value.len(), |p| b.value_offset() + p);
+        let b_end =
+            value[b.value_offset()..].iter().position(|&c| c == b';').map_or(value.len(), |p| b.value_offset() + p);
         let b_span = b.value_offset()..b_end;
         let body_hash = decode_base64(req("bh")?.value(), "bh")?;
         let canonicalization = match tags.get("c") {
@@ -104,8 +106,10 @@ impl Signature {
         let (identity, identity_given) = match tags.get("i") {
             None => (alloc::format!("@{domain}"), false),
             Some(i) => {
-                let decoded = decode_qp(i.value()).ok_or_else(|| SignatureError::InvalidIdentity(i.value_str().into()))?;
-                let id = String::from_utf8(decoded).map_err(|_| SignatureError::InvalidIdentity(i.value_str().into()))?;
+                let decoded =
+                    decode_qp(i.value()).ok_or_else(|| SignatureError::InvalidIdentity(i.value_str().into()))?;
+                let id =
+                    String::from_utf8(decoded).map_err(|_| SignatureError::InvalidIdentity(i.value_str().into()))?;
                 let at = id.rfind('@').ok_or_else(|| SignatureError::InvalidIdentity(id.clone()))?;
                 let id_domain = &id[at + 1..];
                 if !is_domain_name(id_domain) {
@@ -442,10 +446,9 @@ impl From<TagListError> for SignatureError {
 /// Picks `d=` and `s=` out of a field that may not parse, for reporting.
 pub(crate) fn loose_domain_selector(value: &[u8]) -> (Option<String>, Option<String>) {
     match TagList::parse(value) {
-        Ok(tags) => (
-            tags.get("d").map(|t| t.value_str().to_string()),
-            tags.get("s").map(|t| t.value_str().to_string()),
-        ),
+        Ok(tags) => {
+            (tags.get("d").map(|t| t.value_str().to_string()), tags.get("s").map(|t| t.value_str().to_string()))
+        }
         Err(_) => (None, None),
     }
 }
@@ -519,10 +522,7 @@ mod tests {
     #[test]
     fn numbers() {
         assert_eq!(with("t=10; x=10").unwrap().expiration(), Some(10));
-        assert_eq!(
-            with("t=10; x=9"),
-            Err(SignatureError::ExpirationBeforeTimestamp { timestamp: 10, expiration: 9 })
-        );
+        assert_eq!(with("t=10; x=9"), Err(SignatureError::ExpirationBeforeTimestamp { timestamp: 10, expiration: 9 }));
         assert_eq!(with("t=99999999999999999999999"), Err(SignatureError::InvalidNumber { tag: "t" }));
         assert_eq!(with("l=99999999999999999999999").unwrap().body_length(), Some(u64::MAX));
         assert_eq!(with(&alloc::format!("l={}", "9".repeat(80))), Err(SignatureError::InvalidNumber { tag: "l" }));
@@ -539,7 +539,10 @@ mod tests {
 
     #[test]
     fn domain_syntax() {
-        assert!(matches!(parse(&BASE.replace("example.com", "legitimate.com(.attacker.com")), Err(SignatureError::InvalidDomain(_))));
+        assert!(matches!(
+            parse(&BASE.replace("example.com", "legitimate.com(.attacker.com")),
+            Err(SignatureError::InvalidDomain(_))
+        ));
         assert!(matches!(parse(&BASE.replace("s=sel", "s=a..b")), Err(SignatureError::InvalidSelector(_))));
     }
 

@@ -123,17 +123,20 @@ impl<'a> TagList<'a> {
             })?;
             // tag-name is ASCII by construction.
             let name = core::str::from_utf8(name).unwrap_or("");
-            let (after_ws, _) = fws0(after_name).map_err(|_| err(input, after_name, Kind::InvalidWhitespace, Some(name)))?;
+            let (after_ws, _) =
+                fws0(after_name).map_err(|_| err(input, after_name, Kind::InvalidWhitespace, Some(name)))?;
             let (after_eq, _) = tag::<_, _, nom::error::Error<&[u8]>>(&b"="[..])
                 .parse(after_ws)
                 .map_err(|_| err(input, after_ws, Kind::ExpectedEquals, Some(name)))?;
-            let (value_start, _) = fws0(after_eq).map_err(|_| err(input, after_eq, Kind::InvalidWhitespace, Some(name)))?;
+            let (value_start, _) =
+                fws0(after_eq).map_err(|_| err(input, after_eq, Kind::InvalidWhitespace, Some(name)))?;
             let (after_value, value) =
                 tag_value(value_start).map_err(|_| err(input, value_start, Kind::InvalidValue, Some(name)))?;
             if value.len() > max_value_len {
                 return Err(err(input, value_start, Kind::ValueTooLong, Some(name)));
             }
-            let (after_ws, _) = fws0(after_value).map_err(|_| err(input, after_value, Kind::InvalidWhitespace, Some(name)))?;
+            let (after_ws, _) =
+                fws0(after_value).map_err(|_| err(input, after_value, Kind::InvalidWhitespace, Some(name)))?;
             if tags.iter().any(|t| t.name == name) {
                 return Err(TagListError { offset: name_offset, kind: Kind::DuplicateTag, tag: Some(name.into()) });
             }

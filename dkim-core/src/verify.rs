@@ -40,7 +40,7 @@ use crate::crypto::{HashAlgorithm, PublicKey, VerifyError as CryptoError};
 use crate::hash::{BodyHash, BodyHashId, BodyHashKey, BodyHashes};
 use crate::header::{Collected, HeaderBlock, HeaderCollector, HeaderError, LfNormalizer};
 use crate::key_record::KeyRecord;
-use crate::policy::{LineEndings, Limits, Policy};
+use crate::policy::{Limits, LineEndings, Policy};
 use crate::result::{Reason, SignatureResult, Verdict};
 use crate::signature::{self, Signature, SignatureError, is_same_or_subdomain};
 use crate::tag_list::TagList;
@@ -487,10 +487,8 @@ impl Verifier {
             if let Some(l) = sig.body_length() {
                 s.result.unsigned_body_bytes = Some(bh.canonical_length.saturating_sub(l));
             }
-            s.result.body_hash_matched = Some(!matches!(
-                outcome,
-                Err(Reason::BodyHashMismatch) | Err(Reason::BodyLengthExceedsBody { .. })
-            ));
+            s.result.body_hash_matched =
+                Some(!matches!(outcome, Err(Reason::BodyHashMismatch) | Err(Reason::BodyLengthExceedsBody { .. })));
             match outcome {
                 Ok(()) => {
                     s.result.verdict = Verdict::Pass;

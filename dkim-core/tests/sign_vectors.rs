@@ -9,9 +9,7 @@ mod common;
 
 use base64ct::{Base64, Encoding};
 use common::{testdata, tsv};
-use dkim_core::{
-    Canonicalization, Ed25519SigningKey, HeaderStatus, PrivateKey, SignSession, Signer, SigningKey,
-};
+use dkim_core::{Canonicalization, Ed25519SigningKey, HeaderStatus, PrivateKey, SignSession, Signer, SigningKey};
 
 fn load_key(path: &std::path::Path) -> Box<dyn SigningKey> {
     let text = std::fs::read_to_string(path).unwrap();
