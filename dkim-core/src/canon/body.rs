@@ -8,14 +8,15 @@
 //!
 //! Speed: the canonical body is emitted as slices of the input. `simple`
 //! changes nothing but the trailing empty lines. For `relaxed` a vectorized
-//! scan (`memchr`) finds the only bytes that can change, tabs, CRs and double
-//! spaces, and every span between two changes is passed on as one slice.
+//! scan (16-byte compares through the `wide` crate, 64 bytes per step) finds
+//! the only places that can change, tabs and spaces followed by whitespace or
+//! CR, and every span between two changes is passed on as one slice.
 //!
 //! Line ends are CRLF: a bare LF or a bare CR is ordinary data, as RFC 6376
 //! requires. Input with bare LF line ends must be normalized first (see
 //! [`crate::LineEndings`]).
 
-use memchr::memmem;
+use wide::u8x16;
 
 use super::CanonicalizationAlgorithm;
 
@@ -59,14 +60,7 @@ fn is_wsp(b: u8) -> bool {
 impl BodyCanonicalizer {
     /// A canonicalizer for `algorithm`.
     pub fn new(algorithm: CanonicalizationAlgorithm) -> Self {
-        Self {
-            algorithm,
-            line_empty: true,
-            pending_empty: 0,
-            pending_wsp: false,
-            cr_held: false,
-            emitted_any: false,
-        }
+        Self { algorithm, line_empty: true, pending_empty: 0, pending_wsp: false, cr_held: false, emitted_any: false }
     }
 
     /// The algorithm.
@@ -214,65 +208,76 @@ impl BodyCanonicalizer {
 /// Relaxed canonicalization of a span that ends with a byte other than
 /// SP, HTAB, CR and LF, entered with no whitespace or CR held back. Such a
 /// span has no trailing empty lines, so only whitespace runs change.
+///
+/// A run changes only if it holds a tab, is two or more bytes long, or is a
+/// single space before a CR (possibly trailing whitespace). An *event* is a
+/// tab, or a space followed by SP, HTAB or CR; line ends themselves are not
+/// events, so an unchanged line costs nothing but the scan. The scan works on
+/// 64-byte blocks, building one bit mask of events per block with compares
+/// the compiler turns into vector instructions; most blocks have no event.
 fn relaxed_span<F: FnMut(&[u8])>(h: &[u8], out: &mut F) {
     let len = h.len();
     let mut span = 0; // start of the unchanged span not yet emitted
-    let mut search = 0; // everything before this has been examined
-    let finder = memmem::Finder::new(b"  ");
-    let mut dsp = finder.find(h);
-    let mut events = memchr::memchr2_iter(b'\t', b'\r', h);
-    loop {
-        let k = loop {
-            match events.next() {
-                Some(k) if k < search => continue,
-                other => break other,
-            }
-        };
-        let limit = k.unwrap_or(len);
-        // Double spaces before the next tab or CR.
-        let mut jumped = false;
-        while let Some(m) = dsp {
-            if m >= limit {
-                break;
-            }
-            if m < search {
-                dsp = finder.find(&h[search..]).map(|p| p + search);
-                continue;
-            }
-            search = replace_run(h, m, &mut span, out);
-            dsp = finder.find(&h[search..]).map(|p| p + search);
-            if search > limit {
-                jumped = true;
-                break;
-            }
-        }
-        if jumped {
-            continue;
-        }
-        let Some(k) = k else { break };
-        if k < search {
-            continue;
-        }
-        if h[k] == b'\t' {
-            let start = if k > search && h[k - 1] == b' ' { k - 1 } else { k };
-            search = replace_run(h, start, &mut span, out);
+    let mut done = 0; // every event before this has been handled
+    let mut pos = 0;
+    while pos < len {
+        let end = (pos + BLOCK).min(len);
+        let mut mask = if end - pos == BLOCK {
+            let block: &[u8; BLOCK] = h[pos..end].try_into().unwrap_or(&[0; BLOCK]);
+            block_events(block, h.get(end).copied())
         } else {
-            // CR; the span ends with a non-CR byte, so k + 1 < len.
-            if h[k + 1] == b'\n' {
-                if k > search && h[k - 1] == b' ' {
-                    // One trailing space (longer runs were handled above).
-                    out(&h[span..k - 1]);
-                    span = k;
-                }
-                search = k + 2;
-            } else {
-                search = k + 1;
-            }
+            tail_events(&h[pos..end], h.get(end).copied())
+        };
+        if done > pos {
+            let skip = done - pos;
+            mask = if skip >= BLOCK { 0 } else { mask & (!0u64 << skip) };
         }
+        while mask != 0 {
+            // The first event of a run that changes is the run's first
+            // byte: a tab, or a space followed by whitespace or CR (a run
+            // that starts with a space followed by anything else is a single
+            // space). Events inside a run are skipped below.
+            let start = pos + mask.trailing_zeros() as usize;
+            debug_assert!(start == 0 || !is_wsp(h[start - 1]) || start == span);
+            done = replace_run(h, start, &mut span, out);
+            let skip = done - pos;
+            mask = if skip >= BLOCK { 0 } else { mask & (!0u64 << skip) };
+        }
+        pos = end;
     }
     if span < len {
         out(&h[span..]);
     }
+}
+
+/// Bytes per scan block: one bit each in a `u64` mask.
+const BLOCK: usize = 64;
+
+/// The event mask of a full block; `next` is the byte after it.
+#[inline]
+fn block_events(block: &[u8; BLOCK], next: Option<u8>) -> u64 {
+    let (space, tab, cr) = (u8x16::splat(b' '), u8x16::splat(b'\t'), u8x16::splat(b'\r'));
+    let (mut sp, mut ht, mut ret) = (0u64, 0u64, 0u64);
+    for (i, lane) in block.chunks_exact(16).enumerate() {
+        let v = u8x16::new(lane.try_into().unwrap_or([0; 16]));
+        sp |= u64::from(v.simd_eq(space).to_bitmask()) << (16 * i);
+        ht |= u64::from(v.simd_eq(tab).to_bitmask()) << (16 * i);
+        ret |= u64::from(v.simd_eq(cr).to_bitmask()) << (16 * i);
+    }
+    let follow = (sp | ht | ret) >> 1 | u64::from(matches!(next, Some(b' ' | b'\t' | b'\r'))) << 63;
+    ht | (sp & follow)
+}
+
+/// The event mask of a short last block (fewer than 64 bytes).
+fn tail_events(t: &[u8], next: Option<u8>) -> u64 {
+    let mut mask = 0u64;
+    for (i, &b) in t.iter().enumerate() {
+        let after = t.get(i + 1).copied().or(next);
+        if b == b'\t' || (b == b' ' && matches!(after, Some(b' ' | b'\t' | b'\r'))) {
+            mask |= 1 << i;
+        }
+    }
+    mask
 }
 
 /// Replaces the whitespace run starting at `start`: dropped before CRLF,
