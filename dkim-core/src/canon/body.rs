@@ -256,28 +256,30 @@ const BLOCK: usize = 64;
 /// The event mask of a full block; `next` is the byte after it.
 #[inline]
 fn block_events(block: &[u8; BLOCK], next: Option<u8>) -> u64 {
-    let (space, tab, cr) = (u8x16::splat(b' '), u8x16::splat(b'\t'), u8x16::splat(b'\r'));
-    let (mut sp, mut ht, mut ret) = (0u64, 0u64, 0u64);
+    // Two masks per 16 bytes: `ws` (SP or HTAB) and `tc` (HTAB or CR, the
+    // bytes whose value with bit 2 set is 13). Then a tab is `ws & tc`, a
+    // space is `ws & !tc`, and "followed by SP, HTAB or CR" is
+    // `(ws | tc) >> 1`, so the events are `ws & (tc | follow)`.
+    let (space, tab, four, thirteen) = (u8x16::splat(b' '), u8x16::splat(b'\t'), u8x16::splat(4), u8x16::splat(13));
+    let (mut ws, mut tc) = (0u64, 0u64);
     for (i, lane) in block.chunks_exact(16).enumerate() {
         let v = u8x16::new(lane.try_into().unwrap_or([0; 16]));
-        sp |= u64::from(v.simd_eq(space).to_bitmask()) << (16 * i);
-        ht |= u64::from(v.simd_eq(tab).to_bitmask()) << (16 * i);
-        ret |= u64::from(v.simd_eq(cr).to_bitmask()) << (16 * i);
+        ws |= u64::from((v.simd_eq(space) | v.simd_eq(tab)).to_bitmask()) << (16 * i);
+        tc |= u64::from((v | four).simd_eq(thirteen).to_bitmask()) << (16 * i);
     }
-    let follow = (sp | ht | ret) >> 1 | u64::from(matches!(next, Some(b' ' | b'\t' | b'\r'))) << 63;
-    ht | (sp & follow)
+    let follow = (ws | tc) >> 1 | u64::from(matches!(next, Some(b' ' | b'\t' | b'\r'))) << 63;
+    ws & (tc | follow)
 }
 
-/// The event mask of a short last block (fewer than 64 bytes).
+/// The event mask of a short last block (fewer than 64 bytes): the block is
+/// copied into a zero-padded one (zero is not whitespace) with `next` right
+/// after the tail, and events past the tail are masked off.
+#[inline]
 fn tail_events(t: &[u8], next: Option<u8>) -> u64 {
-    let mut mask = 0u64;
-    for (i, &b) in t.iter().enumerate() {
-        let after = t.get(i + 1).copied().or(next);
-        if b == b'\t' || (b == b' ' && matches!(after, Some(b' ' | b'\t' | b'\r'))) {
-            mask |= 1 << i;
-        }
-    }
-    mask
+    let mut block = [0u8; BLOCK];
+    block[..t.len()].copy_from_slice(t);
+    block[t.len()] = next.unwrap_or(0);
+    block_events(&block, None) & ((1u64 << t.len()) - 1)
 }
 
 /// Replaces the whitespace run starting at `start`: dropped before CRLF,
