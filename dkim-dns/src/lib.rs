@@ -1,0 +1,218 @@
+//! # dkim-dns
+//!
+//! Key lookup for DKIM: one async [`KeySource`] trait and three backends.
+//!
+//! - [`StaticKeys`]: an in-memory map, built from (name, record) pairs.
+//! - `ZoneFile`: RFC 1035 master files as people write them for DKIM.
+//! - `DnsClient` (feature `tokio`, default): a stub resolver on
+//!   `hickory-proto` with UDP + EDNS(0), TCP fallback, retries across
+//!   servers, CNAME chasing and TTLs.
+//!
+//! Every backend answers with a [`Lookup`]: the TXT records (each record's
+//! strings kept apart, the TTL, the DNSSEC AD bit), "no record" (NXDOMAIN or
+//! NODATA: the verifier's `permerror`) or a temporary failure with its cause
+//! (`temperror`). A [`Lookup`] converts directly into the core verifier's
+//! [`dkim_core::KeyAnswer`].
+//!
+//! ```
+//! use dkim_dns::{KeySource, Lookup, StaticKeys};
+//!
+//! let keys = StaticKeys::new([("sel._domainkey.example.com", "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")]);
+//! let answer = futures::executor::block_on(keys.lookup_txt("SEL._domainkey.example.com."));
+//! let Lookup::Found(txt) = answer else { panic!("expected a record") };
+//! assert_eq!(txt.records().len(), 1);
+//! assert!(matches!(futures::executor::block_on(keys.lookup_txt("other.example.com")), Lookup::NotFound(_)));
+//! ```
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::fmt;
+use std::future::Future;
+
+use dkim_core::KeyAnswer;
+pub use dkim_core::TxtRecord;
+
+mod static_keys;
+pub use static_keys::StaticKeys;
+
+#[cfg(feature = "tokio")]
+mod client;
+#[cfg(feature = "tokio")]
+pub use client::{ConfigError, DEFAULT_EDNS_PAYLOAD, DnsClient};
+
+/// A source of TXT records for DKIM key lookups.
+///
+/// Implement it for anything that can answer "which TXT records are at this
+/// name": DNS over HTTPS, a database, a DNSSEC-validating resolver, an
+/// offline map for wasm or a zkVM. `name` is an absolute domain name with or
+/// without the final dot; compare it without regard to ASCII case.
+pub trait KeySource {
+    /// Looks up the TXT RRset at `name`.
+    fn lookup_txt(&self, name: &str) -> impl Future<Output = Lookup> + Send;
+}
+
+impl<K: KeySource + Sync + ?Sized> KeySource for &K {
+    fn lookup_txt(&self, name: &str) -> impl Future<Output = Lookup> + Send {
+        (**self).lookup_txt(name)
+    }
+}
+
+impl<K: KeySource + Send + Sync + ?Sized> KeySource for std::sync::Arc<K> {
+    fn lookup_txt(&self, name: &str) -> impl Future<Output = Lookup> + Send {
+        (**self).lookup_txt(name)
+    }
+}
+
+/// The outcome of a TXT lookup.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// The name has TXT records.
+    Found(TxtAnswer),
+    /// NXDOMAIN or NODATA: there is no record (a permanent error for DKIM).
+    NotFound(NotFound),
+    /// The lookup failed for now: SERVFAIL, REFUSED, timeout, network.
+    TempFail(TempFail),
+}
+
+impl From<Lookup> for KeyAnswer {
+    fn from(l: Lookup) -> Self {
+        match l {
+            Lookup::Found(a) if a.records.is_empty() => KeyAnswer::NoRecord,
+            Lookup::Found(a) => KeyAnswer::Records(a.records),
+            Lookup::NotFound(_) => KeyAnswer::NoRecord,
+            Lookup::TempFail(_) => KeyAnswer::TempFail,
+        }
+    }
+}
+
+/// TXT records found at a name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TxtAnswer {
+    records: Vec<TxtRecord>,
+    ttl: u32,
+    authenticated: bool,
+}
+
+impl TxtAnswer {
+    /// An answer with `records`, their (smallest) `ttl` in seconds, and
+    /// whether the resolver authenticated it with DNSSEC (the AD bit).
+    pub fn new(records: Vec<TxtRecord>, ttl: u32, authenticated: bool) -> Self {
+        Self { records, ttl, authenticated }
+    }
+
+    /// The records, each with its strings kept apart.
+    pub fn records(&self) -> &[TxtRecord] {
+        &self.records
+    }
+
+    /// Consumes the answer, returning the records.
+    pub fn into_records(self) -> Vec<TxtRecord> {
+        self.records
+    }
+
+    /// Time to live, seconds.
+    pub fn ttl(&self) -> u32 {
+        self.ttl
+    }
+
+    /// Whether the answer was DNSSEC-authenticated (AD bit).
+    pub fn authenticated(&self) -> bool {
+        self.authenticated
+    }
+}
+
+/// Why there is no record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotFound {
+    kind: NotFoundKind,
+    negative_ttl: Option<u32>,
+}
+
+/// NXDOMAIN or NODATA.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotFoundKind {
+    /// The name does not exist.
+    NxDomain,
+    /// The name exists but has no TXT record.
+    NoData,
+}
+
+impl NotFound {
+    /// A "no record" answer, with the negative-caching TTL (from the SOA)
+    /// when known.
+    pub fn new(kind: NotFoundKind, negative_ttl: Option<u32>) -> Self {
+        Self { kind, negative_ttl }
+    }
+
+    /// NXDOMAIN or NODATA.
+    pub fn kind(&self) -> NotFoundKind {
+        self.kind
+    }
+
+    /// How long the absence may be cached, seconds.
+    pub fn negative_ttl(&self) -> Option<u32> {
+        self.negative_ttl
+    }
+}
+
+/// A temporary failure and its cause.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TempFail {
+    cause: TempFailCause,
+}
+
+impl TempFail {
+    /// A temporary failure.
+    pub fn new(cause: TempFailCause) -> Self {
+        Self { cause }
+    }
+
+    /// Why.
+    pub fn cause(&self) -> &TempFailCause {
+        &self.cause
+    }
+}
+
+/// What made a lookup fail temporarily.
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TempFailCause {
+    /// The server answered SERVFAIL.
+    ServFail,
+    /// The server answered REFUSED.
+    Refused,
+    /// Another error rcode.
+    Rcode(u16),
+    /// No answer in time.
+    Timeout,
+    /// A network error (connection refused, unreachable, ...).
+    Network(String),
+    /// The answer was malformed or did not match the question.
+    BadResponse(String),
+    /// Too many CNAMEs, or a CNAME loop.
+    CnameChain,
+    /// A backend-specific failure.
+    Other(String),
+}
+
+impl fmt::Display for TempFailCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ServFail => f.write_str("the DNS server answered SERVFAIL"),
+            Self::Refused => f.write_str("the DNS server refused the query"),
+            Self::Rcode(r) => write!(f, "the DNS server answered with error code {r}"),
+            Self::Timeout => f.write_str("no DNS answer in time"),
+            Self::Network(e) => write!(f, "network error: {e}"),
+            Self::BadResponse(e) => write!(f, "malformed or mismatched DNS answer: {e}"),
+            Self::CnameChain => f.write_str("CNAME chain too long or looping"),
+            Self::Other(e) => f.write_str(e),
+        }
+    }
+}
+
+/// Normalizes a name for comparison: ASCII lower case, no final dot.
+pub(crate) fn normalize_name(name: &str) -> String {
+    name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase()
+}

@@ -1,0 +1,58 @@
+//! An in-memory key source.
+
+use std::collections::HashMap;
+use std::future::Future;
+
+use crate::{KeySource, Lookup, NotFound, NotFoundKind, TxtAnswer, TxtRecord, normalize_name};
+
+/// An in-memory map from names to TXT records; every other name is
+/// NXDOMAIN. Several records at one name form an RRset.
+///
+/// ```
+/// use dkim_dns::{KeySource, Lookup, StaticKeys, TxtRecord};
+/// let mut keys = StaticKeys::default();
+/// keys.insert("a._domainkey.example.com", TxtRecord::new(vec![b"v=DKIM1; p=".to_vec()]));
+/// keys.insert("a._domainkey.example.com", TxtRecord::from_text("v=spf1 -all"));
+/// let Lookup::Found(answer) = futures::executor::block_on(keys.lookup_txt("a._domainkey.example.com")) else { panic!() };
+/// assert_eq!(answer.records().len(), 2);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct StaticKeys {
+    map: HashMap<String, Vec<TxtRecord>>,
+    ttl: u32,
+}
+
+impl StaticKeys {
+    /// From (name, record text) pairs; each text is one record of one string.
+    pub fn new<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut keys = Self { map: HashMap::new(), ttl: 3600 };
+        for (name, text) in pairs {
+            keys.insert(name, TxtRecord::from_text(text));
+        }
+        keys
+    }
+
+    /// Adds a record at `name`.
+    pub fn insert(&mut self, name: &str, record: TxtRecord) {
+        self.map.entry(normalize_name(name)).or_default().push(record);
+    }
+
+    /// The TTL reported with every answer (default 3600).
+    pub fn with_ttl(mut self, ttl: u32) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    fn answer(&self, name: &str) -> Lookup {
+        match self.map.get(&normalize_name(name)) {
+            Some(records) => Lookup::Found(TxtAnswer::new(records.clone(), self.ttl, false)),
+            None => Lookup::NotFound(NotFound::new(NotFoundKind::NxDomain, Some(self.ttl))),
+        }
+    }
+}
+
+impl KeySource for StaticKeys {
+    fn lookup_txt(&self, name: &str) -> impl Future<Output = Lookup> + Send {
+        std::future::ready(self.answer(name))
+    }
+}
