@@ -215,12 +215,9 @@ impl DnsClient {
 
     /// Looks up the TXT records at `name`.
     pub async fn query_txt(&self, name: &str) -> Lookup {
-        let Ok(mut current) = Name::from_ascii(name.strip_suffix('.').unwrap_or(name)).map(|mut n| {
-            n.set_fqdn(true);
-            n
-        }) else {
-            // Not representable as a DNS name (label over 63 bytes, name over
-            // 255, non-ASCII): nothing can be published there.
+        let Some(mut current) = dns_name(name) else {
+            // Not representable as a DNS name (an empty label, a label over
+            // 63 bytes, a name over 255): nothing can be published there.
             return Lookup::NotFound(NotFound::new(NotFoundKind::NxDomain, None));
         };
         let mut seen: Vec<Name> = Vec::new();
@@ -402,6 +399,19 @@ impl KeySource for DnsClient {
     }
 }
 
+/// The absolute DNS name for `name` (final dot optional). Labels are taken
+/// as raw bytes, as DNS allows: a selector or domain with unusual
+/// characters is asked for exactly, not rejected or rewritten.
+fn dns_name(name: &str) -> Option<Name> {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    if name.is_empty() || name.split('.').any(str::is_empty) {
+        return None;
+    }
+    let mut n = Name::from_labels(name.split('.').map(str::as_bytes)).ok()?;
+    n.set_fqdn(true);
+    Some(n)
+}
+
 fn random_id() -> Result<u16, TempFailCause> {
     let mut id = [0u8; 2];
     getrandom::fill(&mut id).map_err(|e| TempFailCause::Other(format!("no randomness for the query ID: {e}")))?;
@@ -460,6 +470,16 @@ mod tests {
         let mut query = Message::new(7, MessageType::Query, OpCode::Query);
         query.add_query(Query::query(q.clone(), RecordType::TXT));
         assert!(check_response(&query.to_vec().unwrap(), 7, &q).is_err());
+    }
+
+    #[test]
+    fn names_keep_their_bytes() {
+        let n = dns_name("test._domainkey.legitimate.com(.attacker.com.").unwrap();
+        assert_eq!(n.num_labels(), 6);
+        assert_eq!(n.iter().nth(3), Some(&b"com("[..]));
+        assert!(dns_name("a..b").is_none());
+        assert!(dns_name("").is_none());
+        assert!(dns_name(&"x".repeat(64)).is_none());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! Key lookup for DKIM: one async [`KeySource`] trait and three backends.
 //!
 //! - [`StaticKeys`]: an in-memory map, built from (name, record) pairs.
-//! - `ZoneFile`: RFC 1035 master files as people write them for DKIM.
+//! - [`ZoneFile`]: RFC 1035 master files as people write them for DKIM.
 //! - `DnsClient` (feature `tokio`, default): a stub resolver on
 //!   `hickory-proto` with UDP + EDNS(0), TCP fallback, retries across
 //!   servers, CNAME chasing and TTLs.
@@ -35,6 +35,9 @@ pub use dkim_core::TxtRecord;
 
 mod static_keys;
 pub use static_keys::StaticKeys;
+
+mod zone;
+pub use zone::{ZoneData, ZoneEntry, ZoneError, ZoneErrorKind, ZoneFile};
 
 #[cfg(feature = "tokio")]
 mod client;

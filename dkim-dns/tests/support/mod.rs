@@ -74,7 +74,8 @@ impl Drop for Authoritative {
 }
 
 fn name(s: &str) -> Name {
-    let mut n = Name::from_ascii(s.strip_suffix('.').unwrap_or(s)).unwrap_or_else(|e| panic!("name {s:?}: {e}"));
+    let s = s.strip_suffix('.').unwrap_or(s);
+    let mut n = Name::from_labels(s.split('.').map(str::as_bytes)).unwrap_or_else(|e| panic!("name {s:?}: {e}"));
     n.set_fqdn(true);
     n
 }
