@@ -4,3 +4,7 @@
 
 pub use dkim_core;
 pub use dkim_core::*;
+
+/// Key lookup backends: the [`dns::KeySource`] trait, [`dns::StaticKeys`],
+/// [`dns::ZoneFile`] and [`dns::DnsClient`] (re-export of `dkim-dns`).
+pub use dkim_dns as dns;

@@ -1,0 +1,517 @@
+//! `dkim`: sign, verify and generate keys from the command line.
+//!
+//! ```text
+//! dkim sign --key KEYFILE --domain D --selector S [--algorithm A] [--canonicalization C]
+//!           [--headers from:to:subject] [--identity I] [--body-length] [--expiration SECONDS] [FILE|-]
+//! dkim verify [--zone ZONEFILE | --dns HOST:PORT] [--json] [--now UNIX] [--ar HOSTNAME] [FILE|-]
+//! dkim keygen [--algorithm A] [--bits 2048] --domain D --selector S --out PREFIX
+//! ```
+//!
+//! Exit status: 0 on success (for `verify`: some signature passed), 1 when
+//! `verify` found no passing signature, 2 for usage, input and I/O errors
+//! (one line on standard error, never a panic).
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::{Parser, Subcommand};
+use dkim::dns::{DnsClient, KeySource, ZoneFile};
+use dkim::{
+    Canonicalization, HeaderStatus, LineEndings, Policy, PrivateKey, SignSession, SignatureResult, Signer, Step,
+    Verdict, Verifier,
+};
+
+#[derive(Parser)]
+#[command(name = "dkim", version, about = "DKIM (RFC 6376, RFC 8463): sign, verify, generate keys")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sign a message: writes one DKIM-Signature field, then the input unchanged.
+    Sign {
+        /// PKCS#8 PEM private key (RSA or Ed25519); PKCS#1 RSA PEM is accepted too.
+        #[arg(long)]
+        key: PathBuf,
+        /// The signing domain (d=).
+        #[arg(long)]
+        domain: String,
+        /// The selector (s=).
+        #[arg(long)]
+        selector: String,
+        /// rsa-sha256 or ed25519-sha256; must match the key (default: the key's).
+        #[arg(long)]
+        algorithm: Option<String>,
+        /// Header/body canonicalization (c=), e.g. relaxed/relaxed or simple.
+        #[arg(long, default_value = "relaxed/relaxed")]
+        canonicalization: String,
+        /// Header fields to sign, colon-separated (From is always signed).
+        #[arg(long)]
+        headers: Option<String>,
+        /// The agent or user identifier (i=).
+        #[arg(long)]
+        identity: Option<String>,
+        /// Add l= with the canonical body length.
+        #[arg(long)]
+        body_length: bool,
+        /// Add x= this many seconds after t=.
+        #[arg(long)]
+        expiration: Option<u64>,
+        /// The message (default or `-`: standard input).
+        file: Option<PathBuf>,
+    },
+    /// Verify every DKIM-Signature of a message.
+    Verify {
+        /// Answer key lookups from this RFC 1035 zone file.
+        #[arg(long, conflicts_with = "dns")]
+        zone: Option<PathBuf>,
+        /// Ask this DNS server (HOST:PORT; UDP, then TCP when truncated).
+        #[arg(long)]
+        dns: Option<String>,
+        /// One JSON object per signature on standard output.
+        #[arg(long)]
+        json: bool,
+        /// The current time (Unix seconds) for t= and x= checks.
+        #[arg(long)]
+        now: Option<u64>,
+        /// Print an Authentication-Results field with this authserv-id.
+        #[arg(long)]
+        ar: Option<String>,
+        /// The message (default or `-`: standard input).
+        file: Option<PathBuf>,
+    },
+    /// Generate a key pair: PREFIX.pem (PKCS#8) and PREFIX.zone (the TXT record).
+    Keygen {
+        /// rsa-sha256 or ed25519-sha256.
+        #[arg(long, default_value = "rsa-sha256")]
+        algorithm: String,
+        /// RSA modulus size.
+        #[arg(long, default_value_t = 2048)]
+        bits: usize,
+        /// The domain the key is for.
+        #[arg(long)]
+        domain: String,
+        /// The selector.
+        #[arg(long)]
+        selector: String,
+        /// Output path prefix.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// A usage, input or I/O error: exit status 2.
+struct Fatal(String);
+
+impl<E: std::fmt::Display> From<E> for Fatal {
+    fn from(e: E) -> Self {
+        Fatal(e.to_string())
+    }
+}
+
+fn fatal(msg: impl Into<String>) -> Fatal {
+    Fatal(msg.into())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Sign {
+            key,
+            domain,
+            selector,
+            algorithm,
+            canonicalization,
+            headers,
+            identity,
+            body_length,
+            expiration,
+            file,
+        } => sign(SignArgs {
+            key,
+            domain,
+            selector,
+            algorithm,
+            canonicalization,
+            headers,
+            identity,
+            body_length,
+            expiration,
+            file,
+        }),
+        Command::Verify { zone, dns, json, now, ar, file } => verify(zone, dns, json, now, ar, file),
+        Command::Keygen { algorithm, bits, domain, selector, out } => keygen(&algorithm, bits, &domain, &selector, &out),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Fatal(msg)) => {
+            eprintln!("dkim: error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn read_input(file: Option<&Path>) -> Result<Vec<u8>, Fatal> {
+    let mut buf = Vec::new();
+    match file {
+        None => std::io::stdin().read_to_end(&mut buf).map_err(|e| fatal(format!("cannot read standard input: {e}")))?,
+        Some(p) if p == Path::new("-") => {
+            std::io::stdin().read_to_end(&mut buf).map_err(|e| fatal(format!("cannot read standard input: {e}")))?
+        }
+        Some(p) => {
+            buf = std::fs::read(p).map_err(|e| fatal(format!("cannot read {}: {e}", p.display())))?;
+            buf.len()
+        }
+    };
+    Ok(buf)
+}
+
+/// CRLF when the input has any CRLF; LF-only input (a Unix mailbox file) is
+/// read with LF line ends.
+fn line_endings(message: &[u8]) -> LineEndings {
+    if message.windows(2).any(|w| w == b"\r\n") || !message.contains(&b'\n') {
+        LineEndings::Crlf
+    } else {
+        LineEndings::NormalizeLf
+    }
+}
+
+/// Checks that the header block ends (an empty line), so that a truncated
+/// or non-mail input is an error rather than a header-only message.
+fn require_header_end(message: &[u8], le: LineEndings) -> Result<(), Fatal> {
+    let end: &[u8] = if le == LineEndings::Crlf { b"\r\n\r\n" } else { b"\n\n" };
+    let starts_empty = message.starts_with(if le == LineEndings::Crlf { b"\r\n" } else { b"\n" });
+    if starts_empty || message.windows(end.len()).any(|w| w == end) {
+        Ok(())
+    } else {
+        Err(fatal("the message has no end of header (no empty line after the header fields)"))
+    }
+}
+
+fn now_unix() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+struct SignArgs {
+    key: PathBuf,
+    domain: String,
+    selector: String,
+    algorithm: Option<String>,
+    canonicalization: String,
+    headers: Option<String>,
+    identity: Option<String>,
+    body_length: bool,
+    expiration: Option<u64>,
+    file: Option<PathBuf>,
+}
+
+fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
+    let pem = std::fs::read_to_string(&a.key).map_err(|e| fatal(format!("cannot read {}: {e}", a.key.display())))?;
+    let key = PrivateKey::from_pem(&pem).map_err(|e| fatal(format!("{}: {e}", a.key.display())))?;
+    let key_alg = dkim::SigningKey::algorithm(&key).as_str();
+    if let Some(alg) = &a.algorithm {
+        if alg != "rsa-sha256" && alg != "ed25519-sha256" {
+            return Err(fatal(format!("unknown algorithm {alg:?} (rsa-sha256 or ed25519-sha256)")));
+        }
+        if alg != key_alg {
+            return Err(fatal(format!("--algorithm {alg} does not match the key in {} ({key_alg})", a.key.display())));
+        }
+    }
+    let c = Canonicalization::parse(&a.canonicalization).ok_or_else(|| {
+        fatal(format!("bad --canonicalization {:?} (simple, relaxed, relaxed/simple, ...)", a.canonicalization))
+    })?;
+    let message = read_input(a.file.as_deref())?;
+    let le = line_endings(&message);
+    require_header_end(&message, le)?;
+    let now = now_unix();
+    let mut builder =
+        Signer::builder(key, &a.domain, &a.selector).canonicalization(c).timestamp(now).line_endings(le);
+    if let Some(h) = &a.headers {
+        let names: Vec<&str> = h.split(':').map(str::trim).filter(|n| !n.is_empty()).collect();
+        builder = builder.headers(&names);
+    }
+    if let Some(i) = &a.identity {
+        builder = builder.identity(i);
+    }
+    if a.body_length {
+        builder = builder.body_length(true);
+    }
+    if let Some(secs) = a.expiration {
+        builder = builder.expiration(now.saturating_add(secs));
+    }
+    let signer = builder.build()?;
+    let mut session = SignSession::new(vec![signer]);
+    match session.headers(&message)? {
+        HeaderStatus::Complete(n) => session.body(&message[n..]),
+        HeaderStatus::Partial => return Err(fatal("the message has no end of header")),
+    }
+    let fields = session.finish()?;
+    let mut field = fields.into_iter().next().ok_or_else(|| fatal("no signature produced"))?;
+    if le == LineEndings::NormalizeLf {
+        field = field.replace("\r\n", "\n");
+    }
+    let mut out = std::io::stdout().lock();
+    out.write_all(field.as_bytes()).and_then(|()| out.write_all(&message)).and_then(|()| out.flush())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Where keys come from.
+enum Keys {
+    Zone(ZoneFile),
+    Dns(DnsClient),
+}
+
+impl Keys {
+    async fn lookup(&self, name: &str) -> dkim::KeyAnswer {
+        match self {
+            Keys::Zone(z) => z.lookup_txt(name).await.into(),
+            Keys::Dns(c) => c.lookup_txt(name).await.into(),
+        }
+    }
+}
+
+fn verify(
+    zone: Option<PathBuf>,
+    dns: Option<String>,
+    json: bool,
+    now: Option<u64>,
+    ar: Option<String>,
+    file: Option<PathBuf>,
+) -> Result<ExitCode, Fatal> {
+    let keys = match (zone, dns) {
+        (Some(z), _) => Keys::Zone(ZoneFile::from_path(&z)?),
+        (None, Some(server)) => Keys::Dns(DnsClient::new([DnsClient::parse_server(&server)?])),
+        (None, None) => Keys::Dns(DnsClient::from_system()?),
+    };
+    let message = read_input(file.as_deref())?;
+    let le = line_endings(&message);
+    require_header_end(&message, le)?;
+    let policy = Policy::default().now(now.unwrap_or_else(now_unix)).line_endings(le);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let results = runtime.block_on(async {
+        let mut v = Verifier::new(policy);
+        let body_at = match v.headers(&message)? {
+            HeaderStatus::Complete(n) => n,
+            HeaderStatus::Partial => return Err(fatal("the message has no end of header")),
+        };
+        while let Step::NeedKeys(requests) = v.step() {
+            let requests = requests.to_vec();
+            let answers =
+                futures_join(requests.iter().map(|r| tokio::time::timeout(Duration::from_secs(10), keys.lookup(r.name()))))
+                    .await;
+            for (r, answer) in requests.iter().zip(answers) {
+                v.answer_key(r.id(), answer.unwrap_or(dkim::KeyAnswer::TempFail));
+            }
+        }
+        v.body(&message[body_at..]);
+        v.finish()?;
+        Ok::<_, Fatal>(v.into_results())
+    })?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        if results.is_empty() {
+            writeln!(out, "{}", json_object(&[("result", Some("none")), ("domain", None), ("selector", None), ("algorithm", None), ("reason", Some("the message has no DKIM-Signature field"))]))?;
+        }
+        for r in &results {
+            writeln!(out, "{}", result_json(r))?;
+        }
+    } else {
+        report(&mut out, &results)?;
+    }
+    if let Some(authserv_id) = ar {
+        writeln!(out, "{}", authentication_results(&authserv_id, &message, &results))?;
+    }
+    out.flush()?;
+    let passed = results.iter().any(|r| r.verdict() == Verdict::Pass);
+    Ok(if passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Awaits all futures concurrently (a tiny join_all on tokio's JoinSet-free
+/// path: each lookup is polled by `futures`-style joining in order).
+async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut handles: Vec<std::pin::Pin<Box<F>>> = futures.map(Box::pin).collect();
+    let mut outputs: Vec<Option<F::Output>> = handles.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (h, o) in handles.iter_mut().zip(outputs.iter_mut()) {
+            if o.is_none() {
+                match h.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *o = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}
+
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn json_object(fields: &[(&str, Option<&str>)]) -> String {
+    let body: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("{}:{}", json_string(k), v.map_or_else(|| "null".to_string(), json_string)))
+        .collect();
+    format!("{{{}}}", body.join(","))
+}
+
+fn result_json(r: &SignatureResult) -> String {
+    let reason = r.reason().map(|x| x.to_string());
+    let algorithm = r.algorithm().map(|a| a.as_str().to_string());
+    json_object(&[
+        ("result", Some(r.verdict().as_str())),
+        ("domain", r.domain()),
+        ("selector", r.selector()),
+        ("algorithm", algorithm.as_deref()),
+        ("reason", reason.as_deref()),
+    ])
+}
+
+fn report(out: &mut impl Write, results: &[SignatureResult]) -> std::io::Result<()> {
+    if results.is_empty() {
+        writeln!(out, "none: the message has no DKIM-Signature field (it is not signed)")?;
+        return Ok(());
+    }
+    for (i, r) in results.iter().enumerate() {
+        write!(
+            out,
+            "signature {}: {} (d={} s={} a={})",
+            i + 1,
+            r.verdict(),
+            r.domain().unwrap_or("?"),
+            r.selector().unwrap_or("?"),
+            r.algorithm().map_or("?", |a| a.as_str())
+        )?;
+        match r.reason() {
+            Some(reason) => writeln!(out, ": {reason}")?,
+            None => writeln!(out)?,
+        }
+        if r.testing() {
+            writeln!(out, "  note: the key is in testing mode (t=y)")?;
+        }
+    }
+    Ok(())
+}
+
+fn authentication_results(authserv_id: &str, _message: &[u8], results: &[SignatureResult]) -> String {
+    let mut parts = vec![authserv_id.to_string()];
+    if results.is_empty() {
+        parts.push("dkim=none".into());
+    }
+    for r in results {
+        parts.push(format!("dkim={} header.d={}", r.verdict(), r.domain().unwrap_or("")));
+    }
+    format!("Authentication-Results: {}", parts.join(";\r\n\t"))
+}
+
+fn keygen(algorithm: &str, bits: usize, domain: &str, selector: &str, out: &Path) -> Result<ExitCode, Fatal> {
+    let pem = match algorithm {
+        "ed25519-sha256" => ed25519_pkcs8_pem()?,
+        "rsa-sha256" => {
+            if bits < 1024 {
+                return Err(fatal(format!("{bits}-bit RSA keys are broken and refused by verifiers (RFC 8301); use 2048")));
+            }
+            if bits < 2048 {
+                eprintln!("dkim: warning: {bits}-bit RSA is weak; 2048 bits is the norm");
+            }
+            if bits > 2048 {
+                eprintln!(
+                    "dkim: warning: a {bits}-bit key makes a TXT record some DNS providers cannot publish; 2048 bits is the norm"
+                );
+            }
+            if bits > 8192 {
+                return Err(fatal(format!("{bits}-bit RSA keys are beyond what verifiers accept (8192)")));
+            }
+            rsa_pkcs8_pem(bits)?
+        }
+        other => return Err(fatal(format!("unknown algorithm {other:?} (rsa-sha256 or ed25519-sha256)"))),
+    };
+    let key = PrivateKey::from_pem(&pem)?;
+    let k = if algorithm == "ed25519-sha256" { "ed25519" } else { "rsa" };
+    let record = format!("v=DKIM1; k={k}; p={}", key.public_key_base64());
+    let strings: Vec<String> = record.as_bytes().chunks(255).map(|c| format!("\"{}\"", String::from_utf8_lossy(c))).collect();
+    let zone_line =
+        format!("{selector}._domainkey.{}. IN TXT ( {} )\n", domain.trim_end_matches('.'), strings.join("\n\t"));
+    let pem_path = with_suffix(out, "pem");
+    let zone_path = with_suffix(out, "zone");
+    write_private(&pem_path, pem.as_bytes())?;
+    std::fs::write(&zone_path, zone_line.as_bytes()).map_err(|e| fatal(format!("cannot write {}: {e}", zone_path.display())))?;
+    println!("private key: {}", pem_path.display());
+    println!("DNS record:  {}", zone_path.display());
+    print!("{zone_line}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn with_suffix(prefix: &Path, ext: &str) -> PathBuf {
+    let mut s = prefix.as_os_str().to_owned();
+    s.push(".");
+    s.push(ext);
+    PathBuf::from(s)
+}
+
+fn write_private(path: &Path, data: &[u8]) -> Result<(), Fatal> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(|e| fatal(format!("cannot write {}: {e}", path.display())))?;
+    f.write_all(data).map_err(|e| fatal(format!("cannot write {}: {e}", path.display())))?;
+    Ok(())
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    use base64ct::{Base64, Encoding};
+    let b64 = Base64::encode_string(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(line));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+/// An Ed25519 private key as PKCS#8 (RFC 8410): a fixed prefix and the seed.
+fn ed25519_pkcs8_pem() -> Result<String, Fatal> {
+    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+    getrandom::fill(seed.as_mut()).map_err(|e| fatal(format!("no randomness: {e}")))?;
+    let mut der = zeroize::Zeroizing::new(vec![
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+    ]);
+    der.extend_from_slice(seed.as_ref());
+    Ok(pem("PRIVATE KEY", &der))
+}
+
+fn rsa_pkcs8_pem(bits: usize) -> Result<String, Fatal> {
+    use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+    let key = rsa::PrivateKey::new(&mut getrandom::SysRng, bits).map_err(|e| fatal(format!("RSA key generation: {e}")))?;
+    let pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| fatal(format!("PKCS#8 encoding: {e}")))?;
+    Ok(pem.to_string())
+}
