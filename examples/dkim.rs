@@ -144,7 +144,9 @@ fn main() -> ExitCode {
             file,
         }),
         Command::Verify { zone, dns, json, now, ar, file } => verify(zone, dns, json, now, ar, file),
-        Command::Keygen { algorithm, bits, domain, selector, out } => keygen(&algorithm, bits, &domain, &selector, &out),
+        Command::Keygen { algorithm, bits, domain, selector, out } => {
+            keygen(&algorithm, bits, &domain, &selector, &out)
+        }
     };
     match result {
         Ok(code) => code,
@@ -158,7 +160,9 @@ fn main() -> ExitCode {
 fn read_input(file: Option<&Path>) -> Result<Vec<u8>, Fatal> {
     let mut buf = Vec::new();
     match file {
-        None => std::io::stdin().read_to_end(&mut buf).map_err(|e| fatal(format!("cannot read standard input: {e}")))?,
+        None => {
+            std::io::stdin().read_to_end(&mut buf).map_err(|e| fatal(format!("cannot read standard input: {e}")))?
+        }
         Some(p) if p == Path::new("-") => {
             std::io::stdin().read_to_end(&mut buf).map_err(|e| fatal(format!("cannot read standard input: {e}")))?
         }
@@ -228,8 +232,7 @@ fn sign(a: SignArgs) -> Result<ExitCode, Fatal> {
     let le = line_endings(&message);
     require_header_end(&message, le)?;
     let now = now_unix();
-    let mut builder =
-        Signer::builder(key, &a.domain, &a.selector).canonicalization(c).timestamp(now).line_endings(le);
+    let mut builder = Signer::builder(key, &a.domain, &a.selector).canonicalization(c).timestamp(now).line_endings(le);
     if let Some(h) = &a.headers {
         let names: Vec<&str> = h.split(':').map(str::trim).filter(|n| !n.is_empty()).collect();
         builder = builder.headers(&names);
@@ -300,9 +303,10 @@ fn verify(
         };
         while let Step::NeedKeys(requests) = v.step() {
             let requests = requests.to_vec();
-            let answers =
-                futures_join(requests.iter().map(|r| tokio::time::timeout(Duration::from_secs(10), keys.lookup(r.name()))))
-                    .await;
+            let answers = futures_join(
+                requests.iter().map(|r| tokio::time::timeout(Duration::from_secs(10), keys.lookup(r.name()))),
+            )
+            .await;
             for (r, answer) in requests.iter().zip(answers) {
                 v.answer_key(r.id(), answer.unwrap_or(dkim::KeyAnswer::TempFail));
             }
@@ -314,7 +318,17 @@ fn verify(
     let mut out = std::io::stdout().lock();
     if json {
         if results.is_empty() {
-            writeln!(out, "{}", json_object(&[("result", Some("none")), ("domain", None), ("selector", None), ("algorithm", None), ("reason", Some("the message has no DKIM-Signature field"))]))?;
+            writeln!(
+                out,
+                "{}",
+                json_object(&[
+                    ("result", Some("none")),
+                    ("domain", None),
+                    ("selector", None),
+                    ("algorithm", None),
+                    ("reason", Some("the message has no DKIM-Signature field"))
+                ])
+            )?;
         }
         for r in &results {
             writeln!(out, "{}", result_json(r))?;
@@ -433,7 +447,9 @@ fn keygen(algorithm: &str, bits: usize, domain: &str, selector: &str, out: &Path
         "ed25519-sha256" => ed25519_pkcs8_pem()?,
         "rsa-sha256" => {
             if bits < 1024 {
-                return Err(fatal(format!("{bits}-bit RSA keys are broken and refused by verifiers (RFC 8301); use 2048")));
+                return Err(fatal(format!(
+                    "{bits}-bit RSA keys are broken and refused by verifiers (RFC 8301); use 2048"
+                )));
             }
             if bits < 2048 {
                 eprintln!("dkim: warning: {bits}-bit RSA is weak; 2048 bits is the norm");
@@ -453,13 +469,15 @@ fn keygen(algorithm: &str, bits: usize, domain: &str, selector: &str, out: &Path
     let key = PrivateKey::from_pem(&pem)?;
     let k = if algorithm == "ed25519-sha256" { "ed25519" } else { "rsa" };
     let record = format!("v=DKIM1; k={k}; p={}", key.public_key_base64());
-    let strings: Vec<String> = record.as_bytes().chunks(255).map(|c| format!("\"{}\"", String::from_utf8_lossy(c))).collect();
+    let strings: Vec<String> =
+        record.as_bytes().chunks(255).map(|c| format!("\"{}\"", String::from_utf8_lossy(c))).collect();
     let zone_line =
         format!("{selector}._domainkey.{}. IN TXT ( {} )\n", domain.trim_end_matches('.'), strings.join("\n\t"));
     let pem_path = with_suffix(out, "pem");
     let zone_path = with_suffix(out, "zone");
     write_private(&pem_path, pem.as_bytes())?;
-    std::fs::write(&zone_path, zone_line.as_bytes()).map_err(|e| fatal(format!("cannot write {}: {e}", zone_path.display())))?;
+    std::fs::write(&zone_path, zone_line.as_bytes())
+        .map_err(|e| fatal(format!("cannot write {}: {e}", zone_path.display())))?;
     println!("private key: {}", pem_path.display());
     println!("DNS record:  {}", zone_path.display());
     print!("{zone_line}");
@@ -511,7 +529,8 @@ fn ed25519_pkcs8_pem() -> Result<String, Fatal> {
 
 fn rsa_pkcs8_pem(bits: usize) -> Result<String, Fatal> {
     use rsa::pkcs8::{EncodePrivateKey, LineEnding};
-    let key = rsa::PrivateKey::new(&mut getrandom::SysRng, bits).map_err(|e| fatal(format!("RSA key generation: {e}")))?;
+    let key =
+        rsa::PrivateKey::new(&mut getrandom::SysRng, bits).map_err(|e| fatal(format!("RSA key generation: {e}")))?;
     let pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| fatal(format!("PKCS#8 encoding: {e}")))?;
     Ok(pem.to_string())
 }

@@ -82,8 +82,18 @@ fn sign_then_verify_every_algorithm_canonicalization_and_line_ending() {
                 let key = data(key);
                 let out = run(
                     &[
-                        "sign", "--key", key.to_str().unwrap(), "--domain", "example.com", "--selector", selector,
-                        "--algorithm", alg, "--canonicalization", c, "-",
+                        "sign",
+                        "--key",
+                        key.to_str().unwrap(),
+                        "--domain",
+                        "example.com",
+                        "--selector",
+                        selector,
+                        "--algorithm",
+                        alg,
+                        "--canonicalization",
+                        c,
+                        "-",
                     ],
                     &input,
                 );
@@ -102,7 +112,11 @@ fn sign_then_verify_every_algorithm_canonicalization_and_line_ending() {
                 let (lines, code) = verify_json(&out.stdout);
                 assert_eq!(code, 0, "{lines:?}");
                 assert_eq!(lines.len(), 1);
-                assert!(lines[0].starts_with(r#"{"result":"pass","domain":"example.com","selector":""#), "{}", lines[0]);
+                assert!(
+                    lines[0].starts_with(r#"{"result":"pass","domain":"example.com","selector":""#),
+                    "{}",
+                    lines[0]
+                );
             }
         }
     }
@@ -113,8 +127,20 @@ fn sign_options_set_their_tags() {
     let key = data("rsa2048.pem");
     let out = run(
         &[
-            "sign", "--key", key.to_str().unwrap(), "--domain", "example.com", "--selector", "2026rsa", "--headers",
-            "from:to:subject:date", "--identity", "alice@example.com", "--body-length", "--expiration", "3600",
+            "sign",
+            "--key",
+            key.to_str().unwrap(),
+            "--domain",
+            "example.com",
+            "--selector",
+            "2026rsa",
+            "--headers",
+            "from:to:subject:date",
+            "--identity",
+            "alice@example.com",
+            "--body-length",
+            "--expiration",
+            "3600",
         ],
         &message_crlf(),
     );
@@ -159,11 +185,22 @@ fn verify_reports_each_signature_in_order_and_sets_the_exit_status() {
     // --now after x= makes an expiring signature fail as permerror.
     let key = data("ed25519.pem");
     let out = run(
-        &["sign", "--key", key.to_str().unwrap(), "--domain", "example.com", "--selector", "2026", "--expiration", "60"],
+        &[
+            "sign",
+            "--key",
+            key.to_str().unwrap(),
+            "--domain",
+            "example.com",
+            "--selector",
+            "2026",
+            "--expiration",
+            "60",
+        ],
         &message_crlf(),
     );
     let zone = data("dns.zone");
-    let later = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 7200).to_string();
+    let later =
+        (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 7200).to_string();
     let v = run(&["verify", "--zone", zone.to_str().unwrap(), "--json", "--now", &later], &out.stdout);
     assert_eq!(v.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&v.stdout).starts_with(r#"{"result":"permerror""#));
@@ -173,7 +210,8 @@ fn verify_reports_each_signature_in_order_and_sets_the_exit_status() {
 fn human_report_and_authentication_results() {
     let zone = data("dns.zone");
     let signed = data("signed.eml");
-    let out = run(&["verify", "--zone", zone.to_str().unwrap(), "--ar", "mx.example.net", signed.to_str().unwrap()], b"");
+    let out =
+        run(&["verify", "--zone", zone.to_str().unwrap(), "--ar", "mx.example.net", signed.to_str().unwrap()], b"");
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("signature 1: pass"), "{text}");
@@ -193,10 +231,29 @@ fn bad_input_is_one_line_on_stderr_and_exit_2() {
         (vec!["verify", "--zone", zone.to_str().unwrap(), "--json", "/nonexistent/message.eml"], b""),
         (vec!["verify", "--zone", bad_zone.to_str().unwrap(), "--json", "-"], b"From: a\r\n\r\nbody\r\n"),
         (vec!["verify", "--zone", zone.to_str().unwrap(), "--json", "-"], b"From: a\r\nSubject: no header end\r\n"),
-        (vec!["sign", "--key", bad_key.to_str().unwrap(), "--domain", "example.com", "--selector", "s"], b"From: a\r\n\r\nb\r\n"),
-        (vec!["sign", "--key", "/nonexistent.pem", "--domain", "example.com", "--selector", "s"], b"From: a\r\n\r\nb\r\n"),
+        (
+            vec!["sign", "--key", bad_key.to_str().unwrap(), "--domain", "example.com", "--selector", "s"],
+            b"From: a\r\n\r\nb\r\n",
+        ),
+        (
+            vec!["sign", "--key", "/nonexistent.pem", "--domain", "example.com", "--selector", "s"],
+            b"From: a\r\n\r\nb\r\n",
+        ),
         (vec!["sign", "--key", key.to_str().unwrap(), "--domain", "example.com", "--selector", "s"], b"no header end"),
-        (vec!["sign", "--key", key.to_str().unwrap(), "--domain", "example.com", "--selector", "s", "--canonicalization", "fancy"], b"From: a\r\n\r\n"),
+        (
+            vec![
+                "sign",
+                "--key",
+                key.to_str().unwrap(),
+                "--domain",
+                "example.com",
+                "--selector",
+                "s",
+                "--canonicalization",
+                "fancy",
+            ],
+            b"From: a\r\n\r\n",
+        ),
         (vec!["verify", "--dns", "not-an-address", "-"], b"From: a\r\n\r\n"),
         (vec!["frobnicate"], b""),
     ];
@@ -217,7 +274,17 @@ fn bad_input_is_one_line_on_stderr_and_exit_2() {
 fn keygen_writes_a_key_and_a_zone_line_that_verify() {
     let prefix = tmp("k-ed");
     let out = run(
-        &["keygen", "--algorithm", "ed25519-sha256", "--domain", "example.org", "--selector", "s1", "--out", prefix.to_str().unwrap()],
+        &[
+            "keygen",
+            "--algorithm",
+            "ed25519-sha256",
+            "--domain",
+            "example.org",
+            "--selector",
+            "s1",
+            "--out",
+            prefix.to_str().unwrap(),
+        ],
         b"",
     );
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
@@ -226,21 +293,25 @@ fn keygen_writes_a_key_and_a_zone_line_that_verify() {
     assert!(std::fs::read_to_string(&pem).unwrap().starts_with("-----BEGIN PRIVATE KEY-----"));
     let zone_text = std::fs::read_to_string(&zone).unwrap();
     assert!(zone_text.starts_with("s1._domainkey.example.org. IN TXT"), "{zone_text}");
-    let signed = run(
-        &["sign", "--key", pem.to_str().unwrap(), "--domain", "example.org", "--selector", "s1"],
-        &message_crlf(),
-    );
+    let signed =
+        run(&["sign", "--key", pem.to_str().unwrap(), "--domain", "example.org", "--selector", "s1"], &message_crlf());
     let v = run(&["verify", "--zone", zone.to_str().unwrap(), "--json"], &signed.stdout);
     assert_eq!(v.status.code(), Some(0), "{}", String::from_utf8_lossy(&v.stdout));
     // RSA-1024: generated, with a warning; strings of at most 255 bytes.
     let prefix = tmp("k-rsa");
-    let out = run(&["keygen", "--bits", "1024", "--domain", "example.org", "--selector", "s2", "--out", prefix.to_str().unwrap()], b"");
+    let out = run(
+        &["keygen", "--bits", "1024", "--domain", "example.org", "--selector", "s2", "--out", prefix.to_str().unwrap()],
+        b"",
+    );
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("weak"));
     let zone_text = std::fs::read_to_string(tmp("k-rsa.zone")).unwrap();
     for s in zone_text.split('"').skip(1).step_by(2) {
         assert!(s.len() <= 255, "string of {} bytes", s.len());
     }
-    let out = run(&["keygen", "--bits", "512", "--domain", "example.org", "--selector", "s3", "--out", prefix.to_str().unwrap()], b"");
+    let out = run(
+        &["keygen", "--bits", "512", "--domain", "example.org", "--selector", "s3", "--out", prefix.to_str().unwrap()],
+        b"",
+    );
     assert_eq!(out.status.code(), Some(2));
 }
