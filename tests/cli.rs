@@ -315,3 +315,32 @@ fn keygen_writes_a_key_and_a_zone_line_that_verify() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[path = "../dkim-dns/tests/support/mod.rs"]
+mod support;
+
+/// `--dns HOST:PORT` asks a real DNS server (here hickory-server on
+/// 127.0.0.1 serving `examples/data/dns.zone`).
+#[tokio::test]
+async fn verify_over_dns() {
+    let zone = dkim::dns::ZoneFile::from_path(data("dns.zone")).unwrap();
+    let entries: Vec<support::Entry> =
+        zone.txt_records().map(|(n, ttl, r)| (n.to_string(), ttl, support::Rr::Txt(r.strings().to_vec()))).collect();
+    assert_eq!(entries.len(), 2);
+    let server = support::authoritative(&entries).await;
+    let addr = server.addr().to_string();
+    let signed = std::fs::read(data("signed.eml")).unwrap();
+    let out = tokio::task::spawn_blocking(move || run(&["verify", "--dns", &addr, "--json"], &signed)).await.unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{text} {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(text.lines().filter(|l| l.starts_with(r#"{"result":"pass""#)).count(), 2, "{text}");
+    // A server that answers SERVFAIL gives temperror, exit 1.
+    let servfail =
+        support::misbehaving(support::Misbehaviour::Rcode(hickory_server::proto::op::ResponseCode::ServFail)).await;
+    let addr = servfail.addr.to_string();
+    let signed = std::fs::read(data("signed.eml")).unwrap();
+    let out = tokio::task::spawn_blocking(move || run(&["verify", "--dns", &addr, "--json"], &signed)).await.unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text.lines().all(|l| l.starts_with(r#"{"result":"temperror""#)), "{text}");
+}
