@@ -1,0 +1,348 @@
+//! [`AsyncVerifier`]: the core's sans-IO verifier driven by a key source.
+
+use std::fmt;
+use std::io;
+use std::pin::pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use dkim_core::{HeaderStatus, KeyAnswer, KeyRequest, KeyRequestId, Limits, Policy, SignatureResult, Step, Verifier};
+use dkim_dns::KeySource;
+use futures_io::AsyncRead;
+use futures_util::future::{Either, FutureExt as _, select};
+use futures_util::stream::{FuturesUnordered, StreamExt as _};
+
+use crate::clock::Clock;
+use crate::read_chunk;
+use crate::timer::{NoTimer, Timer};
+
+/// Default read size: 16 KiB.
+pub(crate) const DEFAULT_CHUNK_SIZE: usize = 16 * 1024;
+
+/// Verifies messages with keys from a [`KeySource`], on any executor.
+///
+/// For each message it feeds the header to the core [`Verifier`], starts
+/// every key lookup the signatures need at once, hashes the body while they
+/// run, and answers each lookup as it completes. A lookup that misses its
+/// deadline ([`with_lookup_timeout`](Self::with_lookup_timeout)), or is still
+/// running when the deadline for all lookups of the message passes
+/// ([`with_overall_timeout`](Self::with_overall_timeout)), counts as a
+/// temporary failure: `temperror` for the signatures that need that key.
+///
+/// One verifier serves any number of messages, concurrently too (`&self`).
+/// Put a [`KeyCache`](crate::KeyCache) in front of the key source to share
+/// keys between them.
+///
+/// ```
+/// use dkim_async::AsyncVerifier;
+/// use dkim_core::{Ed25519SigningKey, HeaderStatus, Policy, SignSession, Signer, Verdict};
+/// use dkim_dns::StaticKeys;
+///
+/// // A message signed with an Ed25519 key, and the key's DNS record.
+/// let key = Ed25519SigningKey::from_seed(&[7; 32]);
+/// let record = format!("v=DKIM1; k=ed25519; p={}", base64(&key.public_key_bytes()));
+/// let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello!\r\n";
+/// let mut session = SignSession::new(vec![Signer::builder(key, "example.com", "sel").build()?]);
+/// let HeaderStatus::Complete(body) = session.headers(message)? else { unreachable!() };
+/// session.body(&message[body..]);
+/// let mut signed = session.finish()?.concat().into_bytes();
+/// signed.extend_from_slice(message);
+///
+/// let keys = StaticKeys::new([("sel._domainkey.example.com", record.as_str())]);
+/// let verifier = AsyncVerifier::new(keys, Policy::default());
+/// let results = futures::executor::block_on(verifier.verify_bytes(&signed))?;
+/// assert_eq!(results[0].verdict(), Verdict::Pass);
+/// # fn base64(b: &[u8]) -> String { use base64ct::Encoding; base64ct::Base64::encode_string(b) }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct AsyncVerifier<K, T = NoTimer> {
+    keys: K,
+    timer: T,
+    policy: Policy,
+    limits: Limits,
+    clock: Option<Arc<dyn Clock + Send + Sync>>,
+    lookup_timeout: Option<Duration>,
+    overall_timeout: Option<Duration>,
+    chunk_size: usize,
+}
+
+impl<K, T> fmt::Debug for AsyncVerifier<K, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AsyncVerifier")
+            .field("policy", &self.policy)
+            .field("limits", &self.limits)
+            .field("clock", &self.clock.is_some())
+            .field("lookup_timeout", &self.lookup_timeout)
+            .field("overall_timeout", &self.overall_timeout)
+            .field("chunk_size", &self.chunk_size)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<K: KeySource> AsyncVerifier<K> {
+    /// A verifier taking keys from `keys` and judging by `policy`, with
+    /// default [`Limits`], 16 KiB reads and no deadlines (set a timer with
+    /// [`with_timer`](Self::with_timer) to have them).
+    pub fn new(keys: K, policy: Policy) -> Self {
+        Self {
+            keys,
+            timer: NoTimer,
+            policy,
+            limits: Limits::default(),
+            clock: None,
+            lookup_timeout: None,
+            overall_timeout: None,
+            chunk_size: DEFAULT_CHUNK_SIZE,
+        }
+    }
+}
+
+impl<K, T> AsyncVerifier<K, T> {
+    /// The timer that enforces the deadlines, e.g. `FuturesTimer` (feature
+    /// `futures-timer`) or one on the runtime's own timer.
+    pub fn with_timer<U: Timer>(self, timer: U) -> AsyncVerifier<K, U> {
+        AsyncVerifier {
+            keys: self.keys,
+            timer,
+            policy: self.policy,
+            limits: self.limits,
+            clock: self.clock,
+            lookup_timeout: self.lookup_timeout,
+            overall_timeout: self.overall_timeout,
+            chunk_size: self.chunk_size,
+        }
+    }
+
+    /// How long one key lookup may take; a later answer counts as a
+    /// temporary failure. Needs a timer ([`with_timer`](Self::with_timer)).
+    pub fn with_lookup_timeout(mut self, timeout: Duration) -> Self {
+        self.lookup_timeout = Some(timeout);
+        self
+    }
+
+    /// How long all key lookups of one message may take together, from the
+    /// end of the header; lookups still running then count as temporary
+    /// failures, those that finished keep their answers. Needs a timer
+    /// ([`with_timer`](Self::with_timer)).
+    pub fn with_overall_timeout(mut self, timeout: Duration) -> Self {
+        self.overall_timeout = Some(timeout);
+        self
+    }
+
+    /// Resource limits for the core verifier (header size, field count,
+    /// key sizes...).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Reads the clock for every message and checks `x=` and `t=` against
+    /// it ([`Policy::now`]), for a verifier that lives longer than a moment.
+    /// Without a clock the policy is used as it is.
+    pub fn with_clock(mut self, clock: impl Clock + Send + Sync + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// How many bytes [`verify_reader`](Self::verify_reader) asks for at a
+    /// time (default 16 KiB, at least 1).
+    pub fn with_chunk_size(mut self, bytes: usize) -> Self {
+        self.chunk_size = bytes.max(1);
+        self
+    }
+
+    /// The key source.
+    pub fn key_source(&self) -> &K {
+        &self.keys
+    }
+}
+
+impl<K: KeySource, T: Timer> AsyncVerifier<K, T> {
+    /// Verifies a message held in memory.
+    ///
+    /// Returns one result per `DKIM-Signature` field, topmost first; none
+    /// for an unsigned message.
+    ///
+    /// # Errors
+    ///
+    /// [`VerifyError::Message`] when the header is malformed or exceeds a
+    /// limit (report `permerror`).
+    pub async fn verify_bytes(&self, message: &[u8]) -> Result<Vec<SignatureResult>, VerifyError> {
+        self.verify_reader(message).await
+    }
+
+    /// Verifies a message read from `reader`, in bounded memory: the header
+    /// block is kept (up to [`Limits::max_header_bytes`]), the body only
+    /// passes through one buffer of [`with_chunk_size`](Self::with_chunk_size)
+    /// bytes.
+    ///
+    /// Key lookups start as soon as the header is complete and run while
+    /// the body is read. When every result is decided without the body (no
+    /// signatures, or no usable key), the rest of the stream is left unread.
+    ///
+    /// ```
+    /// use dkim_async::AsyncVerifier;
+    /// use dkim_core::Policy;
+    /// use dkim_dns::StaticKeys;
+    ///
+    /// let verifier = AsyncVerifier::new(StaticKeys::default(), Policy::default());
+    /// let unsigned = &b"From: joe@example.com\r\n\r\nHello\r\n"[..];
+    /// let results = futures::executor::block_on(verifier.verify_reader(unsigned))?;
+    /// assert!(results.is_empty());
+    /// # Ok::<(), dkim_async::VerifyError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`VerifyError::Io`] when reading fails, [`VerifyError::Message`] when
+    /// the header is malformed or exceeds a limit.
+    pub async fn verify_reader<R: AsyncRead>(&self, reader: R) -> Result<Vec<SignatureResult>, VerifyError> {
+        let mut reader = pin!(reader);
+        let policy = match &self.clock {
+            Some(clock) => self.policy.clone().now(clock.now()),
+            None => self.policy.clone(),
+        };
+        let mut v = Verifier::with_limits(policy, self.limits.clone());
+        let mut buf = vec![0; self.chunk_size];
+        let mut in_body = false;
+        loop {
+            let n = read_chunk(&mut reader, &mut buf).await?;
+            if n == 0 {
+                break;
+            }
+            if let HeaderStatus::Complete(start) = v.headers(&buf[..n])? {
+                v.body(&buf[start..n]);
+                in_body = true;
+                break;
+            }
+        }
+        if !in_body {
+            // The message ended in the header: no body.
+            v.finish()?;
+        }
+        let requests = match v.step() {
+            Step::NeedKeys(requests) => requests.to_vec(),
+            _ => Vec::new(),
+        };
+        let mut lookups = pin!(self.lookups(&requests).fuse());
+        let mut answered = requests.is_empty();
+        if in_body {
+            loop {
+                if answered && matches!(v.step(), Step::Done) {
+                    return Ok(v.into_results());
+                }
+                let read = read_chunk(&mut reader, &mut buf);
+                let n = if answered {
+                    read.await?
+                } else {
+                    match select(lookups.as_mut(), pin!(read)).await {
+                        Either::Left((answers, read)) => {
+                            answer(&mut v, answers);
+                            answered = true;
+                            if matches!(v.step(), Step::Done) {
+                                return Ok(v.into_results());
+                            }
+                            read.await?
+                        }
+                        Either::Right((n, _)) => n?,
+                    }
+                };
+                if n == 0 {
+                    break;
+                }
+                v.body(&buf[..n]);
+            }
+            v.finish()?;
+        }
+        if !answered {
+            answer(&mut v, lookups.await);
+        }
+        Ok(v.into_results())
+    }
+
+    /// Looks up every requested key concurrently, each within the lookup
+    /// deadline and all within the overall one.
+    async fn lookups(&self, requests: &[KeyRequest]) -> Vec<(KeyRequestId, KeyAnswer)> {
+        let mut answers = Vec::with_capacity(requests.len());
+        {
+            let mut pending: FuturesUnordered<_> = requests.iter().map(|r| self.lookup(r)).collect();
+            let all = async {
+                while let Some(a) = pending.next().await {
+                    answers.push(a);
+                }
+            };
+            match self.overall_timeout {
+                None => all.await,
+                Some(d) => {
+                    select(pin!(all), pin!(self.timer.sleep(d))).await;
+                }
+            }
+        }
+        for r in requests {
+            if !answers.iter().any(|(id, _)| *id == r.id()) {
+                answers.push((r.id(), KeyAnswer::TempFail));
+            }
+        }
+        answers
+    }
+
+    async fn lookup(&self, request: &KeyRequest) -> (KeyRequestId, KeyAnswer) {
+        let lookup = self.keys.lookup_txt(request.name());
+        let answer = match self.lookup_timeout {
+            None => lookup.await.into(),
+            Some(d) => match select(pin!(lookup), pin!(self.timer.sleep(d))).await {
+                Either::Left((found, _)) => found.into(),
+                Either::Right(_) => KeyAnswer::TempFail,
+            },
+        };
+        (request.id(), answer)
+    }
+}
+
+fn answer(v: &mut Verifier, answers: Vec<(KeyRequestId, KeyAnswer)>) {
+    for (id, a) in answers {
+        v.answer_key(id, a);
+    }
+}
+
+/// Why a message could not be verified at all. (A signature that does not
+/// verify is a result, not an error.)
+#[non_exhaustive]
+#[derive(Debug)]
+pub enum VerifyError {
+    /// Reading the message failed.
+    Io(io::Error),
+    /// The header is malformed or exceeds a limit: report `permerror`.
+    Message(dkim_core::VerifyError),
+}
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Io(e) => write!(f, "reading the message failed: {e}"),
+            Self::Message(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for VerifyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Io(e) => Some(e),
+            Self::Message(e) => Some(e),
+        }
+    }
+}
+
+impl From<io::Error> for VerifyError {
+    fn from(e: io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
+impl From<dkim_core::VerifyError> for VerifyError {
+    fn from(e: dkim_core::VerifyError) -> Self {
+        Self::Message(e)
+    }
+}
