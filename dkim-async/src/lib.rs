@@ -15,7 +15,7 @@ mod verify;
 
 pub use cache::KeyCache;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use sign::{SigningError, sign_reader};
+pub use sign::{AsyncSigningKey, SigningError, sign_reader, sign_reader_with};
 #[cfg(feature = "futures-timer")]
 pub use timer::FuturesTimer;
 pub use timer::{NoTimer, Timer};

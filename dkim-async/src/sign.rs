@@ -4,7 +4,9 @@ use std::fmt;
 use std::io;
 use std::pin::pin;
 
-use dkim_core::{HeaderStatus, SignSession, Signer, SigningKey};
+use std::future::Future;
+
+use dkim_core::{Algorithm, ExternalKey, HeaderStatus, SignError, SignSession, Signer, SigningKey};
 use futures_io::AsyncRead;
 
 use crate::read_chunk;
@@ -43,8 +45,102 @@ pub async fn sign_reader<K: SigningKey, R: AsyncRead>(
     signers: Vec<Signer<K>>,
     reader: R,
 ) -> Result<Vec<String>, SigningError> {
+    Ok(read_into(SignSession::new(signers), reader).await?.finish()?)
+}
+
+/// A signing key that may sign asynchronously: a remote KMS, an HSM behind
+/// a queue, a signing service. `digest` is the SHA-256 digest of the
+/// canonical header block, signed as [`SigningKey::sign_digest`] describes
+/// (PKCS#1 v1.5 for RSA, PureEdDSA over the digest for Ed25519).
+///
+/// Every [`SigningKey`] is also an `AsyncSigningKey` that answers at once.
+pub trait AsyncSigningKey {
+    /// The algorithm this key signs with.
+    fn algorithm(&self) -> Algorithm;
+
+    /// Signs `digest`.
+    fn sign_digest(&self, digest: &[u8]) -> impl Future<Output = Result<Vec<u8>, SignError>> + Send;
+}
+
+impl<K: SigningKey + Sync> AsyncSigningKey for K {
+    fn algorithm(&self) -> Algorithm {
+        SigningKey::algorithm(self)
+    }
+
+    fn sign_digest(&self, digest: &[u8]) -> impl Future<Output = Result<Vec<u8>, SignError>> + Send {
+        std::future::ready(SigningKey::sign_digest(self, digest))
+    }
+}
+
+/// Like [`sign_reader`], with keys that sign asynchronously: one pass over
+/// the stream, then every key signs its digest, all at once. Build each
+/// signer with [`ExternalKey`] for the algorithm of the key in the same
+/// position of `keys`.
+///
+/// ```
+/// use dkim_async::{AsyncSigningKey, sign_reader_with};
+/// use dkim_core::{Algorithm, Ed25519SigningKey, ExternalKey, SignError, Signer, SigningKey};
+///
+/// /// Stands in for a KMS client.
+/// struct Kms(Ed25519SigningKey);
+/// impl AsyncSigningKey for Kms {
+///     fn algorithm(&self) -> Algorithm { Algorithm::Ed25519Sha256 }
+///     async fn sign_digest(&self, digest: &[u8]) -> Result<Vec<u8>, SignError> {
+///         SigningKey::sign_digest(&self.0, digest) // a network call in real life
+///     }
+/// }
+///
+/// let key = Kms(Ed25519SigningKey::from_seed(&[3; 32]));
+/// let signer = Signer::builder(ExternalKey::new(key.algorithm()), "example.com", "kms").build()?;
+/// let message = &b"From: joe@example.com\r\n\r\nHello!\r\n"[..];
+/// let fields = futures::executor::block_on(sign_reader_with(vec![signer], &[key], message))?;
+/// assert!(fields[0].starts_with("DKIM-Signature: a=ed25519-sha256;"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`sign_reader`]; also when `keys` and `signers` differ in number or
+/// algorithm.
+pub async fn sign_reader_with<A: AsyncSigningKey + Sync, R: AsyncRead>(
+    signers: Vec<Signer<ExternalKey>>,
+    keys: &[A],
+    reader: R,
+) -> Result<Vec<String>, SigningError> {
+    if signers.len() != keys.len() {
+        return Err(SigningError::Signing(dkim_core::SigningError::Key(SignError(format!(
+            "{} signers but {} keys",
+            signers.len(),
+            keys.len()
+        )))));
+    }
+    let unsigned = read_into(SignSession::new(signers), reader).await?.finish_unsigned()?;
+    for (u, key) in unsigned.iter().zip(keys) {
+        if u.algorithm() != key.algorithm() {
+            return Err(SigningError::Signing(dkim_core::SigningError::Key(SignError(format!(
+                "the signer is built for {} but its key signs {}",
+                u.algorithm().as_str(),
+                key.algorithm().as_str()
+            )))));
+        }
+    }
+    let signatures =
+        futures_util::future::join_all(unsigned.iter().zip(keys).map(|(u, key)| key.sign_digest(u.digest()))).await;
+    let mut fields = Vec::with_capacity(unsigned.len());
+    for (u, sig) in unsigned.into_iter().zip(signatures) {
+        let sig = sig.map_err(|e| SigningError::Signing(dkim_core::SigningError::Key(e)))?;
+        fields.push(u.into_field(&sig));
+    }
+    Ok(fields)
+}
+
+/// Feeds the whole stream to `session`: the header block, then the body in
+/// bounded reads.
+async fn read_into<K: SigningKey, R: AsyncRead>(
+    mut session: SignSession<K>,
+    reader: R,
+) -> Result<SignSession<K>, SigningError> {
     let mut reader = pin!(reader);
-    let mut session = SignSession::new(signers);
     let mut buf = vec![0; DEFAULT_CHUNK_SIZE];
     let mut in_body = false;
     loop {
@@ -59,7 +155,7 @@ pub async fn sign_reader<K: SigningKey, R: AsyncRead>(
             in_body = true;
         }
     }
-    Ok(session.finish()?)
+    Ok(session)
 }
 
 /// Why a stream could not be signed.

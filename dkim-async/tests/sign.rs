@@ -80,3 +80,85 @@ fn errors() {
     // A header-only message is signed with an empty body.
     assert_eq!(block_on(sign_reader(vec![ed_signer(1)], &b"From: a@example.com\r\n"[..])).unwrap().len(), 1);
 }
+
+/// An async key standing in for a remote signer: it counts how many
+/// signing calls are in flight and answers only after all of them started.
+struct RemoteKey {
+    key: PrivateKey,
+    in_flight: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    expected: usize,
+}
+
+impl dkim_async::AsyncSigningKey for RemoteKey {
+    fn algorithm(&self) -> dkim_core::Algorithm {
+        SigningKey::algorithm(&self.key)
+    }
+
+    async fn sign_digest(&self, digest: &[u8]) -> Result<Vec<u8>, dkim_core::SignError> {
+        use std::sync::atomic::Ordering;
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+        // Yield until every key's call has started: they run concurrently.
+        for _ in 0..10_000 {
+            if self.in_flight.load(Ordering::SeqCst) >= self.expected {
+                return SigningKey::sign_digest(&self.key, digest);
+            }
+            yield_now().await;
+        }
+        Err(dkim_core::SignError("the other signing calls never started".into()))
+    }
+}
+
+/// Pending once (after waking itself), so other futures get polled.
+async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+}
+
+#[test]
+fn async_keys_sign_concurrently_then_verify() {
+    let in_flight = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let rsa = pem_key("rsa2048.pem");
+    let ed = pem_key("ed25519.pem");
+    let mut keys = keys_for(1);
+    keys.insert(
+        "rsa._domainkey.example.com",
+        TxtRecord::from_text(&format!("v=DKIM1; k=rsa; p={}", rsa.public_key_base64())),
+    );
+    keys.insert(
+        "ed._domainkey.example.com",
+        TxtRecord::from_text(&format!("v=DKIM1; k=ed25519; p={}", ed.public_key_base64())),
+    );
+    let remote = |key: PrivateKey| RemoteKey { key, in_flight: in_flight.clone(), expected: 2 };
+    let remotes = [remote(rsa), remote(ed)];
+    let external = |k: &RemoteKey, s: &str| {
+        let alg = dkim_async::AsyncSigningKey::algorithm(k);
+        Signer::builder(dkim_core::ExternalKey::new(alg), "example.com", s).timestamp(SIGNED_AT).build().unwrap()
+    };
+    let signers = vec![external(&remotes[0], "rsa"), external(&remotes[1], "ed")];
+    let fields = block_on(dkim_async::sign_reader_with(signers, &remotes, Chunked::new(MESSAGE, 64))).unwrap();
+    assert_eq!(in_flight.load(std::sync::atomic::Ordering::SeqCst), 2);
+    let mut signed = fields.concat().into_bytes();
+    signed.extend_from_slice(MESSAGE);
+    let results = block_on(AsyncVerifier::new(keys, Policy::default().now(SIGNED_AT)).verify_bytes(&signed)).unwrap();
+    assert_eq!(verdicts(&results), [Verdict::Pass; 2]);
+
+    // Mismatches are errors, not wrong signatures.
+    let wrong_alg = vec![external(&remotes[1], "rsa"), external(&remotes[0], "ed")];
+    let err = block_on(dkim_async::sign_reader_with(wrong_alg, &remotes, MESSAGE)).unwrap_err();
+    assert!(err.to_string().contains("built for"), "{err}");
+    let err =
+        block_on(dkim_async::sign_reader_with(vec![external(&remotes[0], "rsa")], &remotes, MESSAGE)).unwrap_err();
+    assert!(err.to_string().contains("1 signers but 2 keys"), "{err}");
+    // An ExternalKey cannot sign in-process.
+    let err = block_on(sign_reader(vec![external(&remotes[1], "ed")], MESSAGE)).unwrap_err();
+    assert!(err.to_string().contains("finish_unsigned"), "{err}");
+}

@@ -76,11 +76,11 @@ pub mod verify;
 
 pub use canon::{Canonicalization, CanonicalizationAlgorithm};
 pub use crypto::{
-    Algorithm, Ed25519SigningKey, HashAlgorithm, KeyType, PrivateKey, PublicKey, RsaSigningKey, SigningKey,
+    Algorithm, Ed25519SigningKey, HashAlgorithm, KeyType, PrivateKey, PublicKey, RsaSigningKey, SignError, SigningKey,
 };
 pub use key_record::{KeyRecord, KeyRecordError};
 pub use policy::{Limits, LineEndings, Policy};
 pub use result::{Reason, SignatureResult, Verdict};
-pub use sign::{SignSession, Signer, SignerBuilder, SigningError};
+pub use sign::{ExternalKey, SignSession, Signer, SignerBuilder, SigningError, UnsignedSignature};
 pub use signature::{Signature, SignatureError};
 pub use verify::{HeaderStatus, KeyAnswer, KeyRequest, KeyRequestId, Step, TxtRecord, Verifier, VerifyError};

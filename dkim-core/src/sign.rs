@@ -366,7 +366,45 @@ impl<K: SigningKey> SignSession<K> {
     ///
     /// [`SigningError`] when the header is incomplete, has no From field,
     /// or a key fails to sign.
-    pub fn finish(mut self) -> Result<Vec<String>, SigningError> {
+    pub fn finish(self) -> Result<Vec<String>, SigningError> {
+        let (unsigned, keys) = self.finish_unsigned_with_keys()?;
+        let mut out = Vec::with_capacity(unsigned.len());
+        for (u, key) in unsigned.into_iter().zip(keys) {
+            let sig = key.sign_digest(u.digest()).map_err(SigningError::Key)?;
+            out.push(u.into_field(&sig));
+        }
+        Ok(out)
+    }
+
+    /// Ends the message without signing: for each signer, in order, the
+    /// digest to sign and everything needed to finish the field once the
+    /// signature is known. This is the way to sign with a key held
+    /// elsewhere (a KMS, an HSM, an async service): build the signers with
+    /// [`ExternalKey`], send each [`UnsignedSignature::digest`] to the key,
+    /// and pass the returned signature to [`UnsignedSignature::into_field`].
+    ///
+    /// ```
+    /// use dkim_core::{Algorithm, Ed25519SigningKey, ExternalKey, SignSession, Signer, SigningKey};
+    /// let remote = Ed25519SigningKey::from_seed(&[9; 32]); // stands in for a KMS
+    /// let signer = Signer::builder(ExternalKey::new(Algorithm::Ed25519Sha256), "example.com", "kms").build()?;
+    /// let mut session = SignSession::new(vec![signer]);
+    /// session.headers(b"From: a@example.com\r\n\r\n")?;
+    /// session.body(b"Hello\r\n");
+    /// let unsigned = session.finish_unsigned()?;
+    /// let signature = remote.sign_digest(unsigned[0].digest())?; // the remote call
+    /// let field = unsigned.into_iter().next().unwrap().into_field(&signature);
+    /// assert!(field.starts_with("DKIM-Signature: a=ed25519-sha256;"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`SigningError`] when the header is incomplete or has no From field.
+    pub fn finish_unsigned(self) -> Result<Vec<UnsignedSignature>, SigningError> {
+        Ok(self.finish_unsigned_with_keys()?.0)
+    }
+
+    fn finish_unsigned_with_keys(mut self) -> Result<(Vec<UnsignedSignature>, Vec<K>), SigningError> {
         if self.header.is_none() {
             self.collector.finish_without_body().map_err(SigningError::Header)?;
             let block = HeaderBlock::parse(self.collector.take(), self.limits.max_header_fields)
@@ -379,25 +417,79 @@ impl<K: SigningKey> SignSession<K> {
         }
         let body_hashes = self.hashes.finish();
         let mut out = Vec::with_capacity(self.signers.len());
-        for (signer, id) in &self.signers {
+        let mut keys = Vec::with_capacity(self.signers.len());
+        for (signer, id) in self.signers {
             let bh = body_hashes.get(id.index()).ok_or(SigningError::Misuse)?;
             let names = signer.h_list(&block);
             let selected = block.select(&names, None);
             let tags = signer.tags(&names, &Base64::encode_string(&bh.digest), bh.canonical_length);
             let unsigned = format_field(&tags, None);
             let value = &unsigned.as_bytes()["DKIM-Signature:".len()..];
+            let algorithm = signer.key.algorithm();
             let digest = header_hash(
                 &block,
                 &selected,
                 signer.canonicalization.header,
-                signer.key.algorithm().hash(),
+                algorithm.hash(),
                 b"DKIM-Signature",
                 value,
             );
-            let sig = signer.key.sign_digest(&digest).map_err(SigningError::Key)?;
-            out.push(format_field(&tags, Some(&Base64::encode_string(&sig))));
+            out.push(UnsignedSignature { algorithm, digest, tags });
+            keys.push(signer.key);
         }
-        Ok(out)
+        Ok((out, keys))
+    }
+}
+
+/// A signature computed up to the signing step (see
+/// [`SignSession::finish_unsigned`]).
+#[derive(Clone, Debug)]
+pub struct UnsignedSignature {
+    algorithm: Algorithm,
+    digest: Vec<u8>,
+    tags: Vec<(&'static str, String)>,
+}
+
+impl UnsignedSignature {
+    /// The algorithm the signature must be made with.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
+    }
+
+    /// The SHA-256 digest of the canonical header block, to be signed as
+    /// [`SigningKey::sign_digest`] describes.
+    pub fn digest(&self) -> &[u8] {
+        &self.digest
+    }
+
+    /// The complete `DKIM-Signature` field (name, folded value, final CRLF)
+    /// with `signature` as `b=`.
+    pub fn into_field(self, signature: &[u8]) -> String {
+        format_field(&self.tags, Some(&Base64::encode_string(signature)))
+    }
+}
+
+/// A signing key held elsewhere: it knows its algorithm but cannot sign
+/// here. Build [`Signer`]s with it and sign through
+/// [`SignSession::finish_unsigned`]; [`SignSession::finish`] with it fails
+/// with a [`SignError`] that says so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ExternalKey(Algorithm);
+
+impl ExternalKey {
+    /// A key that signs with `algorithm`.
+    pub fn new(algorithm: Algorithm) -> Self {
+        Self(algorithm)
+    }
+}
+
+impl SigningKey for ExternalKey {
+    fn algorithm(&self) -> Algorithm {
+        self.0
+    }
+
+    fn sign_digest(&self, _digest: &[u8]) -> Result<Vec<u8>, SignError> {
+        Err(SignError(String::from("an ExternalKey signs outside this process: use SignSession::finish_unsigned")))
     }
 }
 
