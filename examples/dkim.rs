@@ -17,10 +17,10 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, Subcommand};
+use dkim::asynchronous::{AsyncVerifier, FuturesTimer};
 use dkim::dns::{DnsClient, KeySource, ZoneFile};
 use dkim::{
-    Canonicalization, HeaderStatus, LineEndings, Policy, PrivateKey, SignSession, SignatureResult, Signer, Step,
-    Verdict, Verifier,
+    Canonicalization, HeaderStatus, LineEndings, Policy, PrivateKey, SignSession, SignatureResult, Signer, Verdict,
 };
 
 #[derive(Parser)]
@@ -268,11 +268,11 @@ enum Keys {
     Dns(DnsClient),
 }
 
-impl Keys {
-    async fn lookup(&self, name: &str) -> dkim::KeyAnswer {
+impl KeySource for Keys {
+    async fn lookup_txt(&self, name: &str) -> dkim::dns::Lookup {
         match self {
-            Keys::Zone(z) => z.lookup_txt(name).await.into(),
-            Keys::Dns(c) => c.lookup_txt(name).await.into(),
+            Keys::Zone(z) => z.lookup_txt(name).await,
+            Keys::Dns(c) => c.lookup_txt(name).await,
         }
     }
 }
@@ -294,27 +294,13 @@ fn verify(
     let le = line_endings(&message);
     require_header_end(&message, le)?;
     let policy = Policy::default().now(now.unwrap_or_else(now_unix)).line_endings(le);
+    let verifier = AsyncVerifier::new(keys, policy)
+        .with_timer(FuturesTimer)
+        .with_lookup_timeout(Duration::from_secs(10))
+        .with_overall_timeout(Duration::from_secs(30));
+    // The DNS client's sockets are tokio's.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let results = runtime.block_on(async {
-        let mut v = Verifier::new(policy);
-        let body_at = match v.headers(&message)? {
-            HeaderStatus::Complete(n) => n,
-            HeaderStatus::Partial => return Err(fatal("the message has no end of header")),
-        };
-        while let Step::NeedKeys(requests) = v.step() {
-            let requests = requests.to_vec();
-            let answers = futures_join(
-                requests.iter().map(|r| tokio::time::timeout(Duration::from_secs(10), keys.lookup(r.name()))),
-            )
-            .await;
-            for (r, answer) in requests.iter().zip(answers) {
-                v.answer_key(r.id(), answer.unwrap_or(dkim::KeyAnswer::TempFail));
-            }
-        }
-        v.body(&message[body_at..]);
-        v.finish()?;
-        Ok::<_, Fatal>(v.into_results())
-    })?;
+    let results = runtime.block_on(verifier.verify_bytes(&message))?;
     let mut out = std::io::stdout().lock();
     if json {
         if results.is_empty() {
@@ -342,27 +328,6 @@ fn verify(
     out.flush()?;
     let passed = results.iter().any(|r| r.verdict() == Verdict::Pass);
     Ok(if passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-/// Awaits all futures concurrently (a tiny join_all on tokio's JoinSet-free
-/// path: each lookup is polled by `futures`-style joining in order).
-async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
-    let mut handles: Vec<std::pin::Pin<Box<F>>> = futures.map(Box::pin).collect();
-    let mut outputs: Vec<Option<F::Output>> = handles.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (h, o) in handles.iter_mut().zip(outputs.iter_mut()) {
-            if o.is_none() {
-                match h.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => *o = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }
-    })
-    .await;
-    outputs.into_iter().flatten().collect()
 }
 
 fn json_string(s: &str) -> String {
