@@ -78,7 +78,8 @@ enum Command {
         /// The current time (Unix seconds) for t= and x= checks.
         #[arg(long)]
         now: Option<u64>,
-        /// Print an Authentication-Results field with this authserv-id.
+        /// Print an Authentication-Results field with this authserv-id (on
+        /// standard error with --json, so standard output stays JSON).
         #[arg(long)]
         ar: Option<String>,
         /// The message (default or `-`: standard input).
@@ -323,7 +324,13 @@ fn verify(
         report(&mut out, &results)?;
     }
     if let Some(authserv_id) = ar {
-        writeln!(out, "{}", authentication_results(&authserv_id, &message, &results))?;
+        let field = authentication_results(&authserv_id, &results);
+        if json {
+            // Standard output carries nothing but the JSON objects.
+            eprintln!("{field}");
+        } else {
+            writeln!(out, "{field}")?;
+        }
     }
     out.flush()?;
     let passed = results.iter().any(|r| r.verdict() == Verdict::Pass);
@@ -396,15 +403,8 @@ fn report(out: &mut impl Write, results: &[SignatureResult]) -> std::io::Result<
     Ok(())
 }
 
-fn authentication_results(authserv_id: &str, _message: &[u8], results: &[SignatureResult]) -> String {
-    let mut parts = vec![authserv_id.to_string()];
-    if results.is_empty() {
-        parts.push("dkim=none".into());
-    }
-    for r in results {
-        parts.push(format!("dkim={} header.d={}", r.verdict(), r.domain().unwrap_or("")));
-    }
-    format!("Authentication-Results: {}", parts.join(";\r\n\t"))
+fn authentication_results(authserv_id: &str, results: &[SignatureResult]) -> String {
+    dkim::AuthResults::from_results(authserv_id, results).to_field()
 }
 
 fn keygen(algorithm: &str, bits: usize, domain: &str, selector: &str, out: &Path) -> Result<ExitCode, Fatal> {

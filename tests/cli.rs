@@ -217,6 +217,12 @@ fn human_report_and_authentication_results() {
     assert!(text.contains("signature 1: pass"), "{text}");
     assert!(text.contains("Authentication-Results: mx.example.net;"), "{text}");
     assert!(text.contains("dkim=pass"), "{text}");
+    assert_eq!(text.matches("header.b=").count(), 2, "{text}");
+    // With --json the field goes to standard error.
+    let out = run(&["verify", "--zone", zone.to_str().unwrap(), "--json", "--ar", "mx", signed.to_str().unwrap()], b"");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.lines().all(|l| l.starts_with('{') && l.ends_with('}')), "{stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("Authentication-Results: mx;"));
 }
 
 #[test]

@@ -62,6 +62,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod auth_results;
 pub mod canon;
 pub mod crypto;
 pub mod hash;
@@ -74,6 +75,7 @@ pub mod signature;
 pub mod tag_list;
 pub mod verify;
 
+pub use auth_results::{AuthResults, ResInfo};
 pub use canon::{Canonicalization, CanonicalizationAlgorithm};
 pub use crypto::{
     Algorithm, Ed25519SigningKey, HashAlgorithm, KeyType, PrivateKey, PublicKey, RsaSigningKey, SignError, SigningKey,
