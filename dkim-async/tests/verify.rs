@@ -338,3 +338,17 @@ fn body_is_read_while_lookups_run() {
     let results = block_on(verifier.verify_reader(reader)).unwrap();
     assert_eq!(verdicts(&results), [Verdict::Pass; 2]);
 }
+
+/// Executor-agnostic: the same verification under smol, with real deadlines
+/// from `FuturesTimer` and a reader.
+#[test]
+fn under_smol() {
+    let verifier =
+        AsyncVerifier::new(keys_for(2), policy()).with_timer(FuturesTimer).with_lookup_timeout(Duration::from_secs(5));
+    let message = signed_by(2);
+    let results = smol::block_on(async {
+        let task = smol::spawn(async move { verifier.verify_reader(Chunked::new(&message, 7)).await.unwrap() });
+        task.await
+    });
+    assert_eq!(verdicts(&results), [Verdict::Pass, Verdict::Pass]);
+}
