@@ -408,4 +408,56 @@ mod tests {
         let v: Vec<&[u8]> = split_trimmed(b" from : to\r\n :subject", b':').collect();
         assert_eq!(v, [&b"from"[..], b"to", b"subject"]);
     }
+
+    proptest::proptest! {
+        /// Formatting a tag list (with folding whitespace wherever RFC 6376
+        /// 3.2 allows it, inner whitespace in values included) and parsing it
+        /// gives the same tags back, in order.
+        #[test]
+        fn formatted_lists_parse_back(
+            tags in proptest::collection::vec(
+                ("[a-z][a-z0-9_]{0,5}", proptest::collection::vec("[!-:<-~]{1,8}", 0..3)),
+                1..8,
+            ),
+            fws in proptest::collection::vec(proptest::sample::select(&["", " ", "\t", "\r\n ", " \r\n\t"][..]), 48),
+            trailing_semicolon in proptest::bool::ANY,
+        ) {
+            // Distinct names only: duplicates are an error by design.
+            let mut seen = alloc::collections::BTreeSet::new();
+            let tags: Vec<(String, Vec<String>)> = tags.into_iter().filter(|(n, _)| seen.insert(n.clone())).collect();
+            let mut ws = fws.iter().cycle();
+            let mut text = String::new();
+            let mut expected = Vec::new();
+            for (i, (name, words)) in tags.iter().enumerate() {
+                if i > 0 {
+                    text.push(';');
+                }
+                text.push_str(ws.next().unwrap());
+                text.push_str(name);
+                text.push_str(ws.next().unwrap());
+                text.push('=');
+                text.push_str(ws.next().unwrap());
+                let mut value = String::new();
+                for (j, w) in words.iter().enumerate() {
+                    if j > 0 {
+                        // Inner folding whitespace must be real whitespace.
+                        let sep = match *ws.next().unwrap() { "" => " ", other => other };
+                        value.push_str(sep);
+                    }
+                    value.push_str(w);
+                }
+                text.push_str(&value);
+                text.push_str(ws.next().unwrap());
+                expected.push((name.clone(), value));
+            }
+            if trailing_semicolon {
+                text.push(';');
+                text.push_str(ws.next().unwrap());
+            }
+            let list = TagList::parse(text.as_bytes()).map_err(|e| proptest::test_runner::TestCaseError::fail(alloc::format!("{e} in {text:?}")))?;
+            let got: Vec<(String, String)> =
+                list.iter().map(|t| (t.name().to_string(), String::from_utf8_lossy(t.value()).into_owned())).collect();
+            proptest::prop_assert_eq!(got, expected, "{:?}", text);
+        }
+    }
 }

@@ -910,9 +910,11 @@ proptest! {
         to in header_value(),
         relaxed_header in any::<bool>(),
         body_length in any::<bool>(),
+        use_rsa in any::<bool>(),
         cuts in proptest::collection::vec(any::<proptest::sample::Index>(), 0..6),
     ) {
-        let key = ed25519_key();
+        // Both algorithms: rsa-sha256 and ed25519-sha256.
+        let key = if use_rsa { rsa_key() } else { ed25519_key() };
         let dns = Dns::new().key(SELECTOR, &key);
         let msg = message(&subject, &to, &body);
         let header = if relaxed_header { CanonicalizationAlgorithm::Relaxed } else { CanonicalizationAlgorithm::Simple };
