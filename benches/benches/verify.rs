@@ -1,0 +1,209 @@
+//! Whole-message signing and verification (keys preloaded, no DNS), header canonicalization, and the cost of
+//! several signatures that share one body hash.
+//!
+//! Groups: `verify/{rsa2048,ed25519}/{1KiB,64KiB,1MiB}`, `sign/{rsa2048,ed25519}/{1KiB,64KiB,1MiB}`,
+//! `verify_n_signatures/{1,2,5}` (Ed25519, same `c=`, 1 MiB), `header_canon/{simple,relaxed}` (a realistic
+//! 15-field header block), and `ed25519_bare/verify` (the signature check alone, for the 1 KiB overhead).
+//! Every message is checked to verify before it is timed.
+
+mod mail;
+
+use std::hint::black_box;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use dkim_core::canon::CanonicalizationAlgorithm;
+use dkim_core::canon::header::canonicalize_field;
+use dkim_core::{
+    HeaderStatus, KeyAnswer, Policy, PrivateKey, SignSession, Signer, SigningKey, Step, TxtRecord, Verdict, Verifier,
+};
+use mail::mail_body;
+
+const SIZES: [(&str, usize); 3] = [("1KiB", 1024), ("64KiB", 64 * 1024), ("1MiB", 1024 * 1024)];
+const NOW: u64 = 1_800_000_000;
+
+const HEADER: &str = "Received: from mail.example.com (mail.example.com [192.0.2.10])\r\n\tby mx.example.net with ESMTPS id 4Xa1b2C3d4\r\n\tfor <bob@example.net>; Sat, 14 Nov 2026 10:00:02 +0000\r\n\
+Return-Path: <alice@example.com>\r\n\
+From: Alice Example <alice@example.com>\r\n\
+To: Bob Example <bob@example.net>,  Carol <carol@example.org>\r\n\
+Cc: team@example.com\r\n\
+Subject: Quarterly   figures\t and the  plan for next year\r\n\
+Date: Sat, 14 Nov 2026 10:00:00 +0000\r\n\
+Message-ID: <20261114100000.4242@mail.example.com>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/alternative;\r\n\tboundary=\"=_boundary_4f2a\"\r\n\
+Reply-To: Alice <alice@example.com>\r\n\
+List-Unsubscribe: <mailto:unsubscribe@example.com?subject=unsubscribe>,\r\n <https://example.com/unsubscribe/4242>\r\n\
+X-Mailer: Example Mail 12.4\r\n\
+Thread-Index: AdW1234567890abcdefg==\r\n\
+Content-Language: en-GB\r\n\
+\r\n";
+
+fn key(file: &str) -> PrivateKey {
+    let path = format!("{}/../examples/data/{file}", env!("CARGO_MANIFEST_DIR"));
+    PrivateKey::from_pem(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn keys() -> [(&'static str, PrivateKey); 2] {
+    [("rsa2048", key("rsa2048.pem")), ("ed25519", key("ed25519.pem"))]
+}
+
+fn message(size: usize) -> Vec<u8> {
+    let mut m = HEADER.as_bytes().to_vec();
+    m.extend_from_slice(&mail_body(size));
+    m
+}
+
+fn sign(message: &[u8], signers: Vec<Signer<&PrivateKey>>) -> Vec<String> {
+    let mut session = SignSession::new(signers);
+    let HeaderStatus::Complete(n) = session.headers(message).expect("header") else { panic!("header incomplete") };
+    session.body(&message[n..]);
+    session.finish().expect("sign")
+}
+
+fn signer<'a>(key: &'a PrivateKey, selector: &str) -> Signer<&'a PrivateKey> {
+    Signer::builder(key, "example.com", selector).timestamp(NOW - 60).build().expect("signer")
+}
+
+fn signed(message: &[u8], keys: &[(&str, &PrivateKey)]) -> Vec<u8> {
+    let fields = sign(message, keys.iter().map(|(s, k)| signer(k, s)).collect());
+    let mut out = fields.concat().into_bytes();
+    out.extend_from_slice(message);
+    out
+}
+
+/// Answers every key request from `records` (selector -> record) and verifies `message` whole.
+fn verify(message: &[u8], records: &[(String, TxtRecord)]) -> Vec<Verdict> {
+    let mut v = Verifier::new(Policy::default().now(NOW));
+    let HeaderStatus::Complete(n) = v.headers(message).expect("header") else { panic!("header incomplete") };
+    while let Step::NeedKeys(requests) = v.step() {
+        let requests = requests.to_vec();
+        for r in requests {
+            let answer = records
+                .iter()
+                .find(|(name, _)| *name == r.name())
+                .map_or(KeyAnswer::NoRecord, |(_, rec)| KeyAnswer::Records(vec![rec.clone()]));
+            v.answer_key(r.id(), answer);
+        }
+    }
+    v.body(&message[n..]);
+    v.finish().expect("finish");
+    v.into_results().iter().map(|r| r.verdict()).collect()
+}
+
+fn record(selector: &str, key: &PrivateKey) -> (String, TxtRecord) {
+    let k = match key.algorithm().as_str() {
+        "ed25519-sha256" => "ed25519",
+        _ => "rsa",
+    };
+    (
+        format!("{selector}._domainkey.example.com"),
+        TxtRecord::from_text(&format!("v=DKIM1; k={k}; p={}", key.public_key_base64())),
+    )
+}
+
+fn bench_verify_sign(c: &mut Criterion) {
+    let keys = keys();
+    let messages: Vec<(&str, Vec<u8>)> = SIZES.iter().map(|&(l, n)| (l, message(n))).collect();
+
+    let mut group = c.benchmark_group("verify");
+    for (name, key) in &keys {
+        let records = vec![record(name, key)];
+        for (label, m) in &messages {
+            let s = signed(m, &[(name, key)]);
+            assert_eq!(verify(&s, &records), [Verdict::Pass], "{name} {label}");
+            group.throughput(Throughput::Bytes(s.len() as u64));
+            group
+                .bench_with_input(BenchmarkId::new(*name, label), &s, |b, s| b.iter(|| verify(black_box(s), &records)));
+        }
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("sign");
+    for (name, key) in &keys {
+        for (label, m) in &messages {
+            group.throughput(Throughput::Bytes(m.len() as u64));
+            group.bench_with_input(BenchmarkId::new(*name, label), m, |b, m| {
+                b.iter(|| sign(black_box(m), vec![signer(key, name)]))
+            });
+        }
+    }
+    group.finish();
+
+    // Five Ed25519 signatures with the same c= share one body hash.
+    let ed_keys: Vec<(String, PrivateKey)> = (0..5u8)
+        .map(|i| (format!("ed{i}"), PrivateKey::Ed25519(dkim_core::Ed25519SigningKey::from_seed(&[i + 1; 32]))))
+        .collect();
+    let records: Vec<(String, TxtRecord)> = ed_keys.iter().map(|(s, k)| record(s, k)).collect();
+    let big = message(1024 * 1024);
+    let mut group = c.benchmark_group("verify_n_signatures");
+    for n in [1usize, 2, 5] {
+        let list: Vec<(&str, &PrivateKey)> = ed_keys[..n].iter().map(|(s, k)| (s.as_str(), k)).collect();
+        let s = signed(&big, &list);
+        assert_eq!(verify(&s, &records), vec![Verdict::Pass; n]);
+        group.throughput(Throughput::Bytes(s.len() as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &s, |b, s| b.iter(|| verify(black_box(s), &records)));
+    }
+    group.finish();
+
+    // The signature check alone, for comparison with verify/ed25519/1KiB.
+    let (_, ed) = &keys[1];
+    let digest = [7u8; 32];
+    let sig = ed.sign_digest(&digest).expect("sign");
+    let public = dkim_core::KeyRecord::parse(record("x", ed).1.joined().as_slice(), &dkim_core::Limits::default())
+        .expect("record");
+    let public = public.public_key().expect("key").clone();
+    public.verify(dkim_core::Algorithm::Ed25519Sha256, &digest, &sig).expect("verifies");
+    let mut group = c.benchmark_group("ed25519_bare");
+    group.bench_function("verify", |b| {
+        b.iter(|| public.verify(dkim_core::Algorithm::Ed25519Sha256, black_box(&digest), black_box(&sig)))
+    });
+    group.finish();
+}
+
+fn bench_header_canon(c: &mut Criterion) {
+    let fields: Vec<&[u8]> = split_fields(HEADER.as_bytes());
+    assert_eq!(fields.len(), 15);
+    let mut group = c.benchmark_group("header_canon");
+    group.throughput(Throughput::Bytes(HEADER.len() as u64));
+    for (name, alg) in [("simple", CanonicalizationAlgorithm::Simple), ("relaxed", CanonicalizationAlgorithm::Relaxed)]
+    {
+        group.bench_function(name, |b| {
+            let mut out = Vec::with_capacity(HEADER.len());
+            b.iter(|| {
+                out.clear();
+                for f in &fields {
+                    let colon = f.iter().position(|&b| b == b':').expect("colon");
+                    canonicalize_field(alg, &f[..colon], &f[colon + 1..], black_box(f), &mut out);
+                }
+                out.len()
+            })
+        });
+    }
+    group.finish();
+}
+
+/// The header block's fields, each with its CRLF (continuation lines joined).
+fn split_fields(block: &[u8]) -> Vec<&[u8]> {
+    let mut fields = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i + 1 < block.len() {
+        if &block[i..i + 2] == b"\r\n" {
+            let next = block.get(i + 2).copied();
+            if !matches!(next, Some(b' ' | b'\t')) {
+                if i > start {
+                    fields.push(&block[start..i + 2]);
+                }
+                start = i + 2;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    fields
+}
+
+criterion_group!(benches, bench_verify_sign, bench_header_canon);
+criterion_main!(benches);
