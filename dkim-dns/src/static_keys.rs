@@ -15,17 +15,25 @@ use crate::{KeySource, Lookup, NotFound, NotFoundKind, TxtAnswer, TxtRecord, nor
 /// keys.insert("a._domainkey.example.com", TxtRecord::from_text("v=spf1 -all"));
 /// let Lookup::Found(answer) = futures::executor::block_on(keys.lookup_txt("a._domainkey.example.com")) else { panic!() };
 /// assert_eq!(answer.records().len(), 2);
+/// assert_eq!(answer.ttl(), 3600);
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct StaticKeys {
     map: HashMap<String, Vec<TxtRecord>>,
     ttl: u32,
 }
 
+impl Default for StaticKeys {
+    /// An empty map answering with a TTL of 3600 s, like [`StaticKeys::new`].
+    fn default() -> Self {
+        Self { map: HashMap::new(), ttl: 3600 }
+    }
+}
+
 impl StaticKeys {
     /// From (name, record text) pairs; each text is one record of one string.
     pub fn new<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
-        let mut keys = Self { map: HashMap::new(), ttl: 3600 };
+        let mut keys = Self::default();
         for (name, text) in pairs {
             keys.insert(name, TxtRecord::from_text(text));
         }
