@@ -65,6 +65,7 @@ extern crate std;
 pub mod auth_results;
 pub mod canon;
 pub mod crypto;
+pub mod diagnose;
 pub mod hash;
 pub mod header;
 pub mod key_record;
