@@ -85,6 +85,62 @@ enum Command {
         /// The message (default or `-`: standard input).
         file: Option<PathBuf>,
     },
+    /// Explain each signature: what its tags mean here, the verdict, what went wrong and what to do.
+    Explain {
+        /// Answer key lookups from this RFC 1035 zone file.
+        #[arg(long, conflicts_with = "dns")]
+        zone: Option<PathBuf>,
+        /// Ask this DNS server (HOST:PORT).
+        #[arg(long)]
+        dns: Option<String>,
+        /// The current time (Unix seconds).
+        #[arg(long)]
+        now: Option<u64>,
+        /// One JSON object per signature (and one for the message) on standard output.
+        #[arg(long)]
+        json: bool,
+        /// The message (default or `-`: standard input).
+        file: Option<PathBuf>,
+    },
+    /// Lint the published key record of DOMAIN and SELECTOR.
+    CheckRecord {
+        /// The signing domain (d=).
+        #[arg(long)]
+        domain: String,
+        /// The selector (s=).
+        #[arg(long)]
+        selector: String,
+        /// Answer lookups from this RFC 1035 zone file.
+        #[arg(long, conflicts_with = "dns")]
+        zone: Option<PathBuf>,
+        /// Ask this DNS server (HOST:PORT).
+        #[arg(long)]
+        dns: Option<String>,
+        /// JSON on standard output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check that a private key matches the public key published for DOMAIN and SELECTOR.
+    CheckKey {
+        /// The private key (PKCS#8 or PKCS#1 PEM).
+        #[arg(long)]
+        key: PathBuf,
+        /// The signing domain (d=).
+        #[arg(long)]
+        domain: String,
+        /// The selector (s=).
+        #[arg(long)]
+        selector: String,
+        /// Answer lookups from this RFC 1035 zone file.
+        #[arg(long, conflicts_with = "dns")]
+        zone: Option<PathBuf>,
+        /// Ask this DNS server (HOST:PORT).
+        #[arg(long)]
+        dns: Option<String>,
+        /// JSON on standard output.
+        #[arg(long)]
+        json: bool,
+    },
     /// Generate a key pair: PREFIX.pem (PKCS#8) and PREFIX.zone (the TXT record).
     Keygen {
         /// rsa-sha256 or ed25519-sha256.
@@ -145,6 +201,11 @@ fn main() -> ExitCode {
             file,
         }),
         Command::Verify { zone, dns, json, now, ar, file } => verify(zone, dns, json, now, ar, file),
+        Command::Explain { zone, dns, now, json, file } => explain(zone, dns, now, json, file),
+        Command::CheckRecord { domain, selector, zone, dns, json } => check_record(&domain, &selector, zone, dns, json),
+        Command::CheckKey { key, domain, selector, zone, dns, json } => {
+            check_key(&key, &domain, &selector, zone, dns, json)
+        }
         Command::Keygen { algorithm, bits, domain, selector, out } => {
             keygen(&algorithm, bits, &domain, &selector, &out)
         }
@@ -278,6 +339,14 @@ impl KeySource for Keys {
     }
 }
 
+fn key_source(zone: Option<PathBuf>, dns: Option<String>) -> Result<Keys, Fatal> {
+    Ok(match (zone, dns) {
+        (Some(z), _) => Keys::Zone(ZoneFile::from_path(&z)?),
+        (None, Some(server)) => Keys::Dns(DnsClient::new([DnsClient::parse_server(&server)?])),
+        (None, None) => Keys::Dns(DnsClient::from_system()?),
+    })
+}
+
 fn verify(
     zone: Option<PathBuf>,
     dns: Option<String>,
@@ -286,11 +355,7 @@ fn verify(
     ar: Option<String>,
     file: Option<PathBuf>,
 ) -> Result<ExitCode, Fatal> {
-    let keys = match (zone, dns) {
-        (Some(z), _) => Keys::Zone(ZoneFile::from_path(&z)?),
-        (None, Some(server)) => Keys::Dns(DnsClient::new([DnsClient::parse_server(&server)?])),
-        (None, None) => Keys::Dns(DnsClient::from_system()?),
-    };
+    let keys = key_source(zone, dns)?;
     let message = read_input(file.as_deref())?;
     let le = line_endings(&message);
     require_header_end(&message, le)?;
@@ -498,4 +563,391 @@ fn rsa_pkcs8_pem(bits: usize) -> Result<String, Fatal> {
         rsa::PrivateKey::new(&mut getrandom::SysRng, bits).map_err(|e| fatal(format!("RSA key generation: {e}")))?;
     let pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| fatal(format!("PKCS#8 encoding: {e}")))?;
     Ok(pem.to_string())
+}
+
+/// A key source that remembers what it answered, for the diagnoses.
+struct Recording<'a> {
+    keys: &'a Keys,
+    seen: std::sync::Mutex<Vec<(String, Option<Vec<dkim::TxtRecord>>)>>,
+}
+
+impl KeySource for Recording<'_> {
+    async fn lookup_txt(&self, name: &str) -> dkim::dns::Lookup {
+        let answer = self.keys.lookup_txt(name).await;
+        let records = match &answer {
+            dkim::dns::Lookup::Found(a) => Some(a.records().to_vec()),
+            _ => None,
+        };
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.push((name.to_string(), records));
+        }
+        answer
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Fatal> {
+    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
+}
+
+fn explain(
+    zone: Option<PathBuf>,
+    dns: Option<String>,
+    now: Option<u64>,
+    json: bool,
+    file: Option<PathBuf>,
+) -> Result<ExitCode, Fatal> {
+    let keys = key_source(zone, dns)?;
+    let message = read_input(file.as_deref())?;
+    let le = line_endings(&message);
+    require_header_end(&message, le)?;
+    let now = now.unwrap_or_else(now_unix);
+    let recording = Recording { keys: &keys, seen: std::sync::Mutex::new(Vec::new()) };
+    let runtime = runtime()?;
+    let (results, lookups) = runtime.block_on(async {
+        let verifier = AsyncVerifier::new(&recording, Policy::default().now(now).line_endings(le))
+            .with_timer(FuturesTimer)
+            .with_lookup_timeout(Duration::from_secs(10));
+        let results = verifier.verify_bytes(&message).await?;
+        // For keys not found, also look at the names people publish them at by mistake.
+        for r in results.iter().filter(|r| r.reason() == Some(&dkim::Reason::NoKey)) {
+            for name in dkim::diagnose::wrong_name_candidates(r) {
+                recording.lookup_txt(&name).await;
+            }
+        }
+        let lookups = recording.seen.lock().map(|s| s.clone()).unwrap_or_default();
+        Ok::<_, Fatal>((results, lookups))
+    })?;
+    let input = dkim::diagnose::DiagnoseInput::new(&results).header(&message).lookups(lookups);
+    let diagnoses = dkim::diagnose::diagnose(&input);
+    let mut out = std::io::stdout().lock();
+    let about = |i: Option<usize>| diagnoses.iter().filter(move |d| d.signature() == i);
+    if json {
+        for (i, r) in results.iter().enumerate() {
+            let codes: Vec<String> = about(Some(i)).map(diagnosis_json).collect();
+            let base = result_json(r);
+            writeln!(out, "{},\"diagnoses\":[{}]}}", &base[..base.len() - 1], codes.join(","))?;
+        }
+        let codes: Vec<String> = about(None).map(diagnosis_json).collect();
+        writeln!(out, "{{\"message\":true,\"signatures\":{},\"diagnoses\":[{}]}}", results.len(), codes.join(","))?;
+    } else {
+        if results.is_empty() {
+            writeln!(out, "The message has no DKIM-Signature field.")?;
+        }
+        for (i, r) in results.iter().enumerate() {
+            writeln!(out, "Signature {} of {}: {}", i + 1, results.len(), r.verdict())?;
+            if let Some(sig) = r.signature() {
+                let line = |k: &str, v: String| wrap(&format!("  {k:<10} {v}"), 78, "             ");
+                writeln!(out, "{}", line("d=", format!("{} (the domain that takes responsibility)", sig.domain())))?;
+                writeln!(
+                    out,
+                    "{}",
+                    line("s=", format!("{} (key at {}._domainkey.{})", sig.selector(), sig.selector(), sig.domain()))
+                )?;
+                writeln!(out, "{}", line("a=", sig.algorithm().as_str().to_string()))?;
+                writeln!(out, "{}", line("h=", sig.signed_headers().join(", ")))?;
+                if let Some(l) = sig.body_length() {
+                    let tail = r
+                        .unsigned_body_bytes()
+                        .map_or(String::new(), |n| format!("; {n} body bytes after it are not signed"));
+                    writeln!(out, "{}", line("l=", format!("{l} bytes of the body are signed{tail}")))?;
+                }
+                if let Some(t) = sig.timestamp() {
+                    writeln!(out, "{}", line("t=", format!("signed {} ago", age(now.saturating_sub(t)))))?;
+                }
+                if let Some(x) = sig.expiration() {
+                    let left = if x > now {
+                        format!("expires in {}", age(x - now))
+                    } else {
+                        format!("expired {} ago", age(now - x))
+                    };
+                    writeln!(out, "{}", line("x=", left))?;
+                }
+            }
+            if let Some(reason) = r.reason() {
+                writeln!(out, "  verdict:   {} ({reason})", r.verdict())?;
+            }
+            for d in about(Some(i)) {
+                writeln!(out, "  {}", wrap(&format!("{} [{}]: {}", d.severity(), d.code(), d.message()), 76, "    "))?;
+            }
+        }
+        for d in about(None) {
+            writeln!(out, "{}", wrap(&format!("{} [{}]: {}", d.severity(), d.code(), d.message()), 78, "  "))?;
+        }
+    }
+    out.flush()?;
+    let passed = results.iter().any(|r| r.verdict() == Verdict::Pass);
+    Ok(if passed { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn diagnosis_json(d: &dkim::diagnose::Diagnosis) -> String {
+    json_object(&[
+        ("code", Some(d.code().as_str())),
+        ("severity", Some(d.severity().as_str())),
+        ("message", Some(d.message())),
+    ])
+}
+
+fn age(secs: u64) -> String {
+    match secs {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7200 => format!("{} min", s / 60),
+        s if s < 172_800 => format!("{} h", s / 3600),
+        s => format!("{} days", s / 86_400),
+    }
+}
+
+/// Wraps `text` at `width` columns, continuation lines indented; a word
+/// longer than a line (a base64 key) is cut.
+fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let lead = text.len() - text.trim_start_matches(' ').len();
+    let mut out = String::from(&text[..lead]);
+    let mut line = lead;
+    let mut first = true;
+    for word in text[lead..].split(' ') {
+        let mut word = word;
+        let line_start = first;
+        first = false;
+        if !line_start && line + 1 + word.len() > width {
+            out.push('\n');
+            out.push_str(indent);
+            line = indent.len();
+        } else if !line_start {
+            out.push(' ');
+            line += 1;
+        }
+        while line + word.len() > width && width > line + 8 {
+            let take = (width - line).min(word.len());
+            let cut = (0..=take).rev().find(|&i| word.is_char_boundary(i)).unwrap_or(0);
+            out.push_str(&word[..cut]);
+            out.push('\n');
+            out.push_str(indent);
+            line = indent.len();
+            word = &word[cut..];
+        }
+        out.push_str(word);
+        line += word.len();
+    }
+    out
+}
+
+/// One finding of `check-record` / `check-key`.
+struct Finding {
+    code: &'static str,
+    severity: &'static str,
+    message: String,
+}
+
+fn check_record(
+    domain: &str,
+    selector: &str,
+    zone: Option<PathBuf>,
+    dns: Option<String>,
+    json: bool,
+) -> Result<ExitCode, Fatal> {
+    let keys = key_source(zone, dns)?;
+    let name = format!("{selector}._domainkey.{}", domain.trim_end_matches('.'));
+    let runtime = runtime()?;
+    let answer = runtime.block_on(keys.lookup_txt(&name));
+    let mut findings = Vec::new();
+    let mut facts: Vec<(&str, String)> = vec![("name", name.clone())];
+    match answer {
+        dkim::dns::Lookup::Found(a) => {
+            let dkim_records: Vec<&dkim::TxtRecord> = a
+                .records()
+                .iter()
+                .filter(|r| { let j = r.joined(); j.starts_with(b"v=DKIM1") || j.windows(2).any(|w| w == b"p=") })
+                .collect();
+            if a.records().len() > 1 {
+                findings.push(Finding { code: "record-several", severity: if dkim_records.len() > 1 { "error" } else { "note" }, message: format!("{} TXT records at {name}; {} of them look like DKIM key records. Only one DKIM record may be published at a selector.", a.records().len(), dkim_records.len()) });
+            }
+            match dkim_records.first() {
+                None => findings.push(Finding { code: "record-not-dkim", severity: "error", message: format!("The TXT record at {name} is not a DKIM key record (no v=DKIM1 and no p=).") }),
+                Some(r) => lint_record(r, &mut findings, &mut facts),
+            }
+        }
+        dkim::dns::Lookup::NotFound(_) => findings.push(Finding { code: "key-not-found", severity: "error", message: format!("No TXT record at {name}. Publish the key there (selector {selector}, domain {domain}); a record at {domain} or _domainkey.{domain} is at the wrong name.") }),
+        dkim::dns::Lookup::TempFail(t) => findings.push(Finding { code: "key-lookup-failed", severity: "error", message: format!("The lookup of {name} failed for now: {}. Try again.", t.cause()) }),
+    }
+    report_findings(&facts, &findings, json)
+}
+
+fn lint_record(r: &dkim::TxtRecord, findings: &mut Vec<Finding>, facts: &mut Vec<(&'static str, String)>) {
+    let joined = r.joined();
+    let text = String::from_utf8_lossy(&joined).to_string();
+    facts.push(("record", text.clone()));
+    facts.push(("strings", r.strings().len().to_string()));
+    if let Some(p) = text.split(';').map(str::trim).find_map(|t| t.strip_prefix("p=")) {
+        if p.contains('"') {
+            findings.push(Finding { code: "record-quotes-in-p", severity: "error", message: "The p= value contains quote characters: the record's strings were pasted with their quotes. Publish the key as separate strings, or as one value without quotes inside.".into() });
+        } else if p.trim().contains([' ', '\t']) {
+            findings.push(Finding { code: "record-joined-with-spaces", severity: "error", message: "The p= value contains spaces: the record was split into strings that were joined with spaces. DNS strings are joined with nothing; remove the spaces.".into() });
+        }
+    }
+    if !text.trim_start().starts_with("v=DKIM1") {
+        findings.push(Finding {
+            code: "record-no-version",
+            severity: "note",
+            message: "The record has no v=DKIM1 at its start; it is accepted, but adding it is recommended.".into(),
+        });
+    }
+    match dkim::KeyRecord::parse(&joined, &dkim::Limits::default()) {
+        Err(e) => findings.push(Finding {
+            code: "record-invalid",
+            severity: "error",
+            message: format!("The record does not parse: {e}."),
+        }),
+        Ok(k) => {
+            facts.push(("key_type", format!("{:?}", k.key_type()).to_ascii_lowercase()));
+            if k.is_revoked() {
+                findings.push(Finding {
+                    code: "key-revoked",
+                    severity: "error",
+                    message: "The record has an empty p=: the key is revoked, every signature with it fails.".into(),
+                });
+            }
+            if let Some(key) = k.public_key() {
+                let bits = key.bits();
+                facts.push(("bits", bits.to_string()));
+                if key.key_type() == dkim::KeyType::Rsa {
+                    if bits < 1024 {
+                        findings.push(Finding {
+                            code: "key-too-short",
+                            severity: "error",
+                            message: format!(
+                                "A {bits}-bit RSA key is refused by verifiers (RFC 8301). Publish a 2048-bit key."
+                            ),
+                        });
+                    } else if bits < 2048 {
+                        findings.push(Finding {
+                            code: "key-weak",
+                            severity: "warning",
+                            message: format!("A {bits}-bit RSA key is weak; 2048 bits is the norm."),
+                        });
+                    } else if bits > 2048 {
+                        findings.push(Finding {
+                            code: "key-large-record",
+                            severity: "note",
+                            message: format!(
+                                "A {bits}-bit key makes a {}-byte record, more than some DNS providers accept.",
+                                joined.len()
+                            ),
+                        });
+                    }
+                }
+            }
+            if k.is_testing() {
+                findings.push(Finding { code: "testing-mode", severity: "warning", message: "The key is in testing mode (t=y): receivers may ignore failures. Remove t=y once signing works.".into() });
+            }
+            if k.hash_algorithms().is_some_and(|h| !h.iter().any(|a| a == "sha256")) {
+                findings.push(Finding {
+                    code: "record-hash-no-sha256",
+                    severity: "error",
+                    message:
+                        "The record's h= does not list sha256: rsa-sha256 and ed25519-sha256 signatures are refused."
+                            .into(),
+                });
+            }
+            if !k.allows_email() {
+                findings.push(Finding {
+                    code: "record-service-not-email",
+                    severity: "error",
+                    message: "The record's s= does not include email or *: it cannot be used for mail.".into(),
+                });
+            }
+        }
+    }
+}
+
+fn report_findings(facts: &[(&str, String)], findings: &[Finding], json: bool) -> Result<ExitCode, Fatal> {
+    let problems = findings.iter().any(|f| f.severity != "note");
+    let mut out = std::io::stdout().lock();
+    if json {
+        let mut fields: Vec<String> =
+            facts.iter().map(|(k, v)| format!("{}:{}", json_string(k), json_string(v))).collect();
+        let list: Vec<String> = findings
+            .iter()
+            .map(|f| {
+                json_object(&[("code", Some(f.code)), ("severity", Some(f.severity)), ("message", Some(&f.message))])
+            })
+            .collect();
+        fields.push(format!("\"ok\":{}", !problems));
+        fields.push(format!("\"findings\":[{}]", list.join(",")));
+        writeln!(out, "{{{}}}", fields.join(","))?;
+    } else {
+        for (k, v) in facts {
+            writeln!(out, "{}", wrap(&format!("{k:<9} {v}"), 78, "          "))?;
+        }
+        if findings.is_empty() {
+            writeln!(out, "ok: no problems found")?;
+        }
+        for f in findings {
+            writeln!(out, "{}", wrap(&format!("{} [{}]: {}", f.severity, f.code, f.message), 78, "  "))?;
+        }
+    }
+    out.flush()?;
+    Ok(if problems { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn check_key(
+    key: &Path,
+    domain: &str,
+    selector: &str,
+    zone: Option<PathBuf>,
+    dns: Option<String>,
+    json: bool,
+) -> Result<ExitCode, Fatal> {
+    let pem = std::fs::read_to_string(key).map_err(|e| fatal(format!("cannot read {}: {e}", key.display())))?;
+    let private = PrivateKey::from_pem(&pem).map_err(|e| fatal(format!("{}: {e}", key.display())))?;
+    let ours = private.public_key_base64();
+    let k = if dkim::SigningKey::algorithm(&private) == dkim::Algorithm::Ed25519Sha256 { "ed25519" } else { "rsa" };
+    let our_key = dkim::KeyRecord::parse(format!("v=DKIM1; k={k}; p={ours}").as_bytes(), &dkim::Limits::default())
+        .map_err(|e| fatal(format!("the key's own public half does not parse: {e}")))?
+        .public_key()
+        .cloned()
+        .ok_or_else(|| fatal("the key has no public half"))?;
+    let keys = key_source(zone, dns)?;
+    let name = format!("{selector}._domainkey.{}", domain.trim_end_matches('.'));
+    let answer = runtime()?.block_on(keys.lookup_txt(&name));
+    let mut facts: Vec<(&str, String)> =
+        vec![("name", name.clone()), ("private", dkim::SigningKey::algorithm(&private).as_str().to_string())];
+    let mut findings = Vec::new();
+    let published: Vec<dkim::PublicKey> = match answer {
+        dkim::dns::Lookup::Found(a) => a
+            .records()
+            .iter()
+            .filter_map(|r| dkim::KeyRecord::parse(&r.joined(), &dkim::Limits::default()).ok())
+            .filter_map(|k| k.public_key().cloned())
+            .collect(),
+        dkim::dns::Lookup::NotFound(_) => {
+            findings.push(Finding {
+                code: "key-not-found",
+                severity: "error",
+                message: format!("No key record at {name}: publish the public key there first."),
+            });
+            Vec::new()
+        }
+        dkim::dns::Lookup::TempFail(t) => {
+            findings.push(Finding {
+                code: "key-lookup-failed",
+                severity: "error",
+                message: format!("The lookup of {name} failed for now: {}.", t.cause()),
+            });
+            Vec::new()
+        }
+    };
+    facts.push(("public", ours.clone()));
+    if findings.is_empty() {
+        if published.contains(&our_key) {
+            facts.push(("match", "yes".into()));
+        } else if published.is_empty() {
+            findings.push(Finding {
+                code: "record-invalid",
+                severity: "error",
+                message: format!("The record at {name} holds no usable public key."),
+            });
+        } else {
+            findings.push(Finding { code: "key-mismatch", severity: "error", message: format!("The private key does not match the key published at {name}: signatures made with it will fail. Publish this key's public half, or sign with the key that belongs to the record.") });
+        }
+    }
+    report_findings(&facts, &findings, json)
 }

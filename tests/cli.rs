@@ -350,3 +350,95 @@ async fn verify_over_dns() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text.lines().all(|l| l.starts_with(r#"{"result":"temperror""#)), "{text}");
 }
+
+#[test]
+fn explain_check_record_and_check_key() {
+    let zone = data("dns.zone");
+    let z = zone.to_str().unwrap();
+    // explain: per signature, the tags in words, the verdict and the diagnoses; 80 columns.
+    let mut footer = std::fs::read(data("signed.eml")).unwrap();
+    footer.extend_from_slice(b"--\r\nlist footer\r\n");
+    let out = run(&["explain", "--zone", z], &footer);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("Signature 1 of 2: fail") && text.contains("[body-changed]"), "{text}");
+    assert!(text.contains("[dmarc-no-aligned-pass]"), "{text}");
+    assert!(text.lines().all(|l| l.len() <= 80), "{text}");
+    let out = run(&["explain", "--zone", z, "--json"], &message_crlf());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(r#""code":"not-signed""#), "{text}");
+    let out = run(&["explain", "--zone", z, "--json", data("signed.eml").to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().filter(|l| l.contains(r#""code":"dmarc-aligned""#)).count(), 2, "{text}");
+
+    // check-record: clean record, missing record, bad record.
+    let out = run(&["check-record", "--domain", "example.com", "--selector", "2026rsa", "--zone", z], b"");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("bits      2048") && text.contains("ok: no problems found"), "{text}");
+    let out = run(&["check-record", "--domain", "example.com", "--selector", "gone", "--zone", z, "--json"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(r#""code":"key-not-found""#));
+    let bad = tmp("bad-record.zone");
+    std::fs::write(
+        &bad,
+        "spaced._domainkey.example.com. IN TXT \"v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAkwGEc3Bqtc2kPvRMTJAnVSANLCrExATMEgcPvgXV \" \"FVosNWb9xR9e67nk0YArKngFRj\"\n\
+         test._domainkey.example.com. IN TXT \"v=DKIM1; k=ed25519; t=y; p=U6MP8zIgvTcSM2v0gbi3pQW4AowxK0nKWI/w487IWvQ=\"\n",
+    )
+    .unwrap();
+    let out = run(
+        &["check-record", "--domain", "example.com", "--selector", "spaced", "--zone", bad.to_str().unwrap(), "--json"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(r#""code":"record-joined-with-spaces""#));
+    let out = run(
+        &["check-record", "--domain", "example.com", "--selector", "test", "--zone", bad.to_str().unwrap(), "--json"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(r#""code":"testing-mode""#));
+
+    // check-key: the right key matches, another one does not.
+    let ed = data("ed25519.pem");
+    let out = run(
+        &["check-key", "--key", ed.to_str().unwrap(), "--domain", "example.com", "--selector", "2026", "--zone", z],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let rsa = data("rsa2048.pem");
+    let out = run(
+        &[
+            "check-key",
+            "--key",
+            rsa.to_str().unwrap(),
+            "--domain",
+            "example.com",
+            "--selector",
+            "2026",
+            "--zone",
+            z,
+            "--json",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(r#""code":"key-mismatch""#));
+    let out = run(
+        &[
+            "check-key",
+            "--key",
+            rsa.to_str().unwrap(),
+            "--domain",
+            "example.com",
+            "--selector",
+            "2026rsa",
+            "--zone",
+            z,
+            "--json",
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
