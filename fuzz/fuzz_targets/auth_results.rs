@@ -28,6 +28,8 @@ const VERDICTS: [Verdict; 7] = [
 ];
 const FIELD_PREFIX: &str = "Authentication-Results: ";
 
+type Setter = fn(ResInfo, &str) -> ResInfo;
+
 #[derive(Arbitrary, Debug)]
 struct Input {
     authserv_id: String,
@@ -50,7 +52,7 @@ fuzz_target!(|input: Input| {
     let mut ar = AuthResults::new(&input.authserv_id);
     for r in results {
         let mut info = ResInfo::new(VERDICTS[usize::from(r.verdict) % VERDICTS.len()]);
-        let setters: [(&Option<String>, fn(ResInfo, &str) -> ResInfo); 5] = [
+        let setters: [(&Option<String>, Setter); 5] = [
             (&r.d, |info, v| info.domain(v)),
             (&r.s, |info, v| info.selector(v)),
             (&r.i, |info, v| info.identity(v)),
