@@ -70,14 +70,24 @@ impl BodyCanonicalizer {
 
     /// Feeds the next chunk of the body.
     pub fn update<F: FnMut(&[u8])>(&mut self, chunk: &[u8], out: &mut F) {
+        self.update_into(chunk, out);
+    }
+
+    /// Ends the body: emits what is still held back and the final CRLF.
+    pub fn finish<F: FnMut(&[u8])>(self, out: &mut F) {
+        self.finish_into(out);
+    }
+
+    /// [`Self::update`] with any [`Emit`] as the output.
+    pub(crate) fn update_into<S: Emit + ?Sized>(&mut self, chunk: &[u8], out: &mut S) {
         match self.algorithm {
             CanonicalizationAlgorithm::Simple => self.update_simple(chunk, out),
             CanonicalizationAlgorithm::Relaxed => self.update_relaxed(chunk, out),
         }
     }
 
-    /// Ends the body: emits what is still held back and the final CRLF.
-    pub fn finish<F: FnMut(&[u8])>(mut self, out: &mut F) {
+    /// [`Self::finish`] with any [`Emit`] as the output.
+    pub(crate) fn finish_into<S: Emit + ?Sized>(mut self, out: &mut S) {
         if self.cr_held {
             self.cr_held = false;
             self.content_after_wsp(b"\r", out);
@@ -85,33 +95,33 @@ impl BodyCanonicalizer {
         // Whitespace at the very end of the body is trailing whitespace.
         self.pending_wsp = false;
         if !self.line_empty {
-            out(b"\r\n");
+            out.bytes(b"\r\n");
         } else if self.algorithm == CanonicalizationAlgorithm::Simple && !self.emitted_any {
             // An empty simple body is one CRLF (section 3.4.3).
-            out(b"\r\n");
+            out.bytes(b"\r\n");
         }
     }
 
     #[inline]
-    fn flush_empty_lines<F: FnMut(&[u8])>(&mut self, out: &mut F) {
+    fn flush_empty_lines<S: Emit + ?Sized>(&mut self, out: &mut S) {
         while self.pending_empty > 0 {
             let n = self.pending_empty.min(32);
-            out(&CRLFS[..(n as usize) * 2]);
+            out.bytes(&CRLFS[..(n as usize) * 2]);
             self.pending_empty -= n;
         }
     }
 
     /// Emits line content (anything that is not a line end).
     #[inline]
-    fn content<F: FnMut(&[u8])>(&mut self, bytes: &[u8], out: &mut F) {
+    fn content<S: Emit + ?Sized>(&mut self, bytes: &[u8], out: &mut S) {
         self.flush_empty_lines(out);
-        out(bytes);
+        out.bytes(bytes);
         self.line_empty = false;
         self.emitted_any = true;
     }
 
     /// Emits content preceded by the held whitespace, compressed to one SP.
-    fn content_after_wsp<F: FnMut(&[u8])>(&mut self, bytes: &[u8], out: &mut F) {
+    fn content_after_wsp<S: Emit + ?Sized>(&mut self, bytes: &[u8], out: &mut S) {
         if self.pending_wsp {
             self.pending_wsp = false;
             self.content(b" ", out);
@@ -121,16 +131,16 @@ impl BodyCanonicalizer {
 
     /// One CRLF.
     #[inline]
-    fn line_end<F: FnMut(&[u8])>(&mut self, out: &mut F) {
+    fn line_end<S: Emit + ?Sized>(&mut self, out: &mut S) {
         if self.line_empty {
             self.pending_empty += 1;
         } else {
-            out(b"\r\n");
+            out.bytes(b"\r\n");
             self.line_empty = true;
         }
     }
 
-    fn update_simple<F: FnMut(&[u8])>(&mut self, mut d: &[u8], out: &mut F) {
+    fn update_simple<S: Emit + ?Sized>(&mut self, mut d: &[u8], out: &mut S) {
         if d.is_empty() {
             return;
         }
@@ -164,7 +174,7 @@ impl BodyCanonicalizer {
     }
 
     /// Relaxed: the byte-at-a-time machine, used at chunk edges.
-    fn relaxed_byte<F: FnMut(&[u8])>(&mut self, b: u8, out: &mut F) {
+    fn relaxed_byte<S: Emit + ?Sized>(&mut self, b: u8, out: &mut S) {
         if self.cr_held {
             self.cr_held = false;
             if b == b'\n' {
@@ -182,7 +192,7 @@ impl BodyCanonicalizer {
         }
     }
 
-    fn update_relaxed<F: FnMut(&[u8])>(&mut self, d: &[u8], out: &mut F) {
+    fn update_relaxed<S: Emit + ?Sized>(&mut self, d: &[u8], out: &mut S) {
         let mut i = 0;
         // Settle whatever the previous chunk left open.
         while i < d.len() && (self.cr_held || self.pending_wsp) {
@@ -191,116 +201,164 @@ impl BodyCanonicalizer {
         }
         // The tail (whitespace and line ends at the chunk's end) may be
         // trailing whitespace or trailing empty lines: decided byte by byte.
-        let rest = &d[i..];
-        let tail_start = rest.iter().rposition(|&b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n')).map_or(0, |p| p + 1);
-        if tail_start > 0 {
+        let tail = d.iter().rposition(|&b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n')).map_or(0, |p| p + 1).max(i);
+        if tail > i {
             self.flush_empty_lines(out);
-            relaxed_span(&rest[..tail_start], out);
+            relaxed_span(d, i, tail, out);
             self.line_empty = false;
             self.emitted_any = true;
         }
-        for &b in &rest[tail_start..] {
+        for &b in &d[tail..] {
             self.relaxed_byte(b, out);
         }
     }
 }
 
-/// Relaxed canonicalization of a span that ends with a byte other than
-/// SP, HTAB, CR and LF, entered with no whitespace or CR held back. Such a
-/// span has no trailing empty lines, so only whitespace runs change.
+/// Where canonical output goes: the public API takes a closure, the body
+/// hashes a staging buffer that copies short spans in fixed-size blocks.
+pub(crate) trait Emit {
+    /// Appends `s`.
+    fn bytes(&mut self, s: &[u8]);
+
+    /// Appends `h[start..end]`. An implementation may read (never emit)
+    /// bytes of `h` past `end`, to copy in fixed-size blocks.
+    #[inline]
+    fn span(&mut self, h: &[u8], start: usize, end: usize) {
+        self.bytes(&h[start..end]);
+    }
+
+    /// Appends one SP unless `skip`.
+    #[inline]
+    fn space_unless(&mut self, skip: bool) {
+        if !skip {
+            self.bytes(b" ");
+        }
+    }
+}
+
+impl<F: FnMut(&[u8])> Emit for F {
+    #[inline]
+    fn bytes(&mut self, s: &[u8]) {
+        self(s);
+    }
+}
+
+/// Relaxed canonicalization of `h[from..to]`, a span that ends with a byte
+/// other than SP, HTAB, CR and LF, entered with no whitespace or CR held
+/// back. Such a span has no trailing empty lines, so only whitespace runs
+/// change. Bytes of `h` past `to` are only read by the output's block copies.
 ///
 /// A run changes only if it holds a tab, is two or more bytes long, or is a
 /// single space before a CR (possibly trailing whitespace). An *event* is a
 /// tab, or a space followed by SP, HTAB or CR; line ends themselves are not
 /// events, so an unchanged line costs nothing but the scan. The scan works on
-/// 64-byte blocks, building one bit mask of events per block with compares
-/// the compiler turns into vector instructions; most blocks have no event.
-fn relaxed_span<F: FnMut(&[u8])>(h: &[u8], out: &mut F) {
-    let len = h.len();
-    let mut span = 0; // start of the unchanged span not yet emitted
-    let mut done = 0; // every event before this has been handled
-    let mut pos = 0;
-    while pos < len {
-        let end = (pos + BLOCK).min(len);
-        let mut mask = if end - pos == BLOCK {
-            let block: &[u8; BLOCK] = h[pos..end].try_into().unwrap_or(&[0; BLOCK]);
-            block_events(block, h.get(end).copied())
-        } else {
-            tail_events(&h[pos..end], h.get(end).copied())
+/// 64-byte blocks, building bit masks of events and of whitespace per block
+/// with compares the compiler turns into vector instructions; most blocks
+/// have no event, and a run's end is found in the whitespace mask.
+fn relaxed_span<S: Emit + ?Sized>(h: &[u8], from: usize, to: usize, out: &mut S) {
+    let mut span = from; // start of the unchanged span not yet emitted
+    let mut done = from; // every event before this has been handled
+    let mut pos = from;
+    while pos < to {
+        // A full block is read with the byte after it (the span's last byte
+        // is not whitespace, so the byte after the span cannot make an
+        // event, whatever it is); the last, short block is padded.
+        let (mut events, ws) = match h.get(pos..pos + BLOCK + 1) {
+            Some(b) if pos + BLOCK <= to => {
+                let b: &[u8; BLOCK + 1] = b.try_into().unwrap_or(&[0; BLOCK + 1]);
+                match block_masks(b) {
+                    Some(m) => m,
+                    None => {
+                        pos += BLOCK;
+                        continue;
+                    }
+                }
+            }
+            _ => {
+                let mut b = [0u8; BLOCK + 1];
+                let n = (to - pos).min(BLOCK);
+                b[..n].copy_from_slice(&h[pos..pos + n]);
+                match block_masks(&b) {
+                    Some(m) => m,
+                    None => {
+                        pos += BLOCK;
+                        continue;
+                    }
+                }
+            }
         };
         if done > pos {
-            let skip = done - pos;
-            mask = if skip >= BLOCK { 0 } else { mask & (!0u64 << skip) };
+            events &= above(done - pos);
         }
-        while mask != 0 {
+        while events != 0 {
             // The first event of a run that changes is the run's first
             // byte: a tab, or a space followed by whitespace or CR (a run
             // that starts with a space followed by anything else is a single
             // space). Events inside a run are skipped below.
-            let start = pos + mask.trailing_zeros() as usize;
-            debug_assert!(start == 0 || !is_wsp(h[start - 1]) || start == span);
-            done = replace_run(h, start, &mut span, out);
-            let skip = done - pos;
-            mask = if skip >= BLOCK { 0 } else { mask & (!0u64 << skip) };
+            let off = events.trailing_zeros() as usize;
+            let start = pos + off;
+            debug_assert!(start == from || !is_wsp(h[start - 1]) || start == span);
+            // The run's length within the block, from the whitespace mask;
+            // a run that reaches the block's end is followed byte by byte.
+            let mut e = start + (!(ws >> off)).trailing_zeros() as usize;
+            if e == pos + BLOCK {
+                while e < to && is_wsp(h[e]) {
+                    e += 1;
+                }
+            }
+            if span < start {
+                out.span(h, span, start);
+            }
+            // The span ends with a non-whitespace byte, so e < to; a CR
+            // there is followed by another byte. A run before CRLF is
+            // trailing whitespace and dropped; any other becomes one SP.
+            let trailing = (h[e] == b'\r') & (h.get(e + 1) == Some(&b'\n'));
+            out.space_unless(trailing);
+            span = e;
+            done = e;
+            events &= above(done - pos);
         }
-        pos = end;
+        pos += BLOCK;
     }
-    if span < len {
-        out(&h[span..]);
+    if span < to {
+        out.span(h, span, to);
     }
+}
+
+/// The bits at and above `n` of a block mask (none when `n` is 64 or more).
+#[inline]
+fn above(n: usize) -> u64 {
+    if n >= BLOCK { 0 } else { !0u64 << n }
 }
 
 /// Bytes per scan block: one bit each in a `u64` mask.
 const BLOCK: usize = 64;
 
-/// The event mask of a full block; `next` is the byte after it.
+/// The event and whitespace masks of the first 64 bytes of `b` (the 65th is
+/// the byte after them), or `None` when there is no event.
 #[inline]
-fn block_events(block: &[u8; BLOCK], next: Option<u8>) -> u64 {
-    // Two masks per 16 bytes: `ws` (SP or HTAB) and `tc` (HTAB or CR, the
-    // bytes whose value with bit 2 set is 13). Then a tab is `ws & tc`, a
-    // space is `ws & !tc`, and "followed by SP, HTAB or CR" is
-    // `(ws | tc) >> 1`, so the events are `ws & (tc | follow)`.
-    let (space, tab, four, thirteen) = (u8x16::splat(b' '), u8x16::splat(b'\t'), u8x16::splat(4), u8x16::splat(13));
-    let (mut ws, mut tc) = (0u64, 0u64);
-    for (i, lane) in block.chunks_exact(16).enumerate() {
-        let v = u8x16::new(lane.try_into().unwrap_or([0; 16]));
-        ws |= u64::from((v.simd_eq(space) | v.simd_eq(tab)).to_bitmask()) << (16 * i);
-        tc |= u64::from((v | four).simd_eq(thirteen).to_bitmask()) << (16 * i);
+fn block_masks(b: &[u8; BLOCK + 1]) -> Option<(u64, u64)> {
+    // Per 16 bytes `v`, with `n` the 16 bytes one further on: a tab, or a
+    // space whose next byte is SP, HTAB or CR (HTAB and CR are the bytes
+    // that equal 9 once bit 2 is cleared).
+    let (space, tab, not4) = (u8x16::splat(b' '), u8x16::splat(b'\t'), u8x16::splat(!4));
+    let lane = |i: usize| {
+        let v = u8x16::new(b[i..i + 16].try_into().unwrap_or([0; 16]));
+        let n = u8x16::new(b[i + 1..i + 17].try_into().unwrap_or([0; 16]));
+        let (sp, tb) = (v.simd_eq(space), v.simd_eq(tab));
+        let follow = n.simd_eq(space) | (n & not4).simd_eq(tab);
+        (tb | (sp & follow), sp | tb)
+    };
+    let lanes = [lane(0), lane(16), lane(32), lane(48)];
+    if (lanes[0].0 | lanes[1].0 | lanes[2].0 | lanes[3].0).to_bitmask() == 0 {
+        return None;
     }
-    let follow = (ws | tc) >> 1 | u64::from(matches!(next, Some(b' ' | b'\t' | b'\r'))) << 63;
-    ws & (tc | follow)
-}
-
-/// The event mask of a short last block (fewer than 64 bytes): the block is
-/// copied into a zero-padded one (zero is not whitespace) with `next` right
-/// after the tail, and events past the tail are masked off.
-#[inline]
-fn tail_events(t: &[u8], next: Option<u8>) -> u64 {
-    let mut block = [0u8; BLOCK];
-    block[..t.len()].copy_from_slice(t);
-    block[t.len()] = next.unwrap_or(0);
-    block_events(&block, None) & ((1u64 << t.len()) - 1)
-}
-
-/// Replaces the whitespace run starting at `start`: dropped before CRLF,
-/// one SP elsewhere. Returns the index after the run.
-#[inline]
-fn replace_run<F: FnMut(&[u8])>(h: &[u8], start: usize, span: &mut usize, out: &mut F) -> usize {
-    let mut e = start;
-    while e < h.len() && is_wsp(h[e]) {
-        e += 1;
+    let (mut events, mut ws) = (0u64, 0u64);
+    for (i, (e, w)) in lanes.iter().enumerate() {
+        events |= u64::from(e.to_bitmask()) << (16 * i);
+        ws |= u64::from(w.to_bitmask()) << (16 * i);
     }
-    if *span < start {
-        out(&h[*span..start]);
-    }
-    // The span ends with a non-whitespace byte, so e < len; a CR there is
-    // followed by another byte.
-    let trailing = h[e] == b'\r' && h.get(e + 1) == Some(&b'\n');
-    if !trailing {
-        out(b" ");
-    }
-    *span = e;
-    e
+    Some((events, ws))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod body;
 pub mod header;
 
 pub use body::BodyCanonicalizer;
+pub(crate) use body::Emit;
 
 /// One canonicalization algorithm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
