@@ -4,7 +4,14 @@
 //! Groups: `verify/{rsa2048,ed25519}/{1KiB,64KiB,1MiB}`, `sign/{rsa2048,ed25519}/{1KiB,64KiB,1MiB}`,
 //! `verify_n_signatures/{1,2,5}` (Ed25519, same `c=`, 1 MiB), `header_canon/{simple,relaxed}` (a realistic
 //! 15-field header block), and `ed25519_bare/verify` (the signature check alone, for the 1 KiB overhead).
-//! Every message is checked to verify before it is timed.
+//!
+//! The crypto backends (dkim-core's `aws-lc-rs` feature): `backend/rsa2048_verify/{rust-crypto,aws-lc-rs}` (the
+//! signature check alone through `VerifyingBackend`, on a preloaded `PublicKey`),
+//! `backend/rsa2048_parse_verify/{rust-crypto,aws-lc-rs}` (the same with the key parsed from its `p=` bytes first, as
+//! a verifier does once per message), `backend/rsa2048_sign/{rust-crypto,aws-lc-rs}` (signing a digest), and
+//! `verify_aws_lc/rsa2048/{1KiB,64KiB,1MiB}` (the `verify/rsa2048` messages with `Policy::backend(&AwsLcRs)`).
+//!
+//! Every message and signature is checked to verify before it is timed.
 
 mod mail;
 
@@ -13,10 +20,13 @@ use std::hint::black_box;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use dkim_core::canon::CanonicalizationAlgorithm;
 use dkim_core::canon::header::canonicalize_field;
+use dkim_core::crypto::VerifyError;
 use dkim_core::{
-    HeaderStatus, KeyAnswer, Policy, PrivateKey, SignSession, Signer, SigningKey, Step, TxtRecord, Verdict, Verifier,
+    Algorithm, AwsLcRs, AwsLcRsaSigningKey, HeaderStatus, KeyAnswer, KeyType, Policy, PrivateKey, PublicKey,
+    RsaSigningKey, RustCrypto, SignSession, Signer, SigningKey, Step, TxtRecord, Verdict, Verifier, VerifyingBackend,
 };
 use mail::mail_body;
+use sha2::Digest as _;
 
 const SIZES: [(&str, usize); 3] = [("1KiB", 1024), ("64KiB", 64 * 1024), ("1MiB", 1024 * 1024)];
 const NOW: u64 = 1_800_000_000;
@@ -42,6 +52,15 @@ fn key(file: &str) -> PrivateKey {
     let path = format!("{}/../examples/data/{file}", env!("CARGO_MANIFEST_DIR"));
     PrivateKey::from_pem(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
         .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The DER inside a PEM file of `examples/data`.
+fn der(file: &str) -> Vec<u8> {
+    use base64ct::Encoding;
+    let path = format!("{}/../examples/data/{file}", env!("CARGO_MANIFEST_DIR"));
+    let pem = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    base64ct::Base64::decode_vec(&b64).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
 fn keys() -> [(&'static str, PrivateKey); 2] {
@@ -72,9 +91,9 @@ fn signed(message: &[u8], keys: &[(&str, &PrivateKey)]) -> Vec<u8> {
     out
 }
 
-/// Answers every key request from `records` (selector -> record) and verifies `message` whole.
-fn verify(message: &[u8], records: &[(String, TxtRecord)]) -> Vec<Verdict> {
-    let mut v = Verifier::new(Policy::default().now(NOW));
+/// Answers every key request from `records` (selector -> record) and verifies `message` whole with `backend`.
+fn verify(message: &[u8], records: &[(String, TxtRecord)], backend: &'static dyn VerifyingBackend) -> Vec<Verdict> {
+    let mut v = Verifier::new(Policy::default().now(NOW).backend(backend));
     let HeaderStatus::Complete(n) = v.headers(message).expect("header") else { panic!("header incomplete") };
     while let Step::NeedKeys(requests) = v.step() {
         let requests = requests.to_vec();
@@ -111,10 +130,11 @@ fn bench_verify_sign(c: &mut Criterion) {
         let records = vec![record(name, key)];
         for (label, m) in &messages {
             let s = signed(m, &[(name, key)]);
-            assert_eq!(verify(&s, &records), [Verdict::Pass], "{name} {label}");
+            assert_eq!(verify(&s, &records, &RustCrypto), [Verdict::Pass], "{name} {label}");
             group.throughput(Throughput::Bytes(s.len() as u64));
-            group
-                .bench_with_input(BenchmarkId::new(*name, label), &s, |b, s| b.iter(|| verify(black_box(s), &records)));
+            group.bench_with_input(BenchmarkId::new(*name, label), &s, |b, s| {
+                b.iter(|| verify(black_box(s), &records, &RustCrypto))
+            });
         }
     }
     group.finish();
@@ -140,9 +160,11 @@ fn bench_verify_sign(c: &mut Criterion) {
     for n in [1usize, 2, 5] {
         let list: Vec<(&str, &PrivateKey)> = ed_keys[..n].iter().map(|(s, k)| (s.as_str(), k)).collect();
         let s = signed(&big, &list);
-        assert_eq!(verify(&s, &records), vec![Verdict::Pass; n]);
+        assert_eq!(verify(&s, &records, &RustCrypto), vec![Verdict::Pass; n]);
         group.throughput(Throughput::Bytes(s.len() as u64));
-        group.bench_with_input(BenchmarkId::from_parameter(n), &s, |b, s| b.iter(|| verify(black_box(s), &records)));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &s, |b, s| {
+            b.iter(|| verify(black_box(s), &records, &RustCrypto))
+        });
     }
     group.finish();
 
@@ -158,6 +180,57 @@ fn bench_verify_sign(c: &mut Criterion) {
     group.bench_function("verify", |b| {
         b.iter(|| public.verify(dkim_core::Algorithm::Ed25519Sha256, black_box(&digest), black_box(&sig)))
     });
+    group.finish();
+}
+
+/// The two crypto backends on the same RSA-2048 key; see the module documentation.
+fn bench_backends(c: &mut Criterion) {
+    const BACKENDS: [(&str, &dyn VerifyingBackend); 2] = [("rust-crypto", &RustCrypto), ("aws-lc-rs", &AwsLcRs)];
+    let der = der("rsa2048.pem");
+    let rust = RsaSigningKey::from_pkcs8_der(&der).expect("RustCrypto key");
+    let aws = AwsLcRsaSigningKey::from_pkcs8_der(&der).expect("AWS-LC key");
+    let p = rust.public_key_der();
+    assert_eq!(p, aws.public_key_der());
+    let public = PublicKey::from_record_bytes(KeyType::Rsa, &p, 8192).expect("public key");
+    let digest: Vec<u8> = sha2::Sha256::digest(HEADER.as_bytes()).to_vec();
+    let sig = rust.sign_digest(&digest).expect("sign");
+    let wrong = [0u8; 32];
+
+    let mut group = c.benchmark_group("backend");
+    for (name, backend) in BACKENDS {
+        assert_eq!(backend.verify(&public, Algorithm::RsaSha256, &digest, &sig), Ok(()), "{name}");
+        assert_eq!(backend.verify(&public, Algorithm::RsaSha256, &wrong, &sig), Err(VerifyError::BadSignature));
+        group.bench_function(BenchmarkId::new("rsa2048_verify", name), |b| {
+            b.iter(|| backend.verify(&public, Algorithm::RsaSha256, black_box(&digest), black_box(&sig)))
+        });
+    }
+    for (name, backend) in BACKENDS {
+        group.bench_function(BenchmarkId::new("rsa2048_parse_verify", name), |b| {
+            b.iter(|| {
+                let key = PublicKey::from_record_bytes(KeyType::Rsa, black_box(&p), 8192).expect("public key");
+                backend.verify(&key, Algorithm::RsaSha256, black_box(&digest), black_box(&sig))
+            })
+        });
+    }
+    let signers: [(&str, &dyn SigningKey); 2] = [("rust-crypto", &rust), ("aws-lc-rs", &aws)];
+    for (name, key) in signers {
+        assert_eq!(key.sign_digest(&digest).expect("sign"), sig, "{name}: PKCS#1 v1.5 is deterministic");
+        group
+            .bench_function(BenchmarkId::new("rsa2048_sign", name), |b| b.iter(|| key.sign_digest(black_box(&digest))));
+    }
+    group.finish();
+
+    let private = key("rsa2048.pem");
+    let records = vec![record("rsa2048", &private)];
+    let mut group = c.benchmark_group("verify_aws_lc");
+    for &(label, n) in &SIZES {
+        let s = signed(&message(n), &[("rsa2048", &private)]);
+        assert_eq!(verify(&s, &records, &AwsLcRs), [Verdict::Pass], "{label}");
+        group.throughput(Throughput::Bytes(s.len() as u64));
+        group.bench_with_input(BenchmarkId::new("rsa2048", label), &s, |b, s| {
+            b.iter(|| verify(black_box(s), &records, &AwsLcRs))
+        });
+    }
     group.finish();
 }
 
@@ -329,5 +402,5 @@ fn bench_mail_auth(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_verify_sign, bench_mail_auth, bench_header_canon);
+criterion_group!(benches, bench_verify_sign, bench_backends, bench_mail_auth, bench_header_canon);
 criterion_main!(benches);

@@ -5,10 +5,14 @@
 
 mod support;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use dkim_async::{AsyncVerifier, FuturesTimer, ManualClock, VerifyError};
-use dkim_core::{Limits, Policy, Reason, SignatureResult, Signer, Verdict};
+use dkim_core::crypto::VerifyError as CryptoError;
+use dkim_core::{
+    Algorithm, Limits, Policy, PublicKey, Reason, RustCrypto, SignatureResult, Signer, Verdict, VerifyingBackend,
+};
 use dkim_dns::StaticKeys;
 use futures::executor::block_on;
 use support::*;
@@ -351,4 +355,29 @@ fn under_smol() {
         task.await
     });
     assert_eq!(verdicts(&results), [Verdict::Pass, Verdict::Pass]);
+}
+
+/// Counts the signature checks it hands to `RustCrypto`.
+#[derive(Debug)]
+struct CountingBackend(AtomicUsize);
+
+impl VerifyingBackend for CountingBackend {
+    fn name(&self) -> &'static str {
+        "counting"
+    }
+
+    fn verify(&self, key: &PublicKey, a: Algorithm, digest: &[u8], sig: &[u8]) -> Result<(), CryptoError> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        RustCrypto.verify(key, a, digest, sig)
+    }
+}
+
+/// The `Policy`'s crypto backend checks every signature `AsyncVerifier` verifies.
+#[test]
+fn policy_backend_reaches_the_async_verifier() {
+    static BACKEND: CountingBackend = CountingBackend(AtomicUsize::new(0));
+    let verifier = AsyncVerifier::new(keys_for(2), policy().backend(&BACKEND));
+    let results = block_on(verifier.verify_bytes(&signed_by(2))).unwrap();
+    assert_eq!(verdicts(&results), [Verdict::Pass, Verdict::Pass]);
+    assert_eq!(BACKEND.0.load(Ordering::Relaxed), 2);
 }

@@ -5,7 +5,10 @@
 //! A signing key sits behind [`SigningKey`], so a remote signer (KMS, HSM) or
 //! another crypto backend plugs in without touching canonicalization: the
 //! signer hands it the SHA-256 digest of the canonical header block and takes
-//! back the signature bytes.
+//! back the signature bytes. The verifier's signature check sits behind
+//! [`VerifyingBackend`], chosen per verification with
+//! [`Policy::backend`](crate::Policy::backend): [`RustCrypto`] by default, or
+//! `AwsLcRs` (AWS-LC through aws-lc-rs) with the `aws-lc-rs` feature.
 
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -13,9 +16,15 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use base64ct::{Base64, Encoding};
+use rsa::pkcs1::EncodeRsaPublicKey as _;
 use rsa::pkcs1::der::Decode;
 use rsa::traits::PublicKeyParts;
 use sha2::Digest as _;
+
+#[cfg(feature = "aws-lc-rs")]
+mod aws_lc;
+#[cfg(feature = "aws-lc-rs")]
+pub use aws_lc::{AwsLcRs, AwsLcRsaSigningKey};
 
 /// Signing algorithm of the `a=` tag.
 #[non_exhaustive]
@@ -208,28 +217,137 @@ impl PublicKey {
     /// [`VerifyError::KeyTypeMismatch`] when the key does not suit the
     /// algorithm, [`VerifyError::BadSignature`] when the signature does not
     /// verify.
+    ///
+    /// This is the [`RustCrypto`] backend; [`VerifyingBackend::verify`] runs
+    /// another one.
     pub fn verify(&self, algorithm: Algorithm, digest: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
-        match (self, algorithm) {
-            (Self::Rsa(k), Algorithm::RsaSha256) => {
+        RustCrypto.verify(self, algorithm, digest, signature)
+    }
+}
+
+/// The signature check of a verification: a crypto backend.
+///
+/// The verifier calls it once per signature whose body hash matched, after
+/// every policy check (key size, `rsa-sha1`, key record flags) has passed, so
+/// a backend decides nothing but the mathematics. Pick one per verification
+/// with [`Policy::backend`](crate::Policy::backend); the default is
+/// [`RustCrypto`].
+///
+/// Implement it for another library (an HSM, a hardware accelerator); the key
+/// material is in [`PublicKey`] ([`RsaPublicKey::to_pkcs1_der`], or the
+/// Ed25519 key's bytes).
+///
+/// ```
+/// use dkim_core::crypto::{Algorithm, PublicKey, RustCrypto, VerifyError, VerifyingBackend};
+///
+/// /// Hands every check to RustCrypto; a real backend calls its own library.
+/// #[derive(Debug)]
+/// struct Delegating;
+///
+/// impl VerifyingBackend for Delegating {
+///     fn name(&self) -> &'static str {
+///         "delegating"
+///     }
+///
+///     fn verify(&self, key: &PublicKey, a: Algorithm, digest: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
+///         RustCrypto.verify(key, a, digest, sig)
+///     }
+/// }
+///
+/// let policy = dkim_core::Policy::default().backend(&Delegating);
+/// assert_eq!(policy.backend_value().name(), "delegating");
+/// ```
+pub trait VerifyingBackend: Send + Sync + fmt::Debug {
+    /// A short name that identifies the backend (`"rust-crypto"`,
+    /// `"aws-lc-rs"`). Two [`Policy`](crate::Policy) values are equal only if
+    /// their backends have the same name, so distinct backends need distinct
+    /// names.
+    fn name(&self) -> &'static str;
+
+    /// Checks `signature` over `digest` (the hash of the canonical header
+    /// block, SHA-1 or SHA-256 as `algorithm` says) with `key`.
+    ///
+    /// # Errors
+    ///
+    /// [`VerifyError::KeyTypeMismatch`] when the key does not suit the
+    /// algorithm, [`VerifyError::BadSignature`] when the signature does not
+    /// verify.
+    fn verify(&self, key: &PublicKey, algorithm: Algorithm, digest: &[u8], signature: &[u8])
+    -> Result<(), VerifyError>;
+}
+
+/// The default [`VerifyingBackend`]: RustCrypto's `rsa` (PKCS#1 v1.5) and
+/// `ed25519-dalek` (`verify_strict`, RFC 8463). Pure Rust, `no_std`.
+///
+/// ```
+/// use dkim_core::crypto::{Algorithm, PublicKey, RustCrypto, VerifyError, VerifyingBackend};
+/// use dkim_core::{Ed25519SigningKey, KeyType, SigningKey};
+///
+/// let signer = Ed25519SigningKey::from_seed(&[7; 32]);
+/// let key = PublicKey::from_record_bytes(KeyType::Ed25519, &signer.public_key_bytes(), 4096)?;
+/// let sig = signer.sign_digest(&[1; 32])?;
+/// assert_eq!(RustCrypto.verify(&key, Algorithm::Ed25519Sha256, &[1; 32], &sig), Ok(()));
+/// assert_eq!(RustCrypto.verify(&key, Algorithm::Ed25519Sha256, &[2; 32], &sig), Err(VerifyError::BadSignature));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RustCrypto;
+
+impl VerifyingBackend for RustCrypto {
+    fn name(&self) -> &'static str {
+        "rust-crypto"
+    }
+
+    fn verify(
+        &self,
+        key: &PublicKey,
+        algorithm: Algorithm,
+        digest: &[u8],
+        signature: &[u8],
+    ) -> Result<(), VerifyError> {
+        match (key, algorithm) {
+            (PublicKey::Rsa(k), Algorithm::RsaSha256) => {
                 k.key.pkcs1v15_verify_prehash::<sha2::Sha256>(digest, signature).map_err(|_| VerifyError::BadSignature)
             }
-            (Self::Rsa(k), Algorithm::RsaSha1) => {
+            (PublicKey::Rsa(k), Algorithm::RsaSha1) => {
                 k.key.pkcs1v15_verify_prehash::<sha1::Sha1>(digest, signature).map_err(|_| VerifyError::BadSignature)
             }
-            (Self::Ed25519(k), Algorithm::Ed25519Sha256) => {
-                let sig = ed25519_dalek::Signature::from_slice(signature).map_err(|_| VerifyError::BadSignature)?;
-                k.verify_strict(digest, &sig).map_err(|_| VerifyError::BadSignature)
-            }
+            (PublicKey::Ed25519(k), Algorithm::Ed25519Sha256) => verify_ed25519(k, digest, signature),
             _ => Err(VerifyError::KeyTypeMismatch),
         }
     }
 }
 
+/// RFC 8463 with ed25519-dalek's `verify_strict` (no malleable signatures,
+/// no small-order keys); every backend uses it.
+fn verify_ed25519(key: &ed25519_dalek::VerifyingKey, digest: &[u8], signature: &[u8]) -> Result<(), VerifyError> {
+    let sig = ed25519_dalek::Signature::from_slice(signature).map_err(|_| VerifyError::BadSignature)?;
+    key.verify_strict(digest, &sig).map_err(|_| VerifyError::BadSignature)
+}
+
 /// An RSA public key and its size.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct RsaPublicKey {
     key: rsa::PublicKey,
     bits: u32,
+    /// The key as AWS-LC parsed it, made on first use by [`AwsLcRs`].
+    #[cfg(feature = "aws-lc-rs")]
+    aws_lc: aws_lc::ParsedKeys,
+}
+
+impl PartialEq for RsaPublicKey {
+    /// Compares the keys (modulus and exponent), never a backend's cache.
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key && self.bits == other.bits
+    }
+}
+
+impl Eq for RsaPublicKey {}
+
+impl fmt::Debug for RsaPublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RsaPublicKey").field("key", &self.key).field("bits", &self.bits).finish()
+    }
 }
 
 const RSA_ENCRYPTION: rsa::pkcs8::ObjectIdentifier = rsa::pkcs8::ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
@@ -266,12 +384,43 @@ impl RsaPublicKey {
             return Err(KeyError::RsaTooLarge { bits, max: max_bits });
         }
         let key = rsa::PublicKey::new_with_size_limits(n, e, 1..=max_bits as usize).map_err(|_| KeyError::NotAKey)?;
-        Ok(Self { key, bits })
+        Ok(Self {
+            key,
+            bits,
+            #[cfg(feature = "aws-lc-rs")]
+            aws_lc: aws_lc::ParsedKeys::default(),
+        })
     }
 
     /// Modulus length in bits.
     pub fn bits(&self) -> u32 {
         self.bits
+    }
+
+    /// The key as a DER PKCS#1 `RSAPublicKey` (modulus and public exponent,
+    /// RFC 8017 A.1.1), for handing to another crypto library.
+    ///
+    /// ```
+    /// use dkim_core::crypto::PublicKey;
+    /// use dkim_core::{KeyRecord, Limits};
+    ///
+    /// // The example key of RFC 6376, appendix C.
+    /// let record = KeyRecord::parse(
+    ///     b"v=DKIM1; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDwIRP/UC3SBsEmGqZ9ZJW3/DkMoGeLnQg1fWn7/zYtIxN2SnFC\
+    ///       jxOCKG9v3b4jYfcTNh5ijSsq631uBItLa7od+v/RtdC2UzJ1lWT947qR+Rcac2gbto/NMqJ0fzfVjH4OuKhitdY9tf6mc\
+    ///       wGjaNBcWToIMmPSPDdQPNUYckcQ2QIDAQAB",
+    ///     &Limits::default(),
+    /// )?;
+    /// let Some(PublicKey::Rsa(key)) = record.public_key() else { unreachable!() };
+    /// let der = key.to_pkcs1_der();
+    /// assert_eq!(key.bits(), 1024);
+    /// assert_eq!(der[..4], [0x30, 0x81, 0x89, 0x02]); // SEQUENCE { INTEGER n, INTEGER e }
+    /// assert_eq!(der[der.len() - 5..], [0x02, 0x03, 0x01, 0x00, 0x01]); // e = 65537
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn to_pkcs1_der(&self) -> Vec<u8> {
+        // Encoding two integers this key was decoded from cannot fail.
+        self.key.to_pkcs1_der().map(|d| d.into_vec()).unwrap_or_default()
     }
 }
 
@@ -296,6 +445,17 @@ pub enum KeyError {
     UnsupportedKeyKind,
     /// RSA signing keys shorter than 1024 bits are refused (RFC 8301).
     RsaTooShort(u32),
+    /// The signing backend does not take an RSA key of this size
+    /// ([`AwsLcRsaSigningKey`] signs with 2048 to 8192 bits).
+    #[cfg(feature = "aws-lc-rs")]
+    RsaSizeUnsupported {
+        /// Modulus length.
+        bits: u32,
+        /// The smallest size the backend takes.
+        min: u32,
+        /// The largest size the backend takes.
+        max: u32,
+    },
 }
 
 impl fmt::Display for KeyError {
@@ -307,6 +467,10 @@ impl fmt::Display for KeyError {
             Self::Pem => f.write_str("the PEM armour or its base64 content is malformed"),
             Self::UnsupportedKeyKind => f.write_str("the key is neither RSA nor Ed25519"),
             Self::RsaTooShort(bits) => write!(f, "RSA key of {bits} bits is too short to sign (1024 at least)"),
+            #[cfg(feature = "aws-lc-rs")]
+            Self::RsaSizeUnsupported { bits, min, max } => {
+                write!(f, "this signing backend takes RSA keys of {min} to {max} bits, not {bits}")
+            }
         }
     }
 }

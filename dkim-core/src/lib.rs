@@ -49,6 +49,10 @@
 //! - `std` (default): `std::error::Error` impls, and operating-system
 //!   randomness for RSA blinding when signing. Without it the crate is
 //!   `#![no_std]` + `alloc`.
+//! - `aws-lc-rs` (implies `std`; builds AWS-LC's C code): the `AwsLcRs`
+//!   verifying backend, RSA checks at OpenSSL speed, chosen with
+//!   [`Policy::backend`], and `AwsLcRsaSigningKey`. The default backend is
+//!   [`RustCrypto`], pure Rust.
 //!
 //! [RFC 6376]: https://www.rfc-editor.org/rfc/rfc6376
 //! [RFC 8463]: https://www.rfc-editor.org/rfc/rfc8463
@@ -79,8 +83,11 @@ pub mod verify;
 pub use auth_results::{AuthResults, ResInfo};
 pub use canon::{Canonicalization, CanonicalizationAlgorithm};
 pub use crypto::{
-    Algorithm, Ed25519SigningKey, HashAlgorithm, KeyType, PrivateKey, PublicKey, RsaSigningKey, SignError, SigningKey,
+    Algorithm, Ed25519SigningKey, HashAlgorithm, KeyType, PrivateKey, PublicKey, RsaSigningKey, RustCrypto, SignError,
+    SigningKey, VerifyingBackend,
 };
+#[cfg(feature = "aws-lc-rs")]
+pub use crypto::{AwsLcRs, AwsLcRsaSigningKey};
 pub use key_record::{KeyRecord, KeyRecordError};
 pub use policy::{Limits, LineEndings, Policy};
 pub use result::{Reason, SignatureResult, Verdict};

@@ -3,6 +3,9 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::fmt;
+
+use crate::crypto::{RustCrypto, VerifyingBackend};
 
 /// How line ends in the input are treated.
 #[non_exhaustive]
@@ -39,6 +42,26 @@ pub struct Policy {
     pub(crate) max_signatures: usize,
     pub(crate) reject_future_timestamps: bool,
     pub(crate) line_endings: LineEndings,
+    pub(crate) backend: Backend,
+}
+
+/// The crypto backend of a [`Policy`], compared by
+/// [`VerifyingBackend::name`] so that `Policy` stays `PartialEq + Eq`.
+#[derive(Clone, Copy)]
+pub(crate) struct Backend(pub(crate) &'static dyn VerifyingBackend);
+
+impl PartialEq for Backend {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.name() == other.0.name()
+    }
+}
+
+impl Eq for Backend {}
+
+impl fmt::Debug for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.0, f)
+    }
 }
 
 impl Default for Policy {
@@ -53,6 +76,7 @@ impl Default for Policy {
             max_signatures: 16,
             reject_future_timestamps: true,
             line_endings: LineEndings::Crlf,
+            backend: Backend(&RustCrypto),
         }
     }
 }
@@ -130,6 +154,41 @@ impl Policy {
     pub fn line_endings(mut self, le: LineEndings) -> Self {
         self.line_endings = le;
         self
+    }
+
+    /// The crypto backend that checks signatures (default
+    /// [`RustCrypto`]). The built-in backends give the same verdicts and
+    /// differ in speed; key sizes, `rsa-sha1` and every other policy check
+    /// stay here, whichever backend runs.
+    ///
+    /// ```
+    /// use dkim_core::{Policy, RustCrypto};
+    ///
+    /// let policy = Policy::default().backend(&RustCrypto);
+    /// assert_eq!(policy, Policy::default());
+    /// ```
+    ///
+    /// With the `aws-lc-rs` feature, RSA on AWS-LC:
+    ///
+    /// ```
+    /// # #[cfg(feature = "aws-lc-rs")]
+    /// # {
+    /// use dkim_core::{AwsLcRs, Policy, Verifier};
+    ///
+    /// let policy = Policy::default().now(1_700_000_000).backend(&AwsLcRs);
+    /// assert_eq!(policy.backend_value().name(), "aws-lc-rs");
+    /// let verifier = Verifier::new(policy);
+    /// # let _ = verifier;
+    /// # }
+    /// ```
+    pub fn backend(mut self, backend: &'static dyn VerifyingBackend) -> Self {
+        self.backend = Backend(backend);
+        self
+    }
+
+    /// The configured crypto backend.
+    pub fn backend_value(&self) -> &'static dyn VerifyingBackend {
+        self.backend.0
     }
 
     /// The configured minimum RSA size.

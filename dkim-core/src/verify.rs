@@ -36,7 +36,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::canon::header::header_hash;
-use crate::crypto::{HashAlgorithm, PublicKey, VerifyError as CryptoError};
+use crate::crypto::{HashAlgorithm, PublicKey, VerifyError as CryptoError, VerifyingBackend};
 use crate::hash::{BodyHash, BodyHashId, BodyHashKey, BodyHashes};
 use crate::header::{Collected, HeaderBlock, HeaderCollector, HeaderError, LfNormalizer};
 use crate::key_record::KeyRecord;
@@ -475,6 +475,7 @@ impl Verifier {
         if !matches!(self.phase, Phase::Finished) {
             return;
         }
+        let backend = self.policy.backend.0;
         for s in &mut self.sigs {
             if s.decided {
                 continue;
@@ -483,7 +484,7 @@ impl Verifier {
             let Some(key) = p.key.as_ref() else { continue };
             let Some(sig) = s.result.signature.as_ref() else { continue };
             let Some(bh) = self.body_hashes.get(p.body.index()) else { continue };
-            let outcome = finish_one(sig, key, &p.digest, bh);
+            let outcome = finish_one(backend, sig, key, &p.digest, bh);
             if let Some(l) = sig.body_length() {
                 s.result.unsigned_body_bytes = Some(bh.canonical_length.saturating_sub(l));
             }
@@ -506,7 +507,13 @@ fn decide(s: &mut SigState, verdict: Verdict, reason: Reason) {
     s.decided = true;
 }
 
-fn finish_one(sig: &Signature, key: &PublicKey, digest: &[u8], bh: &BodyHash) -> Result<(), Reason> {
+fn finish_one(
+    backend: &dyn VerifyingBackend,
+    sig: &Signature,
+    key: &PublicKey,
+    digest: &[u8],
+    bh: &BodyHash,
+) -> Result<(), Reason> {
     if let Some(l) = sig.body_length()
         && l > bh.canonical_length
     {
@@ -515,7 +522,7 @@ fn finish_one(sig: &Signature, key: &PublicKey, digest: &[u8], bh: &BodyHash) ->
     if !constant_time_eq(&bh.digest, sig.body_hash()) {
         return Err(Reason::BodyHashMismatch);
     }
-    match key.verify(sig.algorithm(), digest, sig.signature()) {
+    match backend.verify(key, sig.algorithm(), digest, sig.signature()) {
         Ok(()) => Ok(()),
         Err(CryptoError::KeyTypeMismatch) => {
             Err(Reason::KeyTypeMismatch { key: key.key_type(), algorithm: sig.algorithm() })

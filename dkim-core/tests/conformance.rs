@@ -3,14 +3,23 @@
 //! `expected`) and the legacy policy (RFC 6376 alone, column `legacy`), with
 //! the message fed whole and in chunks of 1, 7, 64 and 4096 bytes. Rows with
 //! `eol=lf` are checked twice: converted to CRLF by the test, and raw through
-//! `LineEndings::NormalizeLf`.
+//! `LineEndings::NormalizeLf`. Every check runs with each crypto backend built
+//! in (`RustCrypto`, and `AwsLcRs` with the `aws-lc-rs` feature): the
+//! verdicts must not depend on it.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
 use common::{Zone, testdata, tsv, verify};
-use dkim_core::{LineEndings, Policy};
+use dkim_core::{LineEndings, Policy, RustCrypto, VerifyingBackend};
+
+/// The backends every check runs with.
+const BACKENDS: &[&dyn VerifyingBackend] = &[
+    &RustCrypto,
+    #[cfg(feature = "aws-lc-rs")]
+    &dkim_core::AwsLcRs,
+];
 
 /// The clock for rows whose `now` is `-` ("any current time").
 const ANY_NOW: u64 = 1_795_000_000;
@@ -50,8 +59,11 @@ fn expected_tsv_all_rows_both_policies_all_chunkings() {
             } else {
                 raw.clone()
             };
-            for (want, policy) in [(expected, Policy::default()), (legacy, Policy::legacy())] {
-                let policy = policy.now(now);
+            let runs =
+                [(expected, Policy::default()), (legacy, Policy::legacy())].into_iter().flat_map(|(want, policy)| {
+                    BACKENDS.iter().map(move |&b| (want, policy.clone().now(now).backend(b), b))
+                });
+            for (want, policy, backend) in runs {
                 let mut inputs = vec![(crlf.clone(), policy.clone(), "crlf")];
                 if eol == "lf" {
                     inputs.push((raw.clone(), policy.clone().line_endings(LineEndings::NormalizeLf), "lf-option"));
@@ -72,8 +84,9 @@ fn expected_tsv_all_rows_both_policies_all_chunkings() {
                                 })
                                 .unwrap_or_default();
                             failures.push(format!(
-                                "{folder}/{message} sig {sig} ({how}, chunk {chunk}, {}): want {want}, got {got} [{detail}] -- {reason}",
-                                if policy.sha1_allowed() { "legacy" } else { "default" }
+                                "{folder}/{message} sig {sig} ({how}, chunk {chunk}, {}, {}): want {want}, got {got} [{detail}] -- {reason}",
+                                if policy.sha1_allowed() { "legacy" } else { "default" },
+                                backend.name()
                             ));
                             break;
                         }
@@ -82,7 +95,11 @@ fn expected_tsv_all_rows_both_policies_all_chunkings() {
             }
         }
     }
-    println!("conformance: {rows} rows, {checks} verifications, {} failures", failures.len());
+    println!(
+        "conformance: {rows} rows, {checks} verifications ({} backends), {} failures",
+        BACKENDS.len(),
+        failures.len()
+    );
     assert_eq!(rows, EXPECTED_ROWS, "every expected.tsv row must run");
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
 }

@@ -1,0 +1,226 @@
+//! The `aws-lc-rs` feature: [`AwsLcRs`], a [`VerifyingBackend`] on AWS-LC
+//! (C and assembly, through aws-lc-rs), and [`AwsLcRsaSigningKey`].
+//!
+//! AWS-LC does the RSA mathematics; Ed25519 stays on ed25519-dalek's
+//! `verify_strict` in every backend, so RFC 8463's strictness never depends
+//! on the choice.
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
+use core::ops::RangeInclusive;
+use std::sync::OnceLock;
+
+use aws_lc_rs::digest::{self, Digest};
+use aws_lc_rs::encoding::AsDer as _;
+use aws_lc_rs::signature::{
+    KeyPair as _, ParsedPublicKey, RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
+    RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY, RSA_PKCS1_SHA256, RsaKeyPair, RsaParameters,
+};
+use rsa::pkcs1::der::Decode;
+
+use super::{
+    Algorithm, KeyError, PublicKey, RSA_ENCRYPTION, RsaPublicKey, RustCrypto, SignError, SigningKey, VerifyError,
+    VerifyingBackend, verify_ed25519,
+};
+
+/// RSA sizes AWS-LC verifies (its `RSA_PKCS1_1024_8192_*` parameters).
+const VERIFY_BITS: RangeInclusive<u32> = 1024..=8192;
+
+/// RSA sizes AWS-LC signs with.
+const SIGN_BITS: RangeInclusive<u32> = 2048..=8192;
+
+/// A [`VerifyingBackend`] on AWS-LC: RSA PKCS#1 v1.5 (`rsa-sha256`,
+/// `rsa-sha1`) at OpenSSL speed. Needs the `aws-lc-rs` feature.
+///
+/// - Keys AWS-LC does not verify with (under 1024 or over 8192 bits; only a
+///   [`Policy::danger_min_rsa_bits`](crate::Policy::danger_min_rsa_bits)
+///   below 1024 or a [`Limits::max_rsa_bits`](crate::Limits::max_rsa_bits)
+///   above 8192 lets them through) are checked by [`RustCrypto`], so a
+///   verdict never depends on the backend. Key-size policy stays in
+///   [`Policy`](crate::Policy).
+/// - The key is parsed into AWS-LC on its first check and kept inside the
+///   [`PublicKey`] (one parse per key and hash, shared by its clones made
+///   after that), which saves about a tenth of an RSA-2048 check when one key
+///   checks several signatures.
+/// - Ed25519 uses ed25519-dalek's `verify_strict`, as [`RustCrypto`] does.
+///
+/// ```
+/// use dkim_core::{AwsLcRs, Policy, Verifier};
+///
+/// let verifier = Verifier::new(Policy::default().backend(&AwsLcRs));
+/// # let _ = verifier;
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AwsLcRs;
+
+impl VerifyingBackend for AwsLcRs {
+    fn name(&self) -> &'static str {
+        "aws-lc-rs"
+    }
+
+    fn verify(
+        &self,
+        key: &PublicKey,
+        algorithm: Algorithm,
+        digest: &[u8],
+        signature: &[u8],
+    ) -> Result<(), VerifyError> {
+        match (key, algorithm) {
+            (PublicKey::Rsa(k), Algorithm::RsaSha1 | Algorithm::RsaSha256) => {
+                let Some((parsed, hash)) = k.aws_lc.parsed(k, algorithm) else {
+                    return RustCrypto.verify(key, algorithm, digest, signature);
+                };
+                let digest = Digest::import_less_safe(digest, hash).map_err(|_| VerifyError::BadSignature)?;
+                parsed.verify_digest_sig(&digest, signature).map_err(|_| VerifyError::BadSignature)
+            }
+            (PublicKey::Ed25519(k), Algorithm::Ed25519Sha256) => verify_ed25519(k, digest, signature),
+            _ => Err(VerifyError::KeyTypeMismatch),
+        }
+    }
+}
+
+/// An [`RsaPublicKey`] as AWS-LC parsed it, one per hash (AWS-LC binds a
+/// parsed key to its verification parameters); `None` when AWS-LC does not
+/// take the key.
+#[derive(Clone, Default)]
+pub(super) struct ParsedKeys {
+    sha1: OnceLock<Option<ParsedPublicKey>>,
+    sha256: OnceLock<Option<ParsedPublicKey>>,
+}
+
+impl ParsedKeys {
+    /// The parsed key and digest algorithm for `algorithm` (an RSA one),
+    /// parsing `key` on first use.
+    fn parsed(
+        &self,
+        key: &RsaPublicKey,
+        algorithm: Algorithm,
+    ) -> Option<(&ParsedPublicKey, &'static digest::Algorithm)> {
+        let (cell, params, hash): (_, &'static RsaParameters, _) = match algorithm {
+            Algorithm::RsaSha1 => {
+                (&self.sha1, &RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY, &digest::SHA1_FOR_LEGACY_USE_ONLY)
+            }
+            _ => (&self.sha256, &RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY, &digest::SHA256),
+        };
+        let parsed = cell.get_or_init(|| {
+            if !VERIFY_BITS.contains(&key.bits()) {
+                return None;
+            }
+            ParsedPublicKey::new(params, key.to_pkcs1_der()).ok()
+        });
+        parsed.as_ref().map(|p| (p, hash))
+    }
+}
+
+/// An RSA private key held by AWS-LC, signing with `rsa-sha256`. Needs the
+/// `aws-lc-rs` feature.
+///
+/// AWS-LC signs with keys of 2048 to 8192 bits only; for a 1024-bit key
+/// (which RFC 8301 still allows) use [`RsaSigningKey`](super::RsaSigningKey).
+/// Its signatures are byte-for-byte those of `RsaSigningKey` (PKCS#1 v1.5 is
+/// deterministic).
+///
+/// ```
+/// use base64ct::Encoding as _;
+/// use dkim_core::{AwsLcRsaSigningKey, SigningKey};
+///
+/// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/rsa2048.pem"))?;
+/// # let der = base64ct::Base64::decode_vec(&pem.lines().filter(|l| !l.starts_with("-----")).collect::<String>())?;
+/// // `der`: a PKCS#8 `PrivateKeyInfo` (a `-----BEGIN PRIVATE KEY-----` PEM, decoded).
+/// let key = AwsLcRsaSigningKey::from_pkcs8_der(&der)?;
+/// assert_eq!(key.bits(), 2048);
+/// assert_eq!(key.sign_digest(&[0; 32])?.len(), 256);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct AwsLcRsaSigningKey {
+    key: RsaKeyPair,
+    bits: u32,
+}
+
+impl AwsLcRsaSigningKey {
+    /// From a PKCS#1 `RSAPrivateKey` DER document.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::NotAKey`] when the DER is not an RSA key (or AWS-LC finds
+    /// it inconsistent), [`KeyError::RsaTooShort`] under 1024 bits,
+    /// [`KeyError::RsaSizeUnsupported`] for 1024 to 2047 bits or more than
+    /// 8192.
+    pub fn from_pkcs1_der(der: &[u8]) -> Result<Self, KeyError> {
+        let bits = check_sign_bits(der)?;
+        let key = RsaKeyPair::from_der(der).map_err(|_| KeyError::NotAKey)?;
+        Ok(Self { key, bits })
+    }
+
+    /// From a PKCS#8 `PrivateKeyInfo` DER document holding an RSA key.
+    ///
+    /// # Errors
+    ///
+    /// As [`AwsLcRsaSigningKey::from_pkcs1_der`], and
+    /// [`KeyError::UnsupportedKeyKind`] for a key that is not RSA.
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
+        let info = rsa::pkcs8::PrivateKeyInfoRef::from_der(der).map_err(|_| KeyError::NotAKey)?;
+        if info.algorithm.oid != RSA_ENCRYPTION {
+            return Err(KeyError::UnsupportedKeyKind);
+        }
+        let bits = check_sign_bits(info.private_key.as_bytes())?;
+        let key = RsaKeyPair::from_pkcs8(der).map_err(|_| KeyError::NotAKey)?;
+        Ok(Self { key, bits })
+    }
+
+    /// Modulus length in bits.
+    pub fn bits(&self) -> u32 {
+        self.bits
+    }
+
+    /// The public key, as the DER SubjectPublicKeyInfo that goes into `p=`.
+    pub fn public_key_der(&self) -> Vec<u8> {
+        // Marshalling the public half of a key AWS-LC has loaded does not fail.
+        self.key.public_key().as_der().map(|d| d.as_ref().to_vec()).unwrap_or_default()
+    }
+}
+
+/// The modulus size of a PKCS#1 `RSAPrivateKey`, if AWS-LC signs with it.
+fn check_sign_bits(pkcs1: &[u8]) -> Result<u32, KeyError> {
+    let key = rsa::pkcs1::RsaPrivateKeyRef::from_der(pkcs1).map_err(|_| KeyError::NotAKey)?;
+    let n = key.modulus.as_bytes();
+    let first = n.first().copied().unwrap_or(0);
+    let bits = u32::try_from(n.len())
+        .ok()
+        .and_then(|len| len.checked_mul(8))
+        .and_then(|b| b.checked_sub(first.leading_zeros()))
+        .ok_or(KeyError::NotAKey)?;
+    if bits < 1024 {
+        return Err(KeyError::RsaTooShort(bits));
+    }
+    if !SIGN_BITS.contains(&bits) {
+        return Err(KeyError::RsaSizeUnsupported { bits, min: *SIGN_BITS.start(), max: *SIGN_BITS.end() });
+    }
+    Ok(bits)
+}
+
+impl fmt::Debug for AwsLcRsaSigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AwsLcRsaSigningKey").field("bits", &self.bits).finish_non_exhaustive()
+    }
+}
+
+impl SigningKey for AwsLcRsaSigningKey {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::RsaSha256
+    }
+
+    fn sign_digest(&self, digest: &[u8]) -> Result<Vec<u8>, SignError> {
+        let digest = Digest::import_less_safe(digest, &digest::SHA256)
+            .map_err(|_| SignError(format!("a SHA-256 digest has 32 bytes, not {}", digest.len())))?;
+        let mut signature = vec![0; self.key.public_modulus_len()];
+        self.key
+            .sign_digest(&RSA_PKCS1_SHA256, &digest, &mut signature)
+            .map_err(|_| SignError(String::from("AWS-LC could not sign")))?;
+        Ok(signature)
+    }
+}
