@@ -52,7 +52,7 @@ const STAGE: usize = 16384;
 /// Room kept free at the staging buffer's end, so that a piece of up to
 /// `SLACK` bytes is copied as one fixed-size block (the bytes past the piece
 /// are overwritten by the next one): no length-dependent branches in `memcpy`.
-const SLACK: usize = 64;
+const SLACK: usize = 256;
 
 /// Pieces at least this long skip the staging buffer: the hash's own
 /// per-call cost is small next to them, and short bodies need no buffer.
@@ -132,8 +132,16 @@ impl Emit for Staged<'_> {
         let n = end - start;
         let stage = &mut *self.stage;
         if n <= SLACK && h.len() - start >= SLACK && stage.fill + SLACK <= stage.buf.len() {
-            // One fixed-size copy; only `n` bytes of it count.
-            stage.buf[stage.fill..stage.fill + SLACK].copy_from_slice(&h[start..start + SLACK]);
+            // Fixed-size 64-byte copies; only `n` bytes of them count.
+            let mut k = 0;
+            loop {
+                let (from, to) = (start + k, stage.fill + k);
+                stage.buf[to..to + 64].copy_from_slice(&h[from..from + 64]);
+                k += 64;
+                if k >= n {
+                    break;
+                }
+            }
             stage.fill += n;
             if stage.fill + SLACK > stage.buf.len() {
                 self.make_room(0);
