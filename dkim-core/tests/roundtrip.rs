@@ -634,6 +634,30 @@ fn other_key_published_fails() {
     }
 }
 
+/// A key record parsed once and handed over as `KeyAnswer::Parsed` gives the
+/// verdict the TXT text gives, for a good key, another key and a revoked one.
+#[test]
+fn parsed_key_answers_decide_like_text_answers() {
+    let limits = dkim_core::Limits::default();
+    let parsed = |text: &str| KeyAnswer::Parsed(dkim_core::KeyRecord::parse(text.as_bytes(), &limits).expect("record"));
+    for (key, other) in [(ed25519_key(), ed25519_other_key()), (rsa_key(), rsa_other_key())] {
+        let revoked = format!("v=DKIM1; k={}; p=", key.algorithm().key_type().as_str());
+        for c in CANONICALIZATIONS {
+            let what = format!("{} {c}", key.algorithm());
+            let signed = signed(&key, c);
+            for text in [record(&key), record(&other), revoked.clone()] {
+                let by_text = verify(&signed, policy(), &Dns::new().text(SELECTOR, &text)).results.remove(0);
+                let by_parsed =
+                    verify(&signed, policy(), &Dns::new().answer(SELECTOR, parsed(&text))).results.remove(0);
+                assert_eq!(by_parsed.verdict(), by_text.verdict(), "{what}: {text}");
+                assert_eq!(by_parsed.reason(), by_text.reason(), "{what}: {text}");
+            }
+            let good = verify(&signed, policy(), &Dns::new().answer(SELECTOR, parsed(&record(&key)))).results.remove(0);
+            assert_pass(&good, &what);
+        }
+    }
+}
+
 #[test]
 fn revoked_key_is_permerror() {
     for key in keys() {
