@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Checks the performance floors against the last criterion run in benches/target/criterion.
+
+Run the benches first (both in one session, so that the ratios compare runs made side by side):
+
+    cd benches
+    cargo bench --ignore-rust-version --bench body_hash
+    cargo bench --ignore-rust-version --bench verify
+    python3 floors.py            # add --openssl to time `openssl speed rsa2048` for the backend floor
+
+Each line names the floor, the measured ratio or difference, and PASS or FAIL; the exit code is the number of
+floors that failed (or 100 when a benchmark has no result yet).
+"""
+
+import json
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent / "target" / "criterion"
+
+
+def mean_ns(*path: str) -> float:
+    """Mean time of one benchmark in nanoseconds (criterion's point estimate)."""
+    f = ROOT.joinpath(*path, "new", "estimates.json")
+    try:
+        return json.loads(f.read_text())["mean"]["point_estimate"]
+    except FileNotFoundError:
+        print(f"no result for {'/'.join(path)}: run the benches first", file=sys.stderr)
+        sys.exit(100)
+
+
+def openssl_verify_ns() -> float | None:
+    """Per-verify time of `openssl speed rsa2048` (verify/s column), or None without openssl."""
+    if shutil.which("openssl") is None:
+        return None
+    out = subprocess.run(
+        ["openssl", "speed", "-seconds", "3", "rsa2048"], capture_output=True, text=True, check=True
+    ).stdout
+    # "rsa 2048 bits 0.000197s 0.000012s   5076.4  83577.1"
+    m = re.search(r"rsa\s+2048 bits\s+\S+\s+\S+\s+\S+\s+(\S+)", out)
+    return 1e9 / float(m.group(1)) if m else None
+
+
+def main() -> int:
+    rows = []
+
+    def floor(name: str, value: float, ok: bool, unit: str) -> None:
+        rows.append((name, f"{value:.3f}{unit}", "PASS" if ok else "FAIL"))
+
+    for group in ("body_hash", "body_hash_chunked"):
+        for size in ("64KiB", "1MiB"):
+            raw = mean_ns(group, "raw_sha256", size)
+            for alg, need in (("relaxed", 0.90), ("simple", 0.97)):
+                share = raw / mean_ns(group, alg, size)
+                floor(f"{group}/{alg}/{size} share of raw SHA-256 >= {need:.2f}", share, share >= need, "")
+
+    for alg in ("rsa2048", "ed25519"):
+        speedup = mean_ns("mail_auth_verify", alg, "1MiB") / mean_ns("verify", alg, "1MiB")
+        floor(f"verify/{alg}/1MiB faster than mail-auth >= 1.5x", speedup, speedup >= 1.5, "x")
+
+    extra_us = (mean_ns("verify", "ed25519", "1KiB") - mean_ns("ed25519_bare", "verify")) / 1000
+    floor("verify/ed25519/1KiB - ed25519_bare/verify <= 3 us", extra_us, extra_us <= 3.0, " us")
+
+    five = mean_ns("verify_n_signatures", "5") / mean_ns("verify_n_signatures", "1")
+    floor("verify_n_signatures 5 / 1 <= 1.3", five, five <= 1.3, "x")
+
+    for alg in ("rsa2048", "ed25519"):
+        growth = mean_ns("linear", alg, "16MiB") / mean_ns("linear", alg, "1MiB")
+        floor(f"linear/{alg} 16MiB / 1MiB <= 17", growth, growth <= 17.0, "x")
+
+    if "--openssl" in sys.argv:
+        openssl = openssl_verify_ns()
+        if openssl is None:
+            print("openssl not found or its output not understood", file=sys.stderr)
+        else:
+            ratio = mean_ns("backend", "rsa2048_verify", "aws-lc-rs") / openssl
+            floor("backend/rsa2048_verify/aws-lc-rs / openssl speed <= 1.5", ratio, ratio <= 1.5, "x")
+
+    width = max(len(r[0]) for r in rows)
+    for name, value, verdict in rows:
+        print(f"{name:<{width}}  {value:>10}  {verdict}")
+    return sum(1 for r in rows if r[2] == "FAIL")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
