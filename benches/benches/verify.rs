@@ -22,6 +22,7 @@
 mod mail;
 
 use std::hint::black_box;
+use std::sync::Arc;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use dkim_core::canon::CanonicalizationAlgorithm;
@@ -99,7 +100,11 @@ fn signed(message: &[u8], keys: &[(&str, &PrivateKey)]) -> Vec<u8> {
 }
 
 /// Answers every key request from `records` (selector -> record) and verifies `message` whole with `backend`.
-fn verify(message: &[u8], records: &[(String, KeyRecord)], backend: &'static dyn VerifyingBackend) -> Vec<Verdict> {
+fn verify(
+    message: &[u8],
+    records: &[(String, Arc<KeyRecord>)],
+    backend: &'static dyn VerifyingBackend,
+) -> Vec<Verdict> {
     let mut v = Verifier::new(Policy::default().now(NOW).backend(backend));
     let HeaderStatus::Complete(n) = v.headers(message).expect("header") else { panic!("header incomplete") };
     while let Step::NeedKeys(requests) = v.step() {
@@ -108,7 +113,7 @@ fn verify(message: &[u8], records: &[(String, KeyRecord)], backend: &'static dyn
             let answer = records
                 .iter()
                 .find(|(name, _)| *name == r.name())
-                .map_or(KeyAnswer::NoRecord, |(_, rec)| KeyAnswer::Parsed(rec.clone()));
+                .map_or(KeyAnswer::NoRecord, |(_, rec)| KeyAnswer::Parsed(Arc::clone(rec)));
             v.answer_key(r.id(), answer);
         }
     }
@@ -119,10 +124,12 @@ fn verify(message: &[u8], records: &[(String, KeyRecord)], backend: &'static dyn
 
 /// Key records parsed once, as a cache of parsed records holds them ("key preloaded"); mail-auth's cache below
 /// holds its parsed keys too.
-fn preload(records: &[(String, TxtRecord)]) -> Vec<(String, KeyRecord)> {
+fn preload(records: &[(String, TxtRecord)]) -> Vec<(String, Arc<KeyRecord>)> {
     records
         .iter()
-        .map(|(name, text)| (name.clone(), KeyRecord::parse(&text.joined(), &Limits::default()).expect("key record")))
+        .map(|(name, text)| {
+            (name.clone(), Arc::new(KeyRecord::parse(&text.joined(), &Limits::default()).expect("key record")))
+        })
         .collect()
 }
 

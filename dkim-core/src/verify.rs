@@ -133,16 +133,19 @@ pub enum KeyAnswer {
     TempFail,
     /// A key record the caller parsed earlier, from its own cache of parsed
     /// records (the TXT text through [`KeyRecord::parse`] with the same
-    /// [`Limits`]). Every check of the signature against the key still runs;
-    /// only the parsing (for Ed25519 the costly point decompression) is saved.
+    /// [`Limits`]), shared. Every check of the signature against the key
+    /// still runs; only the parsing (for Ed25519 the costly point
+    /// decompression) is saved.
     ///
     /// ```
+    /// use std::sync::Arc;
     /// use dkim_core::{KeyAnswer, KeyRecord, Limits};
     /// let text = b"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
-    /// let answer = KeyAnswer::Parsed(KeyRecord::parse(text, &Limits::default()).unwrap());
+    /// let cached = Arc::new(KeyRecord::parse(text, &Limits::default()).unwrap());
+    /// let answer = KeyAnswer::Parsed(Arc::clone(&cached));
     /// # let _ = answer;
     /// ```
-    Parsed(KeyRecord),
+    Parsed(alloc::sync::Arc<KeyRecord>),
 }
 
 /// A framing error: the message as a whole cannot be verified.
@@ -558,7 +561,7 @@ fn select_key(answer: &KeyAnswer, limits: &Limits) -> Result<KeyRecord, (Verdict
         KeyAnswer::TempFail => return Err((Verdict::TempError, Reason::KeyLookupTempFail)),
         KeyAnswer::Records(r) if r.is_empty() => return Err((Verdict::PermError, Reason::NoKey)),
         KeyAnswer::Records(r) => r,
-        KeyAnswer::Parsed(record) => return Ok(record.clone()),
+        KeyAnswer::Parsed(record) => return Ok(KeyRecord::clone(record)),
     };
     let parsed: Vec<(Vec<u8>, Result<KeyRecord, _>)> = records
         .iter()

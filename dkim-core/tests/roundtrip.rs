@@ -639,7 +639,9 @@ fn other_key_published_fails() {
 #[test]
 fn parsed_key_answers_decide_like_text_answers() {
     let limits = dkim_core::Limits::default();
-    let parsed = |text: &str| KeyAnswer::Parsed(dkim_core::KeyRecord::parse(text.as_bytes(), &limits).expect("record"));
+    let parsed = |text: &str| {
+        KeyAnswer::Parsed(std::sync::Arc::new(dkim_core::KeyRecord::parse(text.as_bytes(), &limits).expect("record")))
+    };
     for (key, other) in [(ed25519_key(), ed25519_other_key()), (rsa_key(), rsa_other_key())] {
         let revoked = format!("v=DKIM1; k={}; p=", key.algorithm().key_type().as_str());
         for c in CANONICALIZATIONS {
