@@ -73,6 +73,18 @@ struct Stage {
     total: u64,
 }
 
+impl Stage {
+    /// Sizes the buffer for a chunk of `n` bytes in one step (at most
+    /// `STAGE`): growing it piece by piece cost a few per cent at 64 KiB.
+    #[inline]
+    fn presize(&mut self, n: usize) {
+        let want = n.clamp(1024, STAGE) + SLACK;
+        if self.buf.len() < want {
+            self.buf.resize(want, 0);
+        }
+    }
+}
+
 /// The staging buffer with the hashes it feeds: the canonicalizer's output.
 struct Staged<'a> {
     stage: &'a mut Stage,
@@ -233,6 +245,9 @@ impl BodyHashes {
     pub fn update(&mut self, chunk: &[u8]) {
         let sinks = &mut self.sinks;
         for lane in &mut self.lanes {
+            if lane.canon.algorithm() == CanonicalizationAlgorithm::Relaxed {
+                lane.stage.presize(chunk.len());
+            }
             let mut out = Staged { stage: &mut lane.stage, sinks, ids: &lane.sinks };
             lane.canon.update_into(chunk, &mut out);
         }
