@@ -291,11 +291,10 @@ impl Verifier {
             if p.request != id.0 || s.decided {
                 continue;
             }
-            let sig = s.result.signature.clone();
-            let Some(sig) = sig else { continue };
+            let Some(sig) = s.result.signature.as_ref() else { continue };
             let outcome = match &selected {
                 Err(reason) => Err(reason.clone()),
-                Ok(record) => check_key(record, &sig, &self.policy),
+                Ok(record) => check_key(record, sig, &self.policy).map(|key| (record, key)),
             };
             match outcome {
                 Err((verdict, reason)) => decide(s, verdict, reason),
@@ -554,14 +553,15 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Picks the key record out of a DNS answer.
-fn select_key(answer: &KeyAnswer, limits: &Limits) -> Result<KeyRecord, (Verdict, Reason)> {
+/// Picks the key record out of a DNS answer (shared, not copied, when the
+/// caller handed over a parsed record).
+fn select_key(answer: &KeyAnswer, limits: &Limits) -> Result<alloc::sync::Arc<KeyRecord>, (Verdict, Reason)> {
     let records = match answer {
         KeyAnswer::NoRecord => return Err((Verdict::PermError, Reason::NoKey)),
         KeyAnswer::TempFail => return Err((Verdict::TempError, Reason::KeyLookupTempFail)),
         KeyAnswer::Records(r) if r.is_empty() => return Err((Verdict::PermError, Reason::NoKey)),
         KeyAnswer::Records(r) => r,
-        KeyAnswer::Parsed(record) => return Ok(KeyRecord::clone(record)),
+        KeyAnswer::Parsed(record) => return Ok(alloc::sync::Arc::clone(record)),
     };
     let parsed: Vec<(Vec<u8>, Result<KeyRecord, _>)> = records
         .iter()
@@ -573,10 +573,10 @@ fn select_key(answer: &KeyAnswer, limits: &Limits) -> Result<KeyRecord, (Verdict
         .collect();
     let good: Vec<&KeyRecord> = parsed.iter().filter_map(|(_, r)| r.as_ref().ok()).collect();
     match good.as_slice() {
-        [one] => return Ok((*one).clone()),
+        [one] => return Ok(alloc::sync::Arc::new((*one).clone())),
         [first, rest @ ..] => {
             if rest.iter().all(|r| r == first) {
-                return Ok((*first).clone());
+                return Ok(alloc::sync::Arc::new((*first).clone()));
             }
             return Err((Verdict::PermError, Reason::AmbiguousKeyRecords { count: good.len() }));
         }
@@ -595,11 +595,7 @@ fn select_key(answer: &KeyAnswer, limits: &Limits) -> Result<KeyRecord, (Verdict
 }
 
 /// Key checks of RFC 6376 section 6.1.2 and RFC 8301.
-fn check_key(
-    record: &KeyRecord,
-    sig: &Signature,
-    policy: &Policy,
-) -> Result<(KeyRecord, PublicKey), (Verdict, Reason)> {
+fn check_key(record: &KeyRecord, sig: &Signature, policy: &Policy) -> Result<PublicKey, (Verdict, Reason)> {
     let perm = |r| Err((Verdict::PermError, r));
     let Some(key) = record.public_key() else { return perm(Reason::KeyRevoked) };
     if record.key_type() != sig.algorithm().key_type() {
@@ -620,5 +616,5 @@ fn check_key(
     {
         return perm(Reason::KeyTooShort { bits: k.bits(), min: policy.min_rsa_bits });
     }
-    Ok((record.clone(), key.clone()))
+    Ok(key.clone())
 }
