@@ -161,17 +161,23 @@ enum Command {
     },
 }
 
-/// A usage, input or I/O error: exit status 2.
-struct Fatal(String);
+/// A usage, input or I/O error: exit status 2. `quiet` marks standard
+/// output closed by its reader (`dkim explain ... | head`): not an error.
+struct Fatal {
+    msg: String,
+    quiet: bool,
+}
 
-impl<E: std::fmt::Display> From<E> for Fatal {
+impl<E: std::fmt::Display + 'static> From<E> for Fatal {
     fn from(e: E) -> Self {
-        Fatal(e.to_string())
+        let any: &dyn std::any::Any = &e;
+        let quiet = any.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe);
+        Fatal { msg: e.to_string(), quiet }
     }
 }
 
 fn fatal(msg: impl Into<String>) -> Fatal {
-    Fatal(msg.into())
+    Fatal { msg: msg.into(), quiet: false }
 }
 
 fn main() -> ExitCode {
@@ -212,7 +218,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(Fatal(msg)) => {
+        Err(Fatal { quiet: true, .. }) => ExitCode::SUCCESS,
+        Err(Fatal { msg, .. }) => {
             eprintln!("dkim: error: {msg}");
             ExitCode::from(2)
         }

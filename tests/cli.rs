@@ -351,6 +351,24 @@ async fn verify_over_dns() {
     assert!(text.lines().all(|l| l.starts_with(r#"{"result":"temperror""#)), "{text}");
 }
 
+/// Standard output closed by its reader before anything is written: the tool
+/// stops quietly (no "Broken pipe" error, exit 0), as `| head` expects.
+#[test]
+fn closed_stdout_is_not_an_error() {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let zone = data("dns.zone");
+    let signed = data("signed.eml");
+    let out = Command::new(bin())
+        .args(["verify", "--zone", zone.to_str().expect("utf-8"), signed.to_str().expect("utf-8")])
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run dkim");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    assert_eq!(out.status.code(), Some(0));
+}
+
 #[test]
 fn explain_check_record_and_check_key() {
     let zone = data("dns.zone");

@@ -50,7 +50,7 @@ struct Sink {
 const STAGE: usize = 16384;
 
 /// Room kept free at the staging buffer's end, so that a piece of up to
-/// `SLACK` bytes is copied as one fixed-size block (the bytes past the piece
+/// `SLACK` bytes is copied in fixed 64-byte blocks (the bytes past the piece
 /// are overwritten by the next one): no length-dependent branches in `memcpy`.
 const SLACK: usize = 256;
 
