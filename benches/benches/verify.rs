@@ -426,28 +426,21 @@ impl MailAuthSigner {
             "Reply-To",
             "List-Unsubscribe",
         ];
+        fn configure<K: mail_auth::crypto::SigningKey>(key: K, name: &str) -> DkimSigner<K, mail_auth::signer::Ready> {
+            DkimSigner::from_key(key)
+                .domain("example.com")
+                .selector(name)
+                .headers(SIGNED)
+                .header_canonicalization(Canonicalization::Relaxed)
+                .body_canonicalization(Canonicalization::Relaxed)
+        }
         let der = der(&format!("{name}.pem"));
         if name == "ed25519" {
-            let key = Ed25519Key::from_pkcs8_der(&der).expect("mail-auth Ed25519 key");
-            Self::Ed25519(
-                DkimSigner::from_key(key)
-                    .domain("example.com")
-                    .selector(name)
-                    .headers(SIGNED)
-                    .header_canonicalization(Canonicalization::Relaxed)
-                    .body_canonicalization(Canonicalization::Relaxed),
-            )
+            Self::Ed25519(configure(Ed25519Key::from_pkcs8_der(&der).expect("mail-auth Ed25519 key"), name))
         } else {
             let key = RsaKey::<Sha256>::from_key_der(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(der)))
                 .expect("mail-auth RSA key");
-            Self::Rsa(
-                DkimSigner::from_key(key)
-                    .domain("example.com")
-                    .selector(name)
-                    .headers(SIGNED)
-                    .header_canonicalization(Canonicalization::Relaxed)
-                    .body_canonicalization(Canonicalization::Relaxed),
-            )
+            Self::Rsa(configure(key, name))
         }
     }
 

@@ -336,29 +336,9 @@ fn scan_span<C: Scan, S: Emit + ?Sized>(scan: C, h: &[u8], from: usize, to: usiz
         // A full block is read with the byte after it (the span's last byte
         // is not whitespace, so the byte after the span cannot make an
         // event, whatever it is); the last, short block is padded.
-        let (mut events, ws) = match h.get(pos..pos + BLOCK + 1) {
-            Some(b) if pos + BLOCK <= to => {
-                let b: &[u8; BLOCK + 1] = b.try_into().unwrap_or(&[0; BLOCK + 1]);
-                match scan.masks(b) {
-                    Some(m) => m,
-                    None => {
-                        pos += BLOCK;
-                        continue;
-                    }
-                }
-            }
-            _ => {
-                let mut b = [0u8; BLOCK + 1];
-                let n = (to - pos).min(BLOCK);
-                b[..n].copy_from_slice(&h[pos..pos + n]);
-                match scan.masks(&b) {
-                    Some(m) => m,
-                    None => {
-                        pos += BLOCK;
-                        continue;
-                    }
-                }
-            }
+        let Some((mut events, ws)) = block_masks_at(scan, h, pos, to) else {
+            pos += BLOCK;
+            continue;
         };
         if done > pos {
             events &= above(done - pos);
@@ -395,6 +375,24 @@ fn scan_span<C: Scan, S: Emit + ?Sized>(scan: C, h: &[u8], from: usize, to: usiz
     }
     if span < to {
         out.span(h, span, to);
+    }
+}
+
+/// The masks of the block at `pos` (`pos < to`), or `None` when it has no
+/// event. A full block is read with the byte after it (the span's last byte
+/// is not whitespace, so the byte after the span cannot make an event,
+/// whatever it is); the last, short block is padded with zeros, which are not
+/// whitespace.
+#[inline(always)]
+fn block_masks_at<C: Scan>(scan: C, h: &[u8], pos: usize, to: usize) -> Option<(u64, u64)> {
+    match h.get(pos..pos + BLOCK + 1) {
+        Some(b) if pos + BLOCK <= to => scan.masks(b.try_into().unwrap_or(&[0; BLOCK + 1])),
+        _ => {
+            let mut b = [0u8; BLOCK + 1];
+            let n = (to - pos).min(BLOCK);
+            b[..n].copy_from_slice(&h[pos..pos + n]);
+            scan.masks(&b)
+        }
     }
 }
 
