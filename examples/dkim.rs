@@ -651,7 +651,7 @@ fn explain(
                     line("s=", format!("{} (key at {}._domainkey.{})", sig.selector(), sig.selector(), sig.domain()))
                 )?;
                 writeln!(out, "{}", line("a=", sig.algorithm().as_str().to_string()))?;
-                writeln!(out, "{}", line("h=", sig.signed_headers().join(", ")))?;
+                writeln!(out, "{}", line("h=", sig.signed_headers().iter().collect::<Vec<_>>().join(", ")))?;
                 if let Some(l) = sig.body_length() {
                     let tail = r
                         .unsigned_body_bytes()

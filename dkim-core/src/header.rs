@@ -58,6 +58,42 @@ pub(crate) struct FieldSpan {
     name_end: usize,
     colon: usize,
     end: usize,
+    /// [`name_key`] of the name: most names of `h=` that are not this one
+    /// are told apart by it alone.
+    key: u64,
+}
+
+/// The length and first seven bytes of a field name, with bit 5 of each set
+/// (ASCII lower case for letters): equal for names equal without regard to
+/// ASCII case.
+#[inline]
+fn name_key(name: &[u8]) -> u64 {
+    let head = match name.get(..8) {
+        Some(eight) => u64::from_le_bytes(eight.try_into().unwrap_or([0; 8])),
+        None => name.iter().rev().fold(0u64, |k, &b| k << 8 | u64::from(b)),
+    };
+    (head | 0x0020_2020_2020_2020) & 0x00ff_ffff_ffff_ffff | (name.len().min(255) as u64) << 56
+}
+
+/// One bit of a 64-bit filter for a name key.
+#[inline]
+fn key_bit(key: u64) -> u64 {
+    1 << (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58)
+}
+
+/// The end of the line that starts at `from`: just past its CRLF (a bare LF
+/// is data), or the end of `bytes`.
+#[inline]
+fn crlf_end(bytes: &[u8], from: usize) -> usize {
+    let mut at = from;
+    while let Some(p) = memchr::memchr(b'\n', &bytes[at..]) {
+        let lf = at + p;
+        if lf > from && bytes[lf - 1] == b'\r' {
+            return lf + 1;
+        }
+        at = lf + 1;
+    }
+    bytes.len()
 }
 
 /// A complete header block split into fields.
@@ -83,11 +119,11 @@ impl HeaderBlock {
     /// assert_eq!(names, [&b"From"[..], b"Subject"]);
     /// ```
     pub fn parse(bytes: Vec<u8>, max_fields: usize) -> Result<Self, HeaderError> {
-        let mut fields: Vec<FieldSpan> = Vec::new();
-        let finder = memmem::Finder::new(b"\r\n");
+        // Room for a typical block without regrowing.
+        let mut fields: Vec<FieldSpan> = Vec::with_capacity(max_fields.min(32));
         let mut i = 0;
         while i < bytes.len() {
-            let line_end = finder.find(&bytes[i..]).map_or(bytes.len(), |p| i + p + 2);
+            let line_end = crlf_end(&bytes, i);
             if matches!(bytes[i], b' ' | b'\t') {
                 match fields.last_mut() {
                     Some(f) => f.end = line_end,
@@ -95,7 +131,7 @@ impl HeaderBlock {
                 }
             } else {
                 let line = &bytes[i..line_end];
-                let colon = memchr::memchr(b':', line).ok_or(HeaderError::MissingColon { offset: i })?;
+                let colon = line.iter().position(|&b| b == b':').ok_or(HeaderError::MissingColon { offset: i })?;
                 let name_len = line[..colon].iter().rposition(|b| !matches!(b, b' ' | b'\t')).map_or(0, |p| p + 1);
                 let name = &line[..name_len];
                 if name.is_empty() || !name.iter().all(|b| (0x21..=0x7e).contains(b)) {
@@ -104,7 +140,13 @@ impl HeaderBlock {
                 if fields.len() >= max_fields {
                     return Err(HeaderError::TooManyFields { limit: max_fields });
                 }
-                fields.push(FieldSpan { start: i, name_end: i + name_len, colon: i + colon, end: line_end });
+                fields.push(FieldSpan {
+                    start: i,
+                    name_end: i + name_len,
+                    colon: i + colon,
+                    end: line_end,
+                    key: name_key(name),
+                });
             }
             i = line_end;
         }
@@ -152,21 +194,43 @@ impl HeaderBlock {
     ///
     /// `exclude` is a field index that never counts (the signature field
     /// itself when it is verified).
-    pub fn select(&self, names: &[impl AsRef<str>], exclude: Option<usize>) -> Vec<Option<usize>> {
-        let mut used: Vec<bool> = alloc::vec![false; self.fields.len()];
-        names
-            .iter()
-            .map(|n| {
-                let n = n.as_ref();
-                let found = (0..self.fields.len())
-                    .rev()
-                    .find(|&i| !used[i] && Some(i) != exclude && self.field_at(&self.fields[i]).is(n));
-                if let Some(i) = found {
-                    used[i] = true;
+    pub fn select<I>(&self, names: I, exclude: Option<usize>) -> Vec<Option<usize>>
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        // The name key of each field still free to be signed; 0, which no
+        // field name has, once used and for `exclude`. A key match is
+        // confirmed by the full name, so a shared key costs a compare only.
+        let mut free: Vec<u64> = self.fields.iter().map(|f| f.key).collect();
+        if let Some(k) = exclude.and_then(|e| free.get_mut(e)) {
+            *k = 0;
+        }
+        // Names of no field at all (oversigned ones) mostly stop here.
+        let present = free.iter().fold(0, |bits, &k| bits | key_bit(k));
+        // Our default h= list has under 32 names: one allocation.
+        let mut out = Vec::with_capacity(32);
+        for name in names {
+            let name = name.as_ref();
+            let key = name_key(name.as_bytes());
+            if present & key_bit(key) == 0 {
+                out.push(None);
+                continue;
+            }
+            let mut below = free.len();
+            let found = loop {
+                match free[..below].iter().rposition(|&k| k == key) {
+                    Some(i) if self.field_at(&self.fields[i]).is(name) => break Some(i),
+                    Some(i) => below = i,
+                    None => break None,
                 }
-                found
-            })
-            .collect()
+            };
+            if let Some(i) = found {
+                free[i] = 0;
+            }
+            out.push(found);
+        }
+        out
     }
 }
 
@@ -174,7 +238,6 @@ impl HeaderBlock {
 #[derive(Clone, Debug)]
 pub(crate) struct HeaderCollector {
     buf: Vec<u8>,
-    scanned: usize,
     line_endings: LineEndings,
     last_cr: bool,
     max_bytes: usize,
@@ -191,7 +254,7 @@ pub(crate) enum Collected {
 
 impl HeaderCollector {
     pub(crate) fn new(limits: &Limits, line_endings: LineEndings) -> Self {
-        Self { buf: Vec::new(), scanned: 0, line_endings, last_cr: false, max_bytes: limits.max_header_bytes }
+        Self { buf: Vec::new(), line_endings, last_cr: false, max_bytes: limits.max_header_bytes }
     }
 
     pub(crate) fn feed(&mut self, chunk: &[u8]) -> Result<Collected, HeaderError> {
@@ -204,21 +267,40 @@ impl HeaderCollector {
     fn feed_crlf(&mut self, chunk: &[u8]) -> Result<Collected, HeaderError> {
         let old = self.buf.len();
         let room = self.max_bytes.saturating_add(4).saturating_sub(old);
-        self.buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if self.buf.starts_with(b"\r\n") {
+        let take = &chunk[..chunk.len().min(room)];
+        // A message that starts with its blank line has an empty header.
+        let starts_blank = match (old, take) {
+            (0, [b'\r', b'\n', ..]) => true,
+            (1, [b'\n', ..]) => self.buf[0] == b'\r',
+            _ => false,
+        };
+        if starts_blank {
             self.buf.clear();
             return Ok(Collected::Complete(2 - old));
         }
-        let from = self.scanned.saturating_sub(3);
-        if let Some(p) = memmem::find(&self.buf[from..], b"\r\n\r\n") {
-            let end = from + p;
+        // The first CRLF CRLF: across the seam (up to three bytes held from
+        // earlier chunks and the chunk's first three), else in the chunk.
+        // Only the header is copied, never the body after it.
+        let from = old.saturating_sub(3);
+        let mut seam = [0u8; 6];
+        let (a, b) = (old - from, take.len().min(3));
+        seam[..a].copy_from_slice(&self.buf[from..old]);
+        seam[a..a + b].copy_from_slice(&take[..b]);
+        let found = memmem::find(&seam[..a + b], b"\r\n\r\n")
+            .map(|p| from + p)
+            .or_else(|| memmem::find(take, b"\r\n\r\n").map(|p| old + p));
+        if let Some(end) = found {
             if end + 2 > self.max_bytes {
                 return Err(HeaderError::TooLarge { limit: self.max_bytes });
             }
-            self.buf.truncate(end + 2);
+            if end + 2 <= old {
+                self.buf.truncate(end + 2);
+            } else {
+                self.buf.extend_from_slice(&take[..end + 2 - old]);
+            }
             return Ok(Collected::Complete(end + 4 - old));
         }
-        self.scanned = self.buf.len();
+        self.buf.extend_from_slice(take);
         if self.buf.len() >= self.max_bytes.saturating_add(4) {
             return Err(HeaderError::TooLarge { limit: self.max_bytes });
         }
@@ -386,6 +468,39 @@ mod tests {
         assert_eq!(h.select(&["Subject"], Some(3)), [None]);
     }
 
+    proptest::proptest! {
+        /// `select` against the rule read literally: for each name, the
+        /// bottom-most field of that name not used yet and not excluded.
+        /// The names share lengths and first seven bytes, or differ only in
+        /// bit 5 of a non-letter, so the name keys collide and only the full
+        /// compare tells them apart.
+        #[test]
+        fn selection_matches_literal_rule(
+            fields in proptest::collection::vec(0..8usize, 0..12),
+            names in proptest::collection::vec(0..8usize, 0..12),
+            exclude in proptest::option::of(0..12usize),
+        ) {
+            const NAMES: [&str; 8] = ["X-Long-A", "x-long-b", "X-LONG-A", "From", "from", "X-Long-AB", "a@b", "A`B"];
+            let text: alloc::string::String = fields.iter().map(|&i| alloc::format!("{}: v\r\n", NAMES[i])).collect();
+            let h = block(text.as_bytes());
+            let wanted: Vec<&str> = names.iter().map(|&i| NAMES[i]).collect();
+            let mut used = alloc::vec![false; fields.len()];
+            let literal: Vec<Option<usize>> = wanted
+                .iter()
+                .map(|n| {
+                    let found = (0..fields.len())
+                        .rev()
+                        .find(|&i| !used[i] && Some(i) != exclude && NAMES[fields[i]].eq_ignore_ascii_case(n));
+                    if let Some(i) = found {
+                        used[i] = true;
+                    }
+                    found
+                })
+                .collect();
+            proptest::prop_assert_eq!(h.select(&wanted, exclude), literal);
+        }
+    }
+
     #[test]
     fn collector_finds_end_across_chunks() {
         let limits = Limits::default();
@@ -399,6 +514,64 @@ mod tests {
 
         let mut c = HeaderCollector::new(&limits, LineEndings::Crlf);
         assert!(matches!(c.feed(b"\r\nbody").unwrap(), Collected::Complete(2)));
+    }
+
+    /// What collecting `msg` must give: the header kept and the body's
+    /// offset, `Ok(None)` while incomplete, or `Err` for a header over `limit`.
+    fn collect_oracle(msg: &[u8], limit: usize) -> Result<Option<(Vec<u8>, usize)>, HeaderError> {
+        if msg.starts_with(b"\r\n") {
+            return Ok(Some((Vec::new(), 2)));
+        }
+        match msg.windows(4).position(|w| w == b"\r\n\r\n") {
+            Some(end) if end + 2 > limit => Err(HeaderError::TooLarge { limit }),
+            Some(end) => Ok(Some((msg[..end + 2].to_vec(), end + 4))),
+            None if msg.len() >= limit + 4 => Err(HeaderError::TooLarge { limit }),
+            None => Ok(None),
+        }
+    }
+
+    #[test]
+    fn collector_any_split_matches_oracle() {
+        let msgs: [&[u8]; 7] = [
+            b"A: 1\r\nB: 2\r\n\r\nbody\r\n\r\n",
+            b"\r\nbody",
+            b"\r\n",
+            b"A: 1\r\r\n\r\n",
+            b"A: 1\r\n\r\r\n\r\nx",
+            b"A: 1\n\nB: 2\r\n \r\n\r\n",
+            b"A: 1\r\nB: 2\r\n",
+        ];
+        for msg in msgs {
+            for limit in [4, 6, 7, 8, 13, 14, 1000] {
+                let want = collect_oracle(msg, limit);
+                for i in 0..=msg.len() {
+                    for j in i..=msg.len() {
+                        let mut c = HeaderCollector::new(&Limits::default().max_header_bytes(limit), LineEndings::Crlf);
+                        let mut got = Ok(None);
+                        let mut at = 0;
+                        for part in [&msg[..i], &msg[i..j], &msg[j..]] {
+                            match c.feed(part) {
+                                Ok(Collected::Partial) => at += part.len(),
+                                Ok(Collected::Complete(n)) => {
+                                    got = Ok(Some((c.take(), at + n)));
+                                    break;
+                                }
+                                Err(e) => {
+                                    got = Err(e);
+                                    break;
+                                }
+                            }
+                        }
+                        assert_eq!(
+                            got,
+                            want,
+                            "{:?} split at {i}, {j}, limit {limit}",
+                            alloc::string::String::from_utf8_lossy(msg)
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

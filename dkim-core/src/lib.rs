@@ -92,5 +92,5 @@ pub use key_record::{KeyRecord, KeyRecordError};
 pub use policy::{Limits, LineEndings, Policy};
 pub use result::{Reason, SignatureResult, Verdict};
 pub use sign::{ExternalKey, SignSession, Signer, SignerBuilder, SigningError, UnsignedSignature};
-pub use signature::{Signature, SignatureError};
+pub use signature::{HeaderNames, HeaderNamesIter, Signature, SignatureError};
 pub use verify::{HeaderStatus, KeyAnswer, KeyRequest, KeyRequestId, Step, TxtRecord, Verifier, VerifyError};

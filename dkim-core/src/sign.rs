@@ -190,16 +190,24 @@ impl<K: SigningKey> SignerBuilder<K> {
     /// Signs exactly these header fields, in this order, one instance per
     /// entry (From is added when missing). Replaces the default set and
     /// turns off oversigning unless [`SignerBuilder::oversign`] follows.
-    pub fn headers<S: AsRef<str>>(mut self, names: &[S]) -> Self {
-        self.inner.headers = Some(names.iter().map(|s| String::from(s.as_ref())).collect());
+    pub fn headers<I>(mut self, names: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        self.inner.headers = Some(names.into_iter().map(|s| String::from(s.as_ref())).collect());
         self.inner.oversign.clear();
         self
     }
 
     /// Fields to sign once more than they occur, so that one added later
     /// breaks the signature.
-    pub fn oversign<S: AsRef<str>>(mut self, names: &[S]) -> Self {
-        self.inner.oversign = names.iter().map(|s| String::from(s.as_ref())).collect();
+    pub fn oversign<I>(mut self, names: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        self.inner.oversign = names.into_iter().map(|s| String::from(s.as_ref())).collect();
         self
     }
 

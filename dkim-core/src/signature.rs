@@ -22,7 +22,7 @@ use crate::tag_list::{self, TagList, TagListError};
 /// assert_eq!(sig.algorithm(), Algorithm::RsaSha256);
 /// assert_eq!(sig.domain(), "example.com");
 /// assert_eq!(sig.identity(), "@example.com");
-/// assert_eq!(sig.signed_headers(), ["from", "to"]);
+/// assert!(sig.signed_headers().iter().eq(["from", "to"]));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Signature {
@@ -30,10 +30,11 @@ pub struct Signature {
     signature: Vec<u8>,
     body_hash: Vec<u8>,
     canonicalization: Canonicalization,
-    domain: String,
-    signed_headers: Vec<String>,
-    identity: String,
-    identity_given: bool,
+    /// `d=` after an `@`: the identity when `i=` is absent.
+    at_domain: String,
+    signed_headers: HeaderNames,
+    /// `i=`, decoded, when given.
+    identity: Option<String>,
     body_length: Option<u64>,
     selector: String,
     timestamp: Option<u64>,
@@ -90,21 +91,27 @@ impl Signature {
             return Err(SignatureError::InvalidSelector(selector.into()));
         }
         let h = req("h")?;
-        let mut signed_headers = Vec::new();
+        let mut signed_headers = HeaderNames { joined: String::with_capacity(h.value().len()), len: 0 };
         for name in tag_list::split_trimmed(h.value(), b':') {
-            if name.is_empty() || !name.iter().all(|b| (0x21..=0x7e).contains(b)) {
-                return Err(SignatureError::InvalidHeaderName(String::from_utf8_lossy(name).into()));
-            }
-            if signed_headers.len() >= limits.max_signed_headers {
+            // Printable ASCII but the colon (the split removed those).
+            let name = match core::str::from_utf8(name) {
+                Ok(n) if !n.is_empty() && n.bytes().all(|b| (0x21..=0x7e).contains(&b)) => n,
+                _ => return Err(SignatureError::InvalidHeaderName(String::from_utf8_lossy(name).into())),
+            };
+            if signed_headers.len >= limits.max_signed_headers {
                 return Err(SignatureError::TooManySignedHeaders { limit: limits.max_signed_headers });
             }
-            signed_headers.push(String::from_utf8_lossy(name).into_owned());
+            if signed_headers.len > 0 {
+                signed_headers.joined.push(':');
+            }
+            signed_headers.joined.push_str(name);
+            signed_headers.len += 1;
         }
-        if !signed_headers.iter().any(|n| n.eq_ignore_ascii_case("from")) {
+        if !signed_headers.contains("from") {
             return Err(SignatureError::FromNotSigned);
         }
-        let (identity, identity_given) = match tags.get("i") {
-            None => (alloc::format!("@{domain}"), false),
+        let identity = match tags.get("i") {
+            None => None,
             Some(i) => {
                 let decoded =
                     decode_qp(i.value()).ok_or_else(|| SignatureError::InvalidIdentity(i.value_str().into()))?;
@@ -118,7 +125,7 @@ impl Signature {
                 if !is_same_or_subdomain(id_domain, domain) {
                     return Err(SignatureError::IdentityOutsideDomain { identity: id, domain: domain.into() });
                 }
-                (id, true)
+                Some(id)
             }
         };
         let body_length = match tags.get("l") {
@@ -150,10 +157,9 @@ impl Signature {
             signature,
             body_hash,
             canonicalization,
-            domain: domain.into(),
+            at_domain: alloc::format!("@{domain}"),
             signed_headers,
             identity,
-            identity_given,
             body_length,
             selector: selector.into(),
             timestamp,
@@ -185,27 +191,27 @@ impl Signature {
 
     /// `d=`, as written.
     pub fn domain(&self) -> &str {
-        &self.domain
+        &self.at_domain[1..]
     }
 
     /// `h=`, names as written, in order.
-    pub fn signed_headers(&self) -> &[String] {
+    pub fn signed_headers(&self) -> &HeaderNames {
         &self.signed_headers
     }
 
     /// `i=` decoded from dkim-quoted-printable, or `@` + `d=` when absent.
     pub fn identity(&self) -> &str {
-        &self.identity
+        self.identity.as_deref().unwrap_or(&self.at_domain)
     }
 
     /// Whether `i=` was present.
     pub fn has_identity_tag(&self) -> bool {
-        self.identity_given
+        self.identity.is_some()
     }
 
     /// The domain part of the identity.
     pub fn identity_domain(&self) -> &str {
-        self.identity.rsplit_once('@').map_or("", |(_, d)| d)
+        self.identity().rsplit_once('@').map_or("", |(_, d)| d)
     }
 
     /// `l=` (saturated at `u64::MAX`).
@@ -235,7 +241,7 @@ impl Signature {
 
     /// The DNS name of the key: `selector._domainkey.domain`.
     pub fn key_name(&self) -> String {
-        key_name(&self.selector, &self.domain)
+        key_name(&self.selector, self.domain())
     }
 
     /// Byte range of the `b=` value in the field value, up to the next `;`
@@ -255,13 +261,125 @@ pub(crate) fn key_name(selector: &str, domain: &str) -> String {
     n
 }
 
+/// The `h=` list of a signature: header field names as written, in order
+/// (repeats and names of absent fields included).
+///
+/// Held as one string, the names joined by `:`, so that parsing a signature
+/// costs one allocation for the list rather than one per name.
+///
+/// ```
+/// use dkim_core::{Limits, Signature};
+/// let value = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=From : to:Subject:from; bh=AAAA; b=BBBB";
+/// let sig = Signature::parse(value, &Limits::default()).unwrap();
+/// let h = sig.signed_headers();
+/// assert_eq!(h.len(), 4);
+/// assert!(h.iter().eq(["From", "to", "Subject", "from"]));
+/// assert!(h.contains("TO"));
+/// assert_eq!(h.as_str(), "From:to:Subject:from");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeaderNames {
+    /// The names joined by `:` (a name never holds a colon or whitespace).
+    joined: String,
+    len: usize,
+}
+
+impl HeaderNames {
+    /// The names, in order.
+    pub fn iter(&self) -> HeaderNamesIter<'_> {
+        // Never empty (a parsed `h=` lists From).
+        HeaderNamesIter { rest: (self.len > 0).then_some(self.joined.as_str()) }
+    }
+
+    /// How many names (repeats counted).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when the list has no name: never, since a parsed `h=` holds at
+    /// least From.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether `name` is listed, compared without regard to ASCII case.
+    pub fn contains(&self, name: &str) -> bool {
+        self.iter().any(|n| n.eq_ignore_ascii_case(name))
+    }
+
+    /// The names joined by `:`, as a normalized `h=` value.
+    pub fn as_str(&self) -> &str {
+        &self.joined
+    }
+}
+
+/// The names of a [`HeaderNames`], in order.
+#[derive(Clone, Debug)]
+pub struct HeaderNamesIter<'a> {
+    /// The names not yet yielded, joined by `:`; `None` when done.
+    rest: Option<&'a str>,
+}
+
+impl<'a> Iterator for HeaderNamesIter<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let rest = self.rest?;
+        // Names are short: a byte loop, not a memchr search per name.
+        match rest.bytes().position(|b| b == b':') {
+            Some(p) => {
+                self.rest = rest.get(p + 1..);
+                rest.get(..p)
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a HeaderNames {
+    type Item = &'a str;
+    type IntoIter = HeaderNamesIter<'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
 fn decode_base64(value: &[u8], tag: &'static str) -> Result<Vec<u8>, SignatureError> {
-    let compact = tag_list::strip_whitespace(value);
-    if compact.is_empty() {
+    // On the stack: small buffers for bh= and Ed25519's b= (zeroing them is
+    // part of the cost), large ones for RSA up to 8192 bits with folds.
+    if value.len() <= 128 {
+        decode_base64_in::<128>(value, tag)
+    } else if value.len() <= 2048 {
+        decode_base64_in::<2048>(value, tag)
+    } else {
+        let compact = tag_list::strip_whitespace(value);
+        if compact.is_empty() {
+            return Err(SignatureError::EmptyTag(tag));
+        }
+        let text = core::str::from_utf8(&compact).map_err(|_| SignatureError::InvalidBase64 { tag })?;
+        Base64::decode_vec(text).map_err(|_| SignatureError::InvalidBase64 { tag })
+    }
+}
+
+/// [`decode_base64`] of a value of at most `N` bytes, in two `N`-byte stack
+/// buffers: folding whitespace removed, then decoded (three bytes per four
+/// at most) and copied out at its exact length.
+fn decode_base64_in<const N: usize>(value: &[u8], tag: &'static str) -> Result<Vec<u8>, SignatureError> {
+    let mut compact = [0u8; N];
+    let mut n = 0;
+    for &b in value.iter().take(N) {
+        compact[n] = b;
+        n += usize::from(!matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
+    }
+    if n == 0 {
         return Err(SignatureError::EmptyTag(tag));
     }
-    let text = core::str::from_utf8(&compact).map_err(|_| SignatureError::InvalidBase64 { tag })?;
-    Base64::decode_vec(text).map_err(|_| SignatureError::InvalidBase64 { tag })
+    let mut decoded = [0u8; N];
+    Base64::decode(&compact[..n], &mut decoded).map(<[u8]>::to_vec).map_err(|_| SignatureError::InvalidBase64 { tag })
 }
 
 fn parse_number(value: &[u8], tag: &'static str, max_digits: usize) -> Result<u64, SignatureError> {
@@ -465,6 +583,22 @@ mod tests {
 
     fn with(extra: &str) -> Result<Signature, SignatureError> {
         parse(&alloc::format!("{BASE}; {extra}"))
+    }
+
+    #[test]
+    fn base64_decodes_alike_at_every_size() {
+        // The same value, folded ever more widely, goes through the small
+        // stack buffers, the large ones, and the heap.
+        let text = "SGVsbG8sIERLSU0gd29ybGQh";
+        for fold in [0usize, 5, 40, 200, 2100] {
+            let pad = " ".repeat(fold);
+            let value = alloc::format!("{pad}{}\r\n\t{}{pad}", &text[..8], &text[8..]);
+            assert_eq!(decode_base64(value.as_bytes(), "b").unwrap(), b"Hello, DKIM world!", "fold {fold}");
+            let blank = alloc::format!("{pad}\r\n\t{pad}");
+            assert_eq!(decode_base64(blank.as_bytes(), "b"), Err(SignatureError::EmptyTag("b")), "fold {fold}");
+            let bad = alloc::format!("{pad}{}*{pad}", &text[..7]);
+            assert_eq!(decode_base64(bad.as_bytes(), "bh"), Err(SignatureError::InvalidBase64 { tag: "bh" }));
+        }
     }
 
     #[test]

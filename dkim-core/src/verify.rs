@@ -395,17 +395,26 @@ impl Verifier {
             let Some(field) = block.field(field_index) else { continue };
             let full_value = field.value();
             let value = full_value.strip_suffix(b"\r\n").unwrap_or(full_value);
-            let (d, s) = signature::loose_domain_selector(value);
-            state.result.domain = d;
-            state.result.selector = s;
             if index >= self.policy.max_signatures {
+                (state.result.domain, state.result.selector) = signature::loose_domain_selector(value);
                 decide(&mut state, Verdict::Policy, Reason::TooManySignatures { limit: self.policy.max_signatures });
                 self.sigs.push(state);
                 continue;
             }
-            let parsed = TagList::parse_with_limit(value, self.limits.max_tag_value_bytes)
-                .map_err(SignatureError::TagList)
-                .and_then(|tags| Signature::from_tags(&tags, value, &self.limits));
+            // One parse of the tag list serves the result's d= and s= and the
+            // signature; only a list that fails it is parsed again, loosely,
+            // for d= and s=.
+            let parsed = match TagList::parse_with_limit(value, self.limits.max_tag_value_bytes) {
+                Ok(tags) => {
+                    state.result.domain = tags.get("d").map(|t| t.value_str().into());
+                    state.result.selector = tags.get("s").map(|t| t.value_str().into());
+                    Signature::from_tags(&tags, value, &self.limits)
+                }
+                Err(e) => {
+                    (state.result.domain, state.result.selector) = signature::loose_domain_selector(value);
+                    Err(SignatureError::TagList(e))
+                }
+            };
             let sig = match parsed {
                 Ok(sig) => sig,
                 Err(e) => {
@@ -474,7 +483,7 @@ impl Verifier {
             }
         }
         for required in &p.required_headers {
-            if !sig.signed_headers().iter().any(|h| h.eq_ignore_ascii_case(required)) {
+            if !sig.signed_headers().contains(required) {
                 return Some((Verdict::Policy, Reason::RequiredHeaderNotSigned(required.clone())));
             }
         }

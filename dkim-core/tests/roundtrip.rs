@@ -444,8 +444,8 @@ fn matrix_algorithms_canonicalizations_options_pass() {
                 // bh= is the hash of the RFC 6376 canonical body (oracle).
                 let crlf_body = support::body_of(MESSAGE, b"\r\n");
                 assert_eq!(sig.body_hash(), support::body_hash(&crlf_body, c.body), "{what}");
-                assert!(sig.signed_headers().iter().any(|h| h.eq_ignore_ascii_case("from")), "{what}");
-                assert!(!sig.signed_headers().iter().any(|h| h.eq_ignore_ascii_case("received")), "{what}");
+                assert!(sig.signed_headers().contains("from"), "{what}");
+                assert!(!sig.signed_headers().contains("received"), "{what}");
                 match opt {
                     Opt::Identity => {
                         assert_eq!(sig.identity(), "joe@sub.example.com", "{what}");
@@ -459,7 +459,7 @@ fn matrix_algorithms_canonicalizations_options_pass() {
                     Opt::Expiry => {
                         assert_eq!((sig.timestamp(), sig.expiration()), (Some(T0), Some(T0 + 3600)), "{what}");
                     }
-                    Opt::Headers => assert_eq!(sig.signed_headers(), ["From", "to", "subject"], "{what}"),
+                    Opt::Headers => assert_eq!(sig.signed_headers().as_str(), "From:to:subject", "{what}"),
                     Opt::None | Opt::Lf => {
                         assert_eq!(sig.identity(), "@example.com", "{what}");
                         assert!(!sig.has_identity_tag(), "{what}");
@@ -468,7 +468,7 @@ fn matrix_algorithms_canonicalizations_options_pass() {
                         // Default set: each present default field, then the oversigned ones again.
                         let h = sig.signed_headers();
                         assert_eq!(h.iter().filter(|n| n.eq_ignore_ascii_case("from")).count(), 2, "{what}");
-                        assert!(!h.iter().any(|n| n.eq_ignore_ascii_case("x-mailer")), "{what}");
+                        assert!(!h.contains("x-mailer"), "{what}");
                     }
                 }
                 if opt == Opt::Lf {
