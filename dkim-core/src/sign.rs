@@ -441,6 +441,7 @@ impl<K: SigningKey> SignSession<K> {
                 algorithm.hash(),
                 b"DKIM-Signature",
                 value,
+                0..0,
             );
             out.push(UnsignedSignature { algorithm, digest, tags });
             keys.push(signer.key);

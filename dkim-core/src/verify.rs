@@ -430,15 +430,14 @@ impl Verifier {
                 continue;
             }
             let selected = block.select(sig.signed_headers(), Some(field_index));
-            let mut emptied = full_value.to_vec();
-            emptied.drain(sig.b_span());
             let digest = header_hash(
                 &block,
                 &selected,
                 sig.canonicalization().header,
                 sig.algorithm().hash(),
                 field.name_as_written(),
-                &emptied,
+                full_value,
+                sig.b_span(),
             );
             let name = sig.key_name();
             let request = match self.requests.iter().position(|r| r.name == name) {

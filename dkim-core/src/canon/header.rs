@@ -1,6 +1,7 @@
 //! Header field canonicalization (RFC 6376 sections 3.4.1 and 3.4.2).
 
 use alloc::vec::Vec;
+use core::ops::Range;
 
 use super::CanonicalizationAlgorithm;
 use crate::crypto::HashAlgorithm;
@@ -43,41 +44,52 @@ pub(crate) fn relaxed_name(name: &[u8], out: &mut Vec<u8>) {
 /// Unfolds, compresses whitespace runs to one SP, and trims both ends.
 /// CRLF pairs are removed (unfolding); bare CR and LF are data.
 pub(crate) fn relaxed_value(value: &[u8], out: &mut Vec<u8>) {
-    out.reserve(value.len());
-    // Whitespace seen after something was written: one SP if more follows.
-    let mut pending_space = false;
-    let mut started = false;
-    let mut rest = value;
-    loop {
-        // Copy the run up to the next SP, HTAB or CR in one piece. (Runs
-        // are words, mostly short: a plain loop beats memchr3's setup.)
-        let n = rest.iter().position(|&b| matches!(b, b' ' | b'\t' | b'\r')).unwrap_or(rest.len());
-        if n > 0 {
-            if pending_space {
-                out.push(b' ');
-                pending_space = false;
+    RelaxedValue::default().feed(value, out);
+}
+
+/// [`relaxed_value`] of a value handed over in parts that no CRLF straddles.
+#[derive(Default)]
+struct RelaxedValue {
+    /// Whitespace seen after something was written: one SP if more follows.
+    pending_space: bool,
+    /// Something was written.
+    started: bool,
+}
+
+impl RelaxedValue {
+    fn feed(&mut self, part: &[u8], out: &mut Vec<u8>) {
+        out.reserve(part.len());
+        let mut rest = part;
+        loop {
+            // Copy the run up to the next SP, HTAB or CR in one piece. (Runs
+            // are words, mostly short: a plain loop beats memchr3's setup.)
+            let n = rest.iter().position(|&b| matches!(b, b' ' | b'\t' | b'\r')).unwrap_or(rest.len());
+            if n > 0 {
+                self.write(&rest[..n], out);
             }
-            out.extend_from_slice(&rest[..n]);
-            started = true;
-        }
-        rest = match &rest[n..] {
-            [] => return,
-            [b'\r', b'\n', tail @ ..] => tail,
-            [b'\r', tail @ ..] => {
+            rest = match &rest[n..] {
+                [] => return,
+                [b'\r', b'\n', tail @ ..] => tail,
                 // A bare CR is data.
-                if pending_space {
-                    out.push(b' ');
-                    pending_space = false;
+                [b'\r', tail @ ..] => {
+                    self.write(b"\r", out);
+                    tail
                 }
-                out.push(b'\r');
-                started = true;
-                tail
-            }
-            [_, tail @ ..] => {
-                pending_space = started;
-                tail
-            }
-        };
+                [_, tail @ ..] => {
+                    self.pending_space = self.started;
+                    tail
+                }
+            };
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8], out: &mut Vec<u8>) {
+        if self.pending_space {
+            out.push(b' ');
+            self.pending_space = false;
+        }
+        out.extend_from_slice(bytes);
+        self.started = true;
     }
 }
 
@@ -87,8 +99,8 @@ pub(crate) fn relaxed_value(value: &[u8], out: &mut Vec<u8>) {
 ///
 /// `selected` holds the indices chosen by [`HeaderBlock::select`] (`None`
 /// for an absent field, which contributes nothing); `sig_name` is the
-/// signature field's name as written and `sig_value` its value with `b=`
-/// emptied.
+/// signature field's name as written and `sig_value` its value, whose bytes
+/// in `drop` (the `b=` value, or an empty range) are left out.
 pub(crate) fn header_hash(
     block: &HeaderBlock,
     selected: &[Option<usize>],
@@ -96,7 +108,9 @@ pub(crate) fn header_hash(
     hash: HashAlgorithm,
     sig_name: &[u8],
     sig_value: &[u8],
+    drop: Range<usize>,
 ) -> Vec<u8> {
+    let (before, after) = (&sig_value[..drop.start], &sig_value[drop.end..]);
     // Canonical fields are never longer than the raw ones: one allocation.
     let fields = || selected.iter().flatten().filter_map(|&i| block.field(i));
     let mut buf =
@@ -108,12 +122,19 @@ pub(crate) fn header_hash(
         CanonicalizationAlgorithm::Simple => {
             buf.extend_from_slice(sig_name);
             buf.push(b':');
-            buf.extend_from_slice(sig_value.strip_suffix(b"\r\n").unwrap_or(sig_value));
+            // The value ends with its field's CRLF, which is not hashed; the
+            // dropped span lies before it.
+            buf.extend_from_slice(before);
+            buf.extend_from_slice(after.strip_suffix(b"\r\n").unwrap_or(after));
         }
         CanonicalizationAlgorithm::Relaxed => {
             relaxed_name(sig_name, &mut buf);
             buf.push(b':');
-            relaxed_value(sig_value, &mut buf);
+            // No CRLF straddles the cut: `b=`'s value starts after "=" and
+            // folding whitespace, and ends before ";" or the final CRLF.
+            let mut value = RelaxedValue::default();
+            value.feed(before, &mut buf);
+            value.feed(after, &mut buf);
         }
     }
     let mut h = hash.hasher();
@@ -172,6 +193,23 @@ mod tests {
             let mut want = prefix;
             want.extend_from_slice(&relaxed_value_oracle(&value));
             proptest::prop_assert_eq!(out, want);
+        }
+    }
+
+    #[test]
+    fn dropped_span_hashes_like_an_emptied_copy() {
+        let block = HeaderBlock::parse(b"From: a@example.com\r\n".to_vec(), 10).unwrap();
+        let value: &[u8] = b" v=1; b= AB\r\n CD ;\r\n\tc=2 \r\n";
+        let start = value.windows(2).position(|w| w == b"AB").unwrap();
+        let end = start + value[start..].iter().position(|&b| b == b';').unwrap();
+        let mut emptied = value.to_vec();
+        emptied.drain(start..end);
+        for alg in [Simple, Relaxed] {
+            let hash = |v: &[u8], drop| {
+                header_hash(&block, &[Some(0)], alg, HashAlgorithm::Sha256, b"DKIM-Signature", v, drop)
+            };
+            assert_eq!(hash(value, start..end), hash(&emptied, 0..0), "{alg:?}");
+            assert_ne!(hash(value, start..end), hash(value, 0..0), "{alg:?}");
         }
     }
 
