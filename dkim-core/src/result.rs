@@ -240,12 +240,12 @@ impl SignatureResult {
 
     /// `d=` as written (also for a field that did not parse, when found).
     pub fn domain(&self) -> Option<&str> {
-        self.domain.as_deref()
+        self.signature.as_ref().map(Signature::domain).or(self.domain.as_deref())
     }
 
     /// `s=` as written (also for a field that did not parse, when found).
     pub fn selector(&self) -> Option<&str> {
-        self.selector.as_deref()
+        self.signature.as_ref().map(Signature::selector).or(self.selector.as_deref())
     }
 
     /// `a=`, when the signature parsed.

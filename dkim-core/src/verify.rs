@@ -372,9 +372,8 @@ impl Verifier {
         let block = HeaderBlock::parse(self.collector.take(), self.limits.max_header_fields)?;
         self.phase = Phase::Body;
         let mut hashes = BodyHashes::new();
-        let fields: Vec<usize> =
-            block.fields().enumerate().filter(|(_, f)| f.is("DKIM-Signature")).map(|(i, _)| i).collect();
-        for (index, field_index) in fields.into_iter().enumerate() {
+        let fields = block.fields().enumerate().filter(|(_, f)| f.is("DKIM-Signature")).map(|(i, _)| i);
+        for (index, field_index) in fields.enumerate() {
             let mut state = SigState {
                 result: SignatureResult {
                     index,
@@ -401,14 +400,17 @@ impl Verifier {
                 self.sigs.push(state);
                 continue;
             }
-            // One parse of the tag list serves the result's d= and s= and the
-            // signature; only a list that fails it is parsed again, loosely,
-            // for d= and s=.
+            // The result reads d= and s= from the signature; for a field that
+            // does not parse they are kept from its tag list, or from a loose
+            // parse when the list itself fails.
             let parsed = match TagList::parse_with_limit(value, self.limits.max_tag_value_bytes) {
                 Ok(tags) => {
-                    state.result.domain = tags.get("d").map(|t| t.value_str().into());
-                    state.result.selector = tags.get("s").map(|t| t.value_str().into());
-                    Signature::from_tags(&tags, value, &self.limits)
+                    let sig = Signature::from_tags(&tags, value, &self.limits);
+                    if sig.is_err() {
+                        state.result.domain = tags.get("d").map(|t| t.value_str().into());
+                        state.result.selector = tags.get("s").map(|t| t.value_str().into());
+                    }
+                    sig
                 }
                 Err(e) => {
                     (state.result.domain, state.result.selector) = signature::loose_domain_selector(value);

@@ -724,3 +724,27 @@ fn adversarial_corpus() {
     assert!(cases.len() >= 50, "at least 50 named cases, have {}", cases.len());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `SignatureResult::domain` and `selector` name the signer whichever way the
+/// field fails: a signature that parses (from the signature), one whose tag
+/// list parses but which breaks a rule (from the tag list), one whose tag
+/// list fails the value limit (from a loose parse), and one past the
+/// signature limit.
+#[test]
+fn results_name_domain_and_selector_on_every_path() {
+    let now = || Policy::default().now(NOW);
+    let cases: [(&str, Vec<u8>, Policy, Limits); 4] = [
+        ("parses", signed(), now(), Limits::default()),
+        ("From not signed", with_signature(&tags(&[("h", "to:subject")])), now(), Limits::default()),
+        // bh= is over the value limit: only the loose parse reads the list.
+        ("value too long", signed(), now(), Limits::default().max_tag_value_bytes(40)),
+        ("over the limit", signed(), now().max_signatures(0), Limits::default()),
+    ];
+    for (what, message, policy, limits) in cases {
+        let results = run(&message, &Keys::Good, policy, limits).outcome.unwrap();
+        let r = &results[0];
+        assert_eq!(r.signature().is_some(), what == "parses", "{what}");
+        assert_eq!(r.domain(), Some("example.com"), "{what}");
+        assert_eq!(r.selector(), Some("sel"), "{what}");
+    }
+}
