@@ -91,22 +91,26 @@ impl Signature {
             return Err(SignatureError::InvalidSelector(selector.into()));
         }
         let h = req("h")?;
-        let mut signed_headers = HeaderNames { joined: String::with_capacity(h.value().len()), len: 0 };
+        let mut joined = Vec::with_capacity(h.value().len());
+        let mut count = 0;
         for name in tag_list::split_trimmed(h.value(), b':') {
             // Printable ASCII but the colon (the split removed those).
-            let name = match core::str::from_utf8(name) {
-                Ok(n) if !n.is_empty() && n.bytes().all(|b| (0x21..=0x7e).contains(&b)) => n,
-                _ => return Err(SignatureError::InvalidHeaderName(String::from_utf8_lossy(name).into())),
-            };
-            if signed_headers.len >= limits.max_signed_headers {
+            if name.is_empty() || !name.iter().all(|b| (0x21..=0x7e).contains(b)) {
+                return Err(SignatureError::InvalidHeaderName(String::from_utf8_lossy(name).into()));
+            }
+            if count >= limits.max_signed_headers {
                 return Err(SignatureError::TooManySignedHeaders { limit: limits.max_signed_headers });
             }
-            if signed_headers.len > 0 {
-                signed_headers.joined.push(':');
+            if count > 0 {
+                joined.push(b':');
             }
-            signed_headers.joined.push_str(name);
-            signed_headers.len += 1;
+            joined.extend_from_slice(name);
+            count += 1;
         }
+        // Printable ASCII only, so this conversion cannot fail.
+        let joined = String::from_utf8(joined)
+            .map_err(|e| SignatureError::InvalidHeaderName(String::from_utf8_lossy(e.as_bytes()).into_owned()))?;
+        let signed_headers = HeaderNames { joined, len: count };
         if !signed_headers.contains("from") {
             return Err(SignatureError::FromNotSigned);
         }
@@ -157,7 +161,12 @@ impl Signature {
             signature,
             body_hash,
             canonicalization,
-            at_domain: alloc::format!("@{domain}"),
+            at_domain: {
+                let mut at = String::with_capacity(domain.len() + 1);
+                at.push('@');
+                at.push_str(domain);
+                at
+            },
             signed_headers,
             identity,
             body_length,
