@@ -58,10 +58,18 @@ const SLACK: usize = 256;
 /// per-call cost is small next to them, and short bodies need no buffer.
 const DIRECT: usize = 2048;
 
+/// One canonicalization's pass: it feeds every sink of its algorithm.
 struct Lane {
     canon: BodyCanonicalizer,
-    sinks: Vec<usize>,
     stage: Stage,
+}
+
+/// The lane slot of an algorithm in [`BodyHashes::lanes`].
+fn lane_index(c: CanonicalizationAlgorithm) -> usize {
+    match c {
+        CanonicalizationAlgorithm::Simple => 0,
+        CanonicalizationAlgorithm::Relaxed => 1,
+    }
 }
 
 /// A lane's staging buffer: `buf[..fill]` waits to be hashed, and while the
@@ -89,7 +97,8 @@ impl Stage {
 struct Staged<'a> {
     stage: &'a mut Stage,
     sinks: &'a mut [Sink],
-    ids: &'a [usize],
+    /// The lane's algorithm: the sinks it feeds.
+    alg: CanonicalizationAlgorithm,
 }
 
 impl Staged<'_> {
@@ -97,8 +106,8 @@ impl Staged<'_> {
     fn flush(&mut self) {
         let stage = &mut *self.stage;
         if stage.fill > 0 {
-            for &i in self.ids {
-                self.sinks[i].feed(&stage.buf[..stage.fill]);
+            for sink in self.sinks.iter_mut().filter(|s| s.key.canonicalization == self.alg) {
+                sink.feed(&stage.buf[..stage.fill]);
             }
             stage.total += stage.fill as u64;
             stage.fill = 0;
@@ -125,8 +134,8 @@ impl Emit for Staged<'_> {
     fn bytes(&mut self, s: &[u8]) {
         if s.len() >= DIRECT {
             self.flush();
-            for &i in self.ids {
-                self.sinks[i].feed(s);
+            for sink in self.sinks.iter_mut().filter(|k| k.key.canonicalization == self.alg) {
+                sink.feed(s);
             }
             self.stage.total += s.len() as u64;
             return;
@@ -190,7 +199,8 @@ impl Emit for Staged<'_> {
 /// ```
 #[derive(Default)]
 pub struct BodyHashes {
-    lanes: Vec<Lane>,
+    /// Simple and relaxed (see [`lane_index`]), once a hash needs them.
+    lanes: [Option<Lane>; 2],
     sinks: Vec<Sink>,
 }
 
@@ -220,14 +230,10 @@ impl BodyHashes {
         }
         let id = self.sinks.len();
         self.sinks.push(Sink { key, hasher: key.hash.hasher(), hashed: 0 });
-        match self.lanes.iter_mut().find(|l| l.canon.algorithm() == key.canonicalization) {
-            Some(lane) => lane.sinks.push(id),
-            None => self.lanes.push(Lane {
-                canon: BodyCanonicalizer::new(key.canonicalization),
-                sinks: alloc::vec![id],
-                stage: Stage::default(),
-            }),
-        }
+        self.lanes[lane_index(key.canonicalization)].get_or_insert_with(|| Lane {
+            canon: BodyCanonicalizer::new(key.canonicalization),
+            stage: Stage::default(),
+        });
         BodyHashId(id)
     }
 
@@ -244,11 +250,12 @@ impl BodyHashes {
     /// Feeds a body chunk to every hash.
     pub fn update(&mut self, chunk: &[u8]) {
         let sinks = &mut self.sinks;
-        for lane in &mut self.lanes {
-            if lane.canon.algorithm() == CanonicalizationAlgorithm::Relaxed {
+        for lane in self.lanes.iter_mut().flatten() {
+            let alg = lane.canon.algorithm();
+            if alg == CanonicalizationAlgorithm::Relaxed {
                 lane.stage.presize(chunk.len());
             }
-            let mut out = Staged { stage: &mut lane.stage, sinks, ids: &lane.sinks };
+            let mut out = Staged { stage: &mut lane.stage, sinks, alg };
             lane.canon.update_into(chunk, &mut out);
         }
     }
@@ -256,21 +263,20 @@ impl BodyHashes {
     /// Ends the body; the hashes in the order their ids were handed out.
     pub fn finish(self) -> Vec<BodyHash> {
         let mut sinks = self.sinks;
-        let mut totals = alloc::vec![0u64; sinks.len()];
-        for mut lane in self.lanes {
-            let mut out = Staged { stage: &mut lane.stage, sinks: &mut sinks, ids: &lane.sinks };
+        let mut totals = [0u64; 2];
+        for (total, lane) in totals.iter_mut().zip(self.lanes) {
+            let Some(mut lane) = lane else { continue };
+            let alg = lane.canon.algorithm();
+            let mut out = Staged { stage: &mut lane.stage, sinks: &mut sinks, alg };
             lane.canon.finish_into(&mut out);
             out.flush();
-            for &i in &lane.sinks {
-                totals[i] = lane.stage.total;
-            }
+            *total = lane.stage.total;
         }
         sinks
             .into_iter()
-            .zip(totals)
-            .map(|(s, total)| BodyHash {
+            .map(|s| BodyHash {
                 digest: s.hasher.finalize(),
-                canonical_length: total,
+                canonical_length: totals[lane_index(s.key.canonicalization)],
                 hashed_length: s.hashed,
             })
             .collect()
@@ -386,19 +392,32 @@ mod tests {
                 prev = c;
             }
             chunks.push(&body[prev..]);
+            // Both canonicalizations in one set, their hashes added in
+            // turn, each with a full and an l=-limited hash.
+            let mut set = BodyHashes::new();
+            let mut added = Vec::new();
+            for canon in [Relaxed, Simple] {
+                let (digest, len) = reference(canon, &[&body]);
+                proptest::prop_assert_eq!(reference(canon, &chunks), (digest.clone(), len));
+                let id = set.add(BodyHashKey { canonicalization: canon, hash: HashAlgorithm::Sha256, length: None });
+                added.push((id, digest, len, None));
+            }
             for canon in [Simple, Relaxed] {
                 let (digest, len) = reference(canon, &[&body]);
-                let mut set = BodyHashes::new();
-                let id = set.add(BodyHashKey { canonicalization: canon, hash: HashAlgorithm::Sha256, length: None });
-                let limited = set.add(BodyHashKey { canonicalization: canon, hash: HashAlgorithm::Sha256, length: Some(len / 2) });
-                for chunk in &chunks {
-                    set.update(chunk);
+                let id = set.add(BodyHashKey { canonicalization: canon, hash: HashAlgorithm::Sha256, length: Some(len / 2) });
+                added.push((id, digest, len, Some(len / 2)));
+            }
+            for chunk in &chunks {
+                set.update(chunk);
+            }
+            let out = set.finish();
+            for (id, digest, len, limit) in added {
+                let h = &out[id.index()];
+                proptest::prop_assert_eq!(h.canonical_length, len);
+                match limit {
+                    None => proptest::prop_assert_eq!((&h.digest, h.hashed_length), (&digest, len)),
+                    Some(l) => proptest::prop_assert_eq!(h.hashed_length, l),
                 }
-                let out = set.finish();
-                proptest::prop_assert_eq!(&out[id.index()].digest, &digest);
-                proptest::prop_assert_eq!(out[id.index()].canonical_length, len);
-                proptest::prop_assert_eq!(out[limited.index()].hashed_length, len / 2);
-                proptest::prop_assert_eq!(reference(canon, &chunks), (digest, len));
             }
         }
     }
