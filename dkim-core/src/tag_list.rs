@@ -138,7 +138,7 @@ impl<'a> TagList<'a> {
             }
             let (after_ws, _) =
                 fws0(after_value).map_err(|_| err(input, after_value, Kind::InvalidWhitespace, Some(name)))?;
-            if tags.iter().any(|t| t.name == name) {
+            if tags.iter().any(|t| same_name(t.name, name)) {
                 return Err(TagListError { offset: name_offset, kind: Kind::DuplicateTag, tag: Some(name.into()) });
             }
             tags.push(Tag { name, value, name_offset, value_offset: input.offset(value_start) });
@@ -152,9 +152,7 @@ impl<'a> TagList<'a> {
 
     /// The tag called `name` (case-sensitive), if present.
     pub fn get(&self, name: &str) -> Option<&Tag<'a>> {
-        // Names are a byte or two: compared inline, not through memcmp.
-        let name = name.as_bytes();
-        self.tags.iter().find(|t| t.name.len() == name.len() && t.name.bytes().zip(name).all(|(a, &b)| a == b))
+        self.tags.iter().find(|t| same_name(t.name, name))
     }
 
     /// All tags in the order written.
@@ -171,6 +169,12 @@ impl<'a> TagList<'a> {
     pub fn is_empty(&self) -> bool {
         self.tags.is_empty()
     }
+}
+
+/// Tag names are a byte or two: compared inline, not through `memcmp`.
+#[inline]
+fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 fn ends_with_semicolon(input: &[u8], rest: &[u8]) -> bool {
