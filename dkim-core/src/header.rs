@@ -119,8 +119,9 @@ impl HeaderBlock {
     /// assert_eq!(names, [&b"From"[..], b"Subject"]);
     /// ```
     pub fn parse(bytes: Vec<u8>, max_fields: usize) -> Result<Self, HeaderError> {
-        // Room for a typical block without regrowing.
-        let mut fields: Vec<FieldSpan> = Vec::with_capacity(max_fields.min(32));
+        // Room for every line (a field has at least one): no regrowing.
+        let lines = memchr::memchr_iter(b'\n', &bytes).count() + 1;
+        let mut fields: Vec<FieldSpan> = Vec::with_capacity(lines.min(max_fields));
         let mut i = 0;
         while i < bytes.len() {
             let line_end = crlf_end(&bytes, i);
@@ -202,7 +203,19 @@ impl HeaderBlock {
         // The name key of each field still free to be signed; 0, which no
         // field name has, once used and for `exclude`. A key match is
         // confirmed by the full name, so a shared key costs a compare only.
-        let mut free: Vec<u64> = self.fields.iter().map(|f| f.key).collect();
+        // On the stack for up to 64 fields.
+        let mut stack = [0u64; 64];
+        let mut heap = Vec::new();
+        let free: &mut [u64] = match stack.get_mut(..self.fields.len()) {
+            Some(s) => s,
+            None => {
+                heap.resize(self.fields.len(), 0);
+                &mut heap
+            }
+        };
+        for (k, f) in free.iter_mut().zip(&self.fields) {
+            *k = f.key;
+        }
         if let Some(k) = exclude.and_then(|e| free.get_mut(e)) {
             *k = 0;
         }
@@ -468,6 +481,36 @@ mod tests {
         assert_eq!(h.select(&["Subject"], Some(3)), [None]);
     }
 
+    /// `select`'s rule read literally: for each name, the bottom-most field
+    /// of that name not used yet and not excluded.
+    fn literal_select(fields: &[&str], wanted: &[&str], exclude: Option<usize>) -> Vec<Option<usize>> {
+        let mut used = alloc::vec![false; fields.len()];
+        wanted
+            .iter()
+            .map(|n| {
+                let found = (0..fields.len())
+                    .rev()
+                    .find(|&i| !used[i] && Some(i) != exclude && fields[i].eq_ignore_ascii_case(n));
+                if let Some(i) = found {
+                    used[i] = true;
+                }
+                found
+            })
+            .collect()
+    }
+
+    #[test]
+    fn selection_in_a_block_of_more_than_64_fields() {
+        let names: Vec<alloc::string::String> = (0..70).map(|i| alloc::format!("X-{}", i % 7)).collect();
+        let fields: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
+        let text: alloc::string::String = fields.iter().map(|n| alloc::format!("{n}: v\r\n")).collect();
+        let h = block(text.as_bytes());
+        let wanted = ["x-3", "X-3", "x-6", "Y", "x-0", "x-3"];
+        for exclude in [None, Some(3), Some(69)] {
+            assert_eq!(h.select(&wanted, exclude), literal_select(&fields, &wanted, exclude), "{exclude:?}");
+        }
+    }
+
     proptest::proptest! {
         /// `select` against the rule read literally: for each name, the
         /// bottom-most field of that name not used yet and not excluded.
@@ -484,20 +527,8 @@ mod tests {
             let text: alloc::string::String = fields.iter().map(|&i| alloc::format!("{}: v\r\n", NAMES[i])).collect();
             let h = block(text.as_bytes());
             let wanted: Vec<&str> = names.iter().map(|&i| NAMES[i]).collect();
-            let mut used = alloc::vec![false; fields.len()];
-            let literal: Vec<Option<usize>> = wanted
-                .iter()
-                .map(|n| {
-                    let found = (0..fields.len())
-                        .rev()
-                        .find(|&i| !used[i] && Some(i) != exclude && NAMES[fields[i]].eq_ignore_ascii_case(n));
-                    if let Some(i) = found {
-                        used[i] = true;
-                    }
-                    found
-                })
-                .collect();
-            proptest::prop_assert_eq!(h.select(&wanted, exclude), literal);
+            let field_names: Vec<&str> = fields.iter().map(|&i| NAMES[i]).collect();
+            proptest::prop_assert_eq!(h.select(&wanted, exclude), literal_select(&field_names, &wanted, exclude));
         }
     }
 

@@ -372,8 +372,11 @@ impl Verifier {
         let block = HeaderBlock::parse(self.collector.take(), self.limits.max_header_fields)?;
         self.phase = Phase::Body;
         let mut hashes = BodyHashes::new();
-        let fields = block.fields().enumerate().filter(|(_, f)| f.is("DKIM-Signature")).map(|(i, _)| i);
-        for (index, field_index) in fields.enumerate() {
+        let fields = || block.fields().enumerate().filter(|(_, f)| f.is("DKIM-Signature")).map(|(i, _)| i);
+        // Sized once: a signature's state is large, and the results reuse
+        // this allocation.
+        self.sigs.reserve_exact(fields().count());
+        for (index, field_index) in fields().enumerate() {
             let mut state = SigState {
                 result: SignatureResult {
                     index,
