@@ -66,12 +66,8 @@ enum Command {
     },
     /// Verify every DKIM-Signature of a message.
     Verify {
-        /// Answer key lookups from this RFC 1035 zone file.
-        #[arg(long, conflicts_with = "dns")]
-        zone: Option<PathBuf>,
-        /// Ask this DNS server (HOST:PORT; UDP, then TCP when truncated).
-        #[arg(long)]
-        dns: Option<String>,
+        #[command(flatten)]
+        keys: KeyArgs,
         /// One JSON object per signature on standard output.
         #[arg(long)]
         json: bool,
@@ -87,12 +83,8 @@ enum Command {
     },
     /// Explain each signature: what its tags mean here, the verdict, what went wrong and what to do.
     Explain {
-        /// Answer key lookups from this RFC 1035 zone file.
-        #[arg(long, conflicts_with = "dns")]
-        zone: Option<PathBuf>,
-        /// Ask this DNS server (HOST:PORT).
-        #[arg(long)]
-        dns: Option<String>,
+        #[command(flatten)]
+        keys: KeyArgs,
         /// The current time (Unix seconds).
         #[arg(long)]
         now: Option<u64>,
@@ -110,12 +102,8 @@ enum Command {
         /// The selector (s=).
         #[arg(long)]
         selector: String,
-        /// Answer lookups from this RFC 1035 zone file.
-        #[arg(long, conflicts_with = "dns")]
-        zone: Option<PathBuf>,
-        /// Ask this DNS server (HOST:PORT).
-        #[arg(long)]
-        dns: Option<String>,
+        #[command(flatten)]
+        keys: KeyArgs,
         /// JSON on standard output.
         #[arg(long)]
         json: bool,
@@ -131,12 +119,8 @@ enum Command {
         /// The selector (s=).
         #[arg(long)]
         selector: String,
-        /// Answer lookups from this RFC 1035 zone file.
-        #[arg(long, conflicts_with = "dns")]
-        zone: Option<PathBuf>,
-        /// Ask this DNS server (HOST:PORT).
-        #[arg(long)]
-        dns: Option<String>,
+        #[command(flatten)]
+        keys: KeyArgs,
         /// JSON on standard output.
         #[arg(long)]
         json: bool,
@@ -206,12 +190,10 @@ fn main() -> ExitCode {
             expiration,
             file,
         }),
-        Command::Verify { zone, dns, json, now, ar, file } => verify(zone, dns, json, now, ar, file),
-        Command::Explain { zone, dns, now, json, file } => explain(zone, dns, now, json, file),
-        Command::CheckRecord { domain, selector, zone, dns, json } => check_record(&domain, &selector, zone, dns, json),
-        Command::CheckKey { key, domain, selector, zone, dns, json } => {
-            check_key(&key, &domain, &selector, zone, dns, json)
-        }
+        Command::Verify { keys, json, now, ar, file } => verify(keys, json, now, ar, file),
+        Command::Explain { keys, now, json, file } => explain(keys, now, json, file),
+        Command::CheckRecord { domain, selector, keys, json } => check_record(&domain, &selector, keys, json),
+        Command::CheckKey { key, domain, selector, keys, json } => check_key(&key, &domain, &selector, keys, json),
         Command::Keygen { algorithm, bits, domain, selector, out } => {
             keygen(&algorithm, bits, &domain, &selector, &out)
         }
@@ -346,7 +328,19 @@ impl KeySource for Keys {
     }
 }
 
-fn key_source(zone: Option<PathBuf>, dns: Option<String>) -> Result<Keys, Fatal> {
+/// Where key records come from (the same two options in every command that
+/// looks keys up); the system's resolver when neither is given.
+#[derive(clap::Args)]
+struct KeyArgs {
+    /// Answer key lookups from this RFC 1035 zone file.
+    #[arg(long, conflicts_with = "dns")]
+    zone: Option<PathBuf>,
+    /// Ask this DNS server (HOST:PORT; UDP, then TCP when truncated).
+    #[arg(long)]
+    dns: Option<String>,
+}
+
+fn key_source(KeyArgs { zone, dns }: KeyArgs) -> Result<Keys, Fatal> {
     Ok(match (zone, dns) {
         (Some(z), _) => Keys::Zone(ZoneFile::from_path(&z)?),
         (None, Some(server)) => Keys::Dns(DnsClient::new([DnsClient::parse_server(&server)?])),
@@ -355,14 +349,13 @@ fn key_source(zone: Option<PathBuf>, dns: Option<String>) -> Result<Keys, Fatal>
 }
 
 fn verify(
-    zone: Option<PathBuf>,
-    dns: Option<String>,
+    keys: KeyArgs,
     json: bool,
     now: Option<u64>,
     ar: Option<String>,
     file: Option<PathBuf>,
 ) -> Result<ExitCode, Fatal> {
-    let keys = key_source(zone, dns)?;
+    let keys = key_source(keys)?;
     let message = read_input(file.as_deref())?;
     let le = line_endings(&message);
     require_header_end(&message, le)?;
@@ -596,14 +589,8 @@ fn runtime() -> Result<tokio::runtime::Runtime, Fatal> {
     Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
 }
 
-fn explain(
-    zone: Option<PathBuf>,
-    dns: Option<String>,
-    now: Option<u64>,
-    json: bool,
-    file: Option<PathBuf>,
-) -> Result<ExitCode, Fatal> {
-    let keys = key_source(zone, dns)?;
+fn explain(keys: KeyArgs, now: Option<u64>, json: bool, file: Option<PathBuf>) -> Result<ExitCode, Fatal> {
+    let keys = key_source(keys)?;
     let message = read_input(file.as_deref())?;
     let le = line_endings(&message);
     require_header_end(&message, le)?;
@@ -744,14 +731,8 @@ struct Finding {
     message: String,
 }
 
-fn check_record(
-    domain: &str,
-    selector: &str,
-    zone: Option<PathBuf>,
-    dns: Option<String>,
-    json: bool,
-) -> Result<ExitCode, Fatal> {
-    let keys = key_source(zone, dns)?;
+fn check_record(domain: &str, selector: &str, keys: KeyArgs, json: bool) -> Result<ExitCode, Fatal> {
+    let keys = key_source(keys)?;
     let name = format!("{selector}._domainkey.{}", domain.trim_end_matches('.'));
     let runtime = runtime()?;
     let answer = runtime.block_on(keys.lookup_txt(&name));
@@ -895,14 +876,7 @@ fn report_findings(facts: &[(&str, String)], findings: &[Finding], json: bool) -
     Ok(if problems { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
-fn check_key(
-    key: &Path,
-    domain: &str,
-    selector: &str,
-    zone: Option<PathBuf>,
-    dns: Option<String>,
-    json: bool,
-) -> Result<ExitCode, Fatal> {
+fn check_key(key: &Path, domain: &str, selector: &str, keys: KeyArgs, json: bool) -> Result<ExitCode, Fatal> {
     let pem = std::fs::read_to_string(key).map_err(|e| fatal(format!("cannot read {}: {e}", key.display())))?;
     let private = PrivateKey::from_pem(&pem).map_err(|e| fatal(format!("{}: {e}", key.display())))?;
     let ours = private.public_key_base64();
@@ -912,7 +886,7 @@ fn check_key(
         .public_key()
         .cloned()
         .ok_or_else(|| fatal("the key has no public half"))?;
-    let keys = key_source(zone, dns)?;
+    let keys = key_source(keys)?;
     let name = format!("{selector}._domainkey.{}", domain.trim_end_matches('.'));
     let answer = runtime()?.block_on(keys.lookup_txt(&name));
     let mut facts: Vec<(&str, String)> =

@@ -460,3 +460,25 @@ fn explain_check_record_and_check_key() {
     );
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// Every command that looks keys up takes `--zone` or `--dns`, never both.
+#[test]
+fn zone_and_dns_exclude_each_other_in_every_lookup_command() {
+    let zone = data("dns.zone");
+    let key = data("ed25519.pem");
+    let (zone, key) = (zone.to_str().unwrap(), key.to_str().unwrap());
+    let lookup = ["--zone", zone, "--dns", "127.0.0.1:53"];
+    let commands: [Vec<&str>; 4] = [
+        vec!["verify", "-"],
+        vec!["explain", "-"],
+        vec!["check-record", "--domain", "example.com", "--selector", "s"],
+        vec!["check-key", "--key", key, "--domain", "example.com", "--selector", "s"],
+    ];
+    for mut args in commands {
+        args.extend(lookup);
+        let out = run(&args, b"From: a\r\n\r\n");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("cannot be used with"), "{args:?}: {err}");
+    }
+}
