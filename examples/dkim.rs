@@ -638,7 +638,7 @@ fn explain(keys: KeyArgs, now: Option<u64>, json: bool, file: Option<PathBuf>) -
                     line("s=", format!("{} (key at {}._domainkey.{})", sig.selector(), sig.selector(), sig.domain()))
                 )?;
                 writeln!(out, "{}", line("a=", sig.algorithm().as_str().to_string()))?;
-                writeln!(out, "{}", line("h=", sig.signed_headers().iter().collect::<Vec<_>>().join(", ")))?;
+                writeln!(out, "{}", line("h=", sig.signed_headers().as_str().replace(':', ", ")))?;
                 if let Some(l) = sig.body_length() {
                     let tail = r
                         .unsigned_body_bytes()

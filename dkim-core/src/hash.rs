@@ -101,14 +101,20 @@ struct Staged<'a> {
     alg: CanonicalizationAlgorithm,
 }
 
+/// Feeds `bytes` to every sink of the lane for `alg`.
+#[inline]
+fn feed_lane(sinks: &mut [Sink], alg: CanonicalizationAlgorithm, bytes: &[u8]) {
+    for sink in sinks.iter_mut().filter(|s| s.key.canonicalization == alg) {
+        sink.feed(bytes);
+    }
+}
+
 impl Staged<'_> {
     /// Hashes what is staged.
     fn flush(&mut self) {
         let stage = &mut *self.stage;
         if stage.fill > 0 {
-            for sink in self.sinks.iter_mut().filter(|s| s.key.canonicalization == self.alg) {
-                sink.feed(&stage.buf[..stage.fill]);
-            }
+            feed_lane(self.sinks, self.alg, &stage.buf[..stage.fill]);
             stage.total += stage.fill as u64;
             stage.fill = 0;
         }
@@ -134,9 +140,7 @@ impl Emit for Staged<'_> {
     fn bytes(&mut self, s: &[u8]) {
         if s.len() >= DIRECT {
             self.flush();
-            for sink in self.sinks.iter_mut().filter(|k| k.key.canonicalization == self.alg) {
-                sink.feed(s);
-            }
+            feed_lane(self.sinks, self.alg, s);
             self.stage.total += s.len() as u64;
             return;
         }

@@ -75,6 +75,7 @@ pub mod header;
 pub mod key_record;
 pub mod policy;
 pub mod result;
+mod run;
 pub mod sign;
 pub mod signature;
 pub mod tag_list;

@@ -572,12 +572,12 @@ impl From<TagListError> for SignatureError {
 
 /// Picks `d=` and `s=` out of a field that may not parse, for reporting.
 pub(crate) fn loose_domain_selector(value: &[u8]) -> (Option<String>, Option<String>) {
-    match TagList::parse(value) {
-        Ok(tags) => {
-            (tags.get("d").map(|t| t.value_str().to_string()), tags.get("s").map(|t| t.value_str().to_string()))
-        }
-        Err(_) => (None, None),
-    }
+    TagList::parse(value).map_or((None, None), |tags| domain_selector(&tags))
+}
+
+/// `d=` and `s=` of a tag list, as written.
+pub(crate) fn domain_selector(tags: &TagList<'_>) -> (Option<String>, Option<String>) {
+    (tags.get("d").map(|t| t.value_str().to_string()), tags.get("s").map(|t| t.value_str().to_string()))
 }
 
 #[cfg(test)]

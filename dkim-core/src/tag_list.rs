@@ -25,6 +25,8 @@ use nom::sequence::pair;
 use nom::{IResult, Offset, Parser};
 use wide::u8x16;
 
+use crate::run::leading_run;
+
 /// One `name=value` pair of a tag list.
 ///
 /// The value is kept exactly as written, folding whitespace included (but
@@ -234,23 +236,13 @@ fn tval(i: &[u8]) -> IResult<&[u8], &[u8]> {
     Ok((&i[n..], &i[..n]))
 }
 
-/// The length of the run of [`is_valchar`] bytes that starts `i`: 16 bytes
-/// per step with vector compares (values such as `h=`, `bh=` and `b=` are
-/// long runs), the rest byte by byte.
+/// The length of the run of [`is_valchar`] bytes that starts `i` (values
+/// such as `h=`, `bh=` and `b=` are long runs).
 fn valchar_run(i: &[u8]) -> usize {
     let (low, high, semicolon) = (u8x16::splat(0x21), u8x16::splat(0x7e), u8x16::splat(b';'));
-    let mut n = 0;
-    for piece in i.chunks_exact(16) {
-        let v = u8x16::new(piece.try_into().unwrap_or([0; 16]));
-        // In 0x21..=0x7e (unsigned: clamping changes nothing) and not ';'.
-        let ok = v.max(low).simd_eq(v) & v.min(high).simd_eq(v) & !v.simd_eq(semicolon);
-        let good = ok.to_bitmask().trailing_ones() as usize;
-        n += good;
-        if good < 16 {
-            return n;
-        }
-    }
-    n + i[n..].iter().take_while(|&&b| is_valchar(b)).count()
+    // In 0x21..=0x7e (unsigned: clamping changes nothing) and not ';'.
+    let valchar16 = |v: u8x16| v.max(low).simd_eq(v) & v.min(high).simd_eq(v) & !v.simd_eq(semicolon);
+    leading_run(i, valchar16, is_valchar)
 }
 
 fn tag_value(i: &[u8]) -> IResult<&[u8], &[u8]> {

@@ -410,8 +410,7 @@ impl Verifier {
                 Ok(tags) => {
                     let sig = Signature::from_tags(&tags, value, &self.limits);
                     if sig.is_err() {
-                        state.result.domain = tags.get("d").map(|t| t.value_str().into());
-                        state.result.selector = tags.get("s").map(|t| t.value_str().into());
+                        (state.result.domain, state.result.selector) = signature::domain_selector(&tags);
                     }
                     sig
                 }
@@ -576,7 +575,7 @@ fn select_key(answer: &KeyAnswer, limits: &Limits) -> Result<alloc::sync::Arc<Ke
         KeyAnswer::Records(r) => r,
         KeyAnswer::Parsed(record) => return Ok(alloc::sync::Arc::clone(record)),
     };
-    let parsed: Vec<(Vec<u8>, Result<KeyRecord, _>)> = records
+    let mut parsed: Vec<(Vec<u8>, Result<KeyRecord, _>)> = records
         .iter()
         .map(|r| {
             let text = r.joined();
@@ -584,16 +583,15 @@ fn select_key(answer: &KeyAnswer, limits: &Limits) -> Result<alloc::sync::Arc<Ke
             (text, rec)
         })
         .collect();
-    let good: Vec<&KeyRecord> = parsed.iter().filter_map(|(_, r)| r.as_ref().ok()).collect();
-    match good.as_slice() {
-        [one] => return Ok(alloc::sync::Arc::new((*one).clone())),
-        [first, rest @ ..] => {
-            if rest.iter().all(|r| r == first) {
-                return Ok(alloc::sync::Arc::new((*first).clone()));
-            }
-            return Err((Verdict::PermError, Reason::AmbiguousKeyRecords { count: good.len() }));
+    if let Some(i) = parsed.iter().position(|(_, r)| r.is_ok()) {
+        // The first usable record, moved out; any other must equal it.
+        let good = || parsed.iter().filter_map(|(_, r)| r.as_ref().ok());
+        if good().any(|r| Some(r) != parsed[i].1.as_ref().ok()) {
+            return Err((Verdict::PermError, Reason::AmbiguousKeyRecords { count: good().count() }));
         }
-        [] => {}
+        if let (_, Ok(record)) = parsed.swap_remove(i) {
+            return Ok(alloc::sync::Arc::new(record));
+        }
     }
     let looks_dkim = |t: &[u8]| t.starts_with(b"v=DKIM1") || t.windows(2).any(|w| w == b"p=");
     let err = parsed

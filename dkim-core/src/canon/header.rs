@@ -8,6 +8,7 @@ use wide::u8x16;
 use super::CanonicalizationAlgorithm;
 use crate::crypto::HashAlgorithm;
 use crate::header::HeaderBlock;
+use crate::run::leading_run;
 
 /// Appends the canonical form of one header field to `out`.
 ///
@@ -106,20 +107,11 @@ impl RelaxedValue {
 }
 
 /// The length of the run before the first SP, HTAB or CR of `text` (all of
-/// it when there is none): 16 bytes per step with vector compares, which
-/// unlike memchr3 cost no setup for the short runs of header fields.
+/// it when there is none).
 fn run_to_space_or_cr(text: &[u8]) -> usize {
     let (space, tab, cr) = (u8x16::splat(b' '), u8x16::splat(b'\t'), u8x16::splat(b'\r'));
-    let mut n = 0;
-    for piece in text.chunks_exact(16) {
-        let v = u8x16::new(piece.try_into().unwrap_or([0; 16]));
-        let hits = (v.simd_eq(space) | v.simd_eq(tab) | v.simd_eq(cr)).to_bitmask();
-        if hits != 0 {
-            return n + hits.trailing_zeros() as usize;
-        }
-        n += 16;
-    }
-    n + text[n..].iter().take_while(|&&b| !matches!(b, b' ' | b'\t' | b'\r')).count()
+    let other16 = |v: u8x16| !(v.simd_eq(space) | v.simd_eq(tab) | v.simd_eq(cr));
+    leading_run(text, other16, |b| !matches!(b, b' ' | b'\t' | b'\r'))
 }
 
 /// Whether `text` has neither HTAB nor CR nor two SP in a row: relaxed
