@@ -17,6 +17,9 @@
 //! a verifier does once per message), `backend/rsa2048_sign/{rust-crypto,aws-lc-rs}` (signing a digest), and
 //! `verify_aws_lc/rsa2048/{1KiB,64KiB,1MiB}` (the `verify/rsa2048` messages with `Policy::backend(&AwsLcRs)`).
 //!
+//! The async layer: `async_verify/{rsa2048,ed25519}/1KiB/{kept,parsed_each_time}` (dkim-async's `AsyncVerifier` on a
+//! static key source, with its set of parsed key records on, and off so that every message parses its key).
+//!
 //! Every message and signature is checked to verify before it is timed.
 
 mod mail;
@@ -511,5 +514,38 @@ fn bench_linear(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_verify_sign, bench_backends, bench_mail_auth, bench_header_canon, bench_linear);
+/// dkim-async's verifier on a 1 KiB message, keys from a static source: parsed once and kept, or parsed per message.
+fn bench_async(c: &mut Criterion) {
+    let keys = keys();
+    let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let mut group = c.benchmark_group("async_verify");
+    for (name, key) in &keys {
+        let (at, txt) = record(name, key);
+        let mut source = dkim_dns::StaticKeys::new([]);
+        source.insert(&at, txt);
+        let s = signed(&message(1024), &[(name, key)]);
+        let policy = Policy::default().now(NOW);
+        for (mode, capacity) in [("kept", 1024), ("parsed_each_time", 0)] {
+            let verifier =
+                dkim_async::AsyncVerifier::new(source.clone(), policy.clone()).with_parsed_key_capacity(capacity);
+            let results = rt.block_on(verifier.verify_bytes(&s)).expect("verify");
+            assert_eq!(results.iter().map(|r| r.verdict()).collect::<Vec<_>>(), [Verdict::Pass], "{name} {mode}");
+            assert_eq!(verifier.parsed_key_count(), usize::from(capacity > 0), "{name} {mode}");
+            group.bench_function(BenchmarkId::new(*name, format!("1KiB/{mode}")), |b| {
+                b.iter(|| rt.block_on(verifier.verify_bytes(black_box(&s))))
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_verify_sign,
+    bench_backends,
+    bench_mail_auth,
+    bench_header_canon,
+    bench_linear,
+    bench_async
+);
 criterion_main!(benches);

@@ -9,6 +9,7 @@ use futures_util::AsyncReadExt as _;
 
 mod cache;
 mod clock;
+mod parsed;
 mod sign;
 mod timer;
 mod verify;

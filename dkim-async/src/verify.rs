@@ -13,6 +13,7 @@ use futures_util::future::{Either, FutureExt as _, select};
 use futures_util::stream::{FuturesUnordered, StreamExt as _};
 
 use crate::clock::Clock;
+use crate::parsed::{self, ParsedKeys};
 use crate::read_chunk;
 use crate::timer::{NoTimer, Timer};
 
@@ -31,7 +32,9 @@ pub(crate) const DEFAULT_CHUNK_SIZE: usize = 16 * 1024;
 ///
 /// One verifier serves any number of messages, concurrently too (`&self`).
 /// Put a [`KeyCache`](crate::KeyCache) in front of the key source to share
-/// keys between them.
+/// keys between them. The verifier itself keeps the key records it parsed,
+/// by their exact text, so a key that signs many messages is parsed once
+/// ([`with_parsed_key_capacity`](Self::with_parsed_key_capacity)).
 ///
 /// ```
 /// use dkim_async::AsyncVerifier;
@@ -65,6 +68,8 @@ pub struct AsyncVerifier<K, T = NoTimer> {
     lookup_timeout: Option<Duration>,
     overall_timeout: Option<Duration>,
     chunk_size: usize,
+    /// Parsed key records, shared by clones (parsed with `limits`).
+    parsed: Arc<ParsedKeys>,
 }
 
 impl<K, T> fmt::Debug for AsyncVerifier<K, T> {
@@ -76,6 +81,7 @@ impl<K, T> fmt::Debug for AsyncVerifier<K, T> {
             .field("lookup_timeout", &self.lookup_timeout)
             .field("overall_timeout", &self.overall_timeout)
             .field("chunk_size", &self.chunk_size)
+            .field("parsed_keys", &self.parsed.len())
             .finish_non_exhaustive()
     }
 }
@@ -94,6 +100,7 @@ impl<K: KeySource> AsyncVerifier<K> {
             lookup_timeout: None,
             overall_timeout: None,
             chunk_size: DEFAULT_CHUNK_SIZE,
+            parsed: Arc::new(ParsedKeys::new(parsed::DEFAULT_CAPACITY)),
         }
     }
 }
@@ -111,6 +118,7 @@ impl<K, T> AsyncVerifier<K, T> {
             lookup_timeout: self.lookup_timeout,
             overall_timeout: self.overall_timeout,
             chunk_size: self.chunk_size,
+            parsed: self.parsed,
         }
     }
 
@@ -131,10 +139,43 @@ impl<K, T> AsyncVerifier<K, T> {
     }
 
     /// Resource limits for the core verifier (header size, field count,
-    /// key sizes...).
+    /// key sizes...). Key records parsed so far are dropped: they were
+    /// parsed under the old limits.
     pub fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self.parsed = Arc::new(ParsedKeys::new(self.parsed.capacity()));
         self
+    }
+
+    /// How many parsed key records are kept (default 1 024; 0 parses every
+    /// key anew). Parsing is a large share of verifying a short message
+    /// (bringing an RSA modulus into Montgomery form, decompressing an
+    /// Ed25519 point), and a domain signs many messages with one key.
+    ///
+    /// Records are kept by their exact text, never by name, so a changed
+    /// record is parsed afresh whatever was kept; how long the text itself
+    /// is trusted stays with the key source (e.g. a
+    /// [`KeyCache`](crate::KeyCache) and the record's TTL). Only answers of
+    /// exactly one record that parses are kept. When full, one record makes
+    /// room for the next. The set is shared with clones of this verifier
+    /// and starts empty here.
+    ///
+    /// ```
+    /// use dkim_async::AsyncVerifier;
+    /// use dkim_core::Policy;
+    /// use dkim_dns::StaticKeys;
+    ///
+    /// let verifier = AsyncVerifier::new(StaticKeys::default(), Policy::default()).with_parsed_key_capacity(100);
+    /// assert_eq!(verifier.parsed_key_count(), 0);
+    /// ```
+    pub fn with_parsed_key_capacity(mut self, records: usize) -> Self {
+        self.parsed = Arc::new(ParsedKeys::new(records));
+        self
+    }
+
+    /// How many parsed key records are kept now.
+    pub fn parsed_key_count(&self) -> usize {
+        self.parsed.len()
     }
 
     /// Reads the clock for every message and checks `x=` and `t=` against
@@ -296,7 +337,7 @@ impl<K: KeySource, T: Timer> AsyncVerifier<K, T> {
                 Either::Right(_) => KeyAnswer::TempFail,
             },
         };
-        (request.id(), answer)
+        (request.id(), self.parsed.resolve(answer, &self.limits))
     }
 }
 

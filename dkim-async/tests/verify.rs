@@ -6,6 +6,7 @@
 mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dkim_async::{AsyncVerifier, FuturesTimer, ManualClock, VerifyError};
@@ -244,6 +245,84 @@ fn clock_sets_the_time_for_expiry() {
     let results = block_on(verifier.verify_bytes(&message)).unwrap();
     assert_eq!(verdicts(&results), [Verdict::PermError]);
     assert!(matches!(results[0].reason(), Some(Reason::Expired { .. })));
+}
+
+/// Key records kept parsed (by their text) change no result: for keys that
+/// pass, fail or cannot be used, the results equal those of a verifier that
+/// parses every key anew, message after message; a changed record is
+/// parsed afresh.
+#[test]
+fn parsed_keys_change_no_result() {
+    let mut keys = keys_for(2);
+    let txt = dkim_core::TxtRecord::from_text;
+    // s3: a testing-mode key; s4: revoked; s5: does not parse; s6: another
+    // signer's key (signature mismatch); s7: two records.
+    keys.insert(&key_name(3), txt(&format!("{}; t=y", ed_record(3))));
+    keys.insert(&key_name(4), txt("v=DKIM1; k=ed25519; p="));
+    keys.insert(&key_name(5), txt("v=DKIM1; k=ed25519; p=!!"));
+    keys.insert(&key_name(6), txt(&ed_record(1)));
+    keys.insert(&key_name(7), txt(&ed_record(7)));
+    keys.insert(&key_name(7), txt("v=spf1 -all"));
+    let message = sign(MESSAGE, (1..=7).map(ed_signer).collect());
+    let kept = AsyncVerifier::new(keys.clone(), policy());
+    let fresh = AsyncVerifier::new(keys.clone(), policy()).with_parsed_key_capacity(0);
+    let want = block_on(fresh.verify_bytes(&message)).unwrap();
+    assert_eq!(
+        verdicts(&want),
+        [
+            Verdict::Pass,
+            Verdict::Pass,
+            Verdict::Pass,
+            Verdict::PermError,
+            Verdict::PermError,
+            Verdict::Fail,
+            Verdict::Pass
+        ]
+    );
+    assert!(want[2].testing(), "t=y is reported");
+    for round in 0..3 {
+        assert_eq!(block_on(kept.verify_bytes(&message)).unwrap(), want, "round {round}");
+    }
+    // s1 and s6 share one text; s4 (revoked) parses; s5 and s7 are not kept.
+    assert_eq!(kept.parsed_key_count(), 4);
+    assert_eq!(fresh.parsed_key_count(), 0);
+
+    // The key of s2 changes, in the same verifier's key source: the record
+    // kept for the old text is not used.
+    let changing = Arc::new(Mutex::new(keys_for(2)));
+    let kept = AsyncVerifier::new(Shared(Arc::clone(&changing)), policy());
+    let message = sign(MESSAGE, vec![ed_signer(2)]);
+    assert_eq!(verdicts(&block_on(kept.verify_bytes(&message)).unwrap()), [Verdict::Pass]);
+    let mut changed = keys_for(1);
+    changed.insert(&key_name(2), txt(&ed_record(8)));
+    *changing.lock().unwrap() = changed;
+    let once = block_on(kept.verify_bytes(&message)).unwrap();
+    assert_eq!(verdicts(&once), [Verdict::Fail]);
+    assert_eq!(once[0].reason(), Some(&Reason::SignatureMismatch));
+}
+
+/// A key source whose records can be swapped between messages.
+struct Shared(Arc<Mutex<StaticKeys>>);
+
+impl dkim_dns::KeySource for Shared {
+    fn lookup_txt(&self, name: &str) -> impl std::future::Future<Output = dkim_dns::Lookup> + Send {
+        let keys = self.0.lock().unwrap().clone();
+        let name = name.to_owned();
+        async move { keys.lookup_txt(&name).await }
+    }
+}
+
+/// Other limits, other parses: `with_limits` starts an empty set.
+#[test]
+fn parsed_keys_start_afresh_with_new_limits() {
+    let verifier = AsyncVerifier::new(keys_for(2), policy());
+    assert_eq!(verdicts(&block_on(verifier.verify_bytes(&signed_by(2))).unwrap()), [Verdict::Pass; 2]);
+    assert_eq!(verifier.parsed_key_count(), 2);
+    let verifier = verifier.with_limits(Limits::default());
+    assert_eq!(verifier.parsed_key_count(), 0);
+    let clone = verifier.clone();
+    assert_eq!(verdicts(&block_on(clone.verify_bytes(&signed_by(1))).unwrap()), [Verdict::Pass]);
+    assert_eq!(verifier.parsed_key_count(), 1, "clones share the set");
 }
 
 /// 64 MiB of body, made up while it is read: the verifier never holds more
