@@ -175,6 +175,40 @@ fn keys_outside_aws_lc_range_fall_back() {
     assert_eq!(answers(&key, Algorithm::RsaSha256, &digest, &flipped), [Err(VerifyError::BadSignature); 2]);
 }
 
+/// `AwsLcRsaSigningKey::from_pem` reads what `PrivateKey::from_pem` reads,
+/// PKCS#8 and PKCS#1 (one of them made by another implementation, dkimpy's
+/// test key), into the same key; other PEM is refused with the right error.
+#[test]
+fn aws_lc_signing_key_from_pem() {
+    let read = |path: &str| std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let digest = sha256(b"pem");
+    let pkcs8_pem = read("../examples/data/rsa2048.pem");
+    let wrapped = Base64::encode_string(&pkcs1(&pkcs8("../examples/data/rsa2048.pem")));
+    let lines: Vec<&str> = wrapped.as_bytes().chunks(64).map(|l| std::str::from_utf8(l).unwrap()).collect();
+    let pkcs1_pem = format!("-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n", lines.join("\n"));
+    let dkimpy = std::fs::read_to_string(common::testdata().join("dkimpy/upstream/2048_testkey.key")).unwrap();
+    assert!(dkimpy.contains("BEGIN RSA PRIVATE KEY"), "a PKCS#1 PEM");
+    for (name, pem) in [("pkcs8", &pkcs8_pem), ("pkcs1", &pkcs1_pem), ("dkimpy", &dkimpy)] {
+        let aws = AwsLcRsaSigningKey::from_pem(pem).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let dkim_core::PrivateKey::Rsa(rust) = dkim_core::PrivateKey::from_pem(pem).unwrap() else { panic!("{name}") };
+        assert_eq!(aws.bits(), 2048, "{name}");
+        assert_eq!(aws.public_key_der(), rust.public_key_der(), "{name}");
+        assert_eq!(aws.sign_digest(&digest).unwrap(), rust.sign_digest(&digest).unwrap(), "{name}");
+    }
+    let ed = read("../examples/data/ed25519.pem");
+    assert_eq!(AwsLcRsaSigningKey::from_pem(&ed).unwrap_err(), KeyError::UnsupportedKeyKind);
+    let cert = pkcs8_pem.replace("PRIVATE KEY", "CERTIFICATE");
+    assert_eq!(AwsLcRsaSigningKey::from_pem(&cert).unwrap_err(), KeyError::UnsupportedKeyKind);
+    assert_eq!(AwsLcRsaSigningKey::from_pem("no PEM here").unwrap_err(), KeyError::Pem);
+    let unterminated = pkcs8_pem.replace("-----END PRIVATE KEY-----", "");
+    assert_eq!(AwsLcRsaSigningKey::from_pem(&unterminated).unwrap_err(), KeyError::Pem);
+    let small = read("tests/data/diagnose/rsa1024.pem");
+    assert_eq!(
+        AwsLcRsaSigningKey::from_pem(&small).unwrap_err(),
+        KeyError::RsaSizeUnsupported { bits: 1024, min: 2048, max: 8192 }
+    );
+}
+
 #[test]
 fn aws_lc_signing_key_sizes_and_formats() {
     let [(_, der1024, _), (_, der2048, _), (_, der4096, _)] = rsa_keys();

@@ -172,6 +172,32 @@ impl AwsLcRsaSigningKey {
         Ok(Self { key, bits })
     }
 
+    /// From a PEM document: PKCS#8 (`PRIVATE KEY`) or PKCS#1
+    /// (`RSA PRIVATE KEY`), as [`PrivateKey::from_pem`](super::PrivateKey::from_pem)
+    /// reads them.
+    ///
+    /// ```
+    /// use dkim_core::AwsLcRsaSigningKey;
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/rsa2048.pem");
+    /// let key = AwsLcRsaSigningKey::from_pem(&std::fs::read_to_string(path)?)?;
+    /// assert_eq!(key.bits(), 2048);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::Pem`] for a malformed or encrypted PEM,
+    /// [`KeyError::UnsupportedKeyKind`] for another label or a key that is
+    /// not RSA, and the errors of the DER constructors.
+    pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
+        let (label, der) = super::decode_pem(pem)?;
+        match label.as_str() {
+            "RSA PRIVATE KEY" => Self::from_pkcs1_der(&der),
+            "PRIVATE KEY" => Self::from_pkcs8_der(&der),
+            _ => Err(KeyError::UnsupportedKeyKind),
+        }
+    }
+
     /// Modulus length in bits.
     pub fn bits(&self) -> u32 {
         self.bits
