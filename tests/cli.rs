@@ -13,7 +13,39 @@ fn bin() -> PathBuf {
     let dir = exe.parent().and_then(Path::parent).unwrap();
     let p = dir.join("examples").join("dkim");
     assert!(p.exists(), "{} not built (cargo test builds the examples)", p.display());
+    // `cargo test --test cli` alone does not rebuild the examples: refuse to
+    // test a binary older than a file cargo built it from (its dep-info).
+    let built = std::fs::metadata(&p).and_then(|m| m.modified()).unwrap();
+    if let Some(newer) = inputs(&p.with_extension("d"))
+        .into_iter()
+        .find(|f| std::fs::metadata(f).and_then(|m| m.modified()).is_ok_and(|t| t > built))
+    {
+        panic!(
+            "{} is older than {}: run `cargo test` (which builds the examples) or `cargo build --example dkim` first",
+            p.display(),
+            newer.display()
+        );
+    }
     p
+}
+
+/// The files a binary was built from, by cargo's dep-info file beside it
+/// (`target: file file ...`, spaces in names escaped).
+fn inputs(dep_info: &Path) -> Vec<PathBuf> {
+    let Ok(text) = std::fs::read_to_string(dep_info) else { return Vec::new() };
+    let Some((_, files)) = text.lines().next().and_then(|l| l.split_once(": ")) else { return Vec::new() };
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut chars = files.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => current.extend(chars.next()),
+            ' ' => out.extend((!current.is_empty()).then(|| PathBuf::from(std::mem::take(&mut current)))),
+            c => current.push(c),
+        }
+    }
+    out.extend((!current.is_empty()).then(|| PathBuf::from(current)));
+    out
 }
 
 fn data(name: &str) -> PathBuf {
