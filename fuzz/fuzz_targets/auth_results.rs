@@ -9,11 +9,16 @@
 //! - each resinfo is `dkim=<verdict>` with the `header.*` properties given,
 //!   their values (unquoted) equal to the inputs with non-printable
 //!   characters as `?`, and `header.b` a prefix of the `b` given that tells
-//!   it apart from the other results' (RFC 6008).
+//!   it apart from the other results' (RFC 6008);
+//! - `auth_results::authserv_id` reads back the authserv-id written, and
+//!   on any bytes (`raw`) returns a value or an error, never panics; an id
+//!   it returns from `raw` is a token (or was quoted) and ends where the
+//!   field allows.
 
 #![no_main]
 
 use arbitrary::Arbitrary;
+use dkim_core::auth_results::authserv_id;
 use dkim_core::{AuthResults, ResInfo, Verdict};
 use libfuzzer_sys::fuzz_target;
 
@@ -34,6 +39,7 @@ type Setter = fn(ResInfo, &str) -> ResInfo;
 struct Input {
     authserv_id: String,
     results: Vec<Result>,
+    raw: Vec<u8>,
 }
 
 #[derive(Arbitrary, Debug)]
@@ -81,7 +87,12 @@ fuzz_target!(|input: Input| {
     let id = lex(&parts[0]);
     assert_eq!(id.len(), 1, "authserv-id {:?}", parts[0]);
     let expected_id: String = sanitize(&input.authserv_id).chars().take(320).collect();
+    assert_eq!(authserv_id(value.as_bytes()).as_deref(), Ok(expected_id.as_str()));
     assert_eq!(id[0], Item::Word(expected_id));
+    if let Ok(id) = authserv_id(&input.raw) {
+        // Bare, an id is the leading token after comments and whitespace.
+        assert!(!id.contains(['\r', '\n']) || input.raw.contains(&b'"'), "{:?}", input.raw);
+    }
 
     let resinfos = &parts[1..];
     if results.is_empty() {
