@@ -8,6 +8,13 @@ use dkim_core::{KeyAnswer, KeyRecord, Limits};
 /// Default number of parsed key records an [`AsyncVerifier`](crate::AsyncVerifier) keeps.
 pub(crate) const DEFAULT_CAPACITY: usize = 1024;
 
+/// Longest record text kept. Real key records are far shorter (RSA-2048
+/// about 400 bytes, RSA-8192 about 1 400); longer ones, which only a long
+/// `n=` note makes, are parsed every time: an entry is then at most 2 KiB of
+/// text and a parsed key of a few KiB, even when a sender makes its records
+/// large.
+pub(crate) const MAX_TEXT: usize = 2048;
+
 /// Key records parsed earlier, by the exact text of the TXT record.
 ///
 /// Parsing a key record is a large share of verifying a short message: an
@@ -60,6 +67,9 @@ impl ParsedKeys {
         let KeyAnswer::Records(records) = &answer else { return answer };
         let [record] = records.as_slice() else { return answer };
         let text = record.joined();
+        if text.len() > MAX_TEXT {
+            return answer;
+        }
         if let Some(hit) = self.lock().get(&text) {
             return KeyAnswer::Parsed(Arc::clone(hit));
         }
@@ -137,6 +147,20 @@ mod tests {
             assert_eq!(keys.resolve(case.clone(), &limits), case);
         }
         assert_eq!(keys.len(), 0);
+    }
+
+    #[test]
+    fn long_records_are_not_kept() {
+        let keys = ParsedKeys::new(4);
+        let limits = Limits::default();
+        let note = |n: usize| format!("v=DKIM1; n={}; k=ed25519; p={}", "x".repeat(n), &ED[22..]);
+        let longest = note(MAX_TEXT - note(0).len());
+        assert_eq!(longest.len(), MAX_TEXT);
+        parsed(&keys.resolve(records(&[&longest]), &limits));
+        let over = note(MAX_TEXT + 1 - note(0).len());
+        assert!(KeyRecord::parse(over.as_bytes(), &limits).is_ok(), "it parses");
+        assert_eq!(keys.resolve(records(&[&over]), &limits), records(&[&over]));
+        assert_eq!(keys.len(), 1);
     }
 
     #[test]

@@ -156,8 +156,10 @@ impl<K, T> AsyncVerifier<K, T> {
     /// record is parsed afresh whatever was kept; how long the text itself
     /// is trusted stays with the key source (e.g. a
     /// [`KeyCache`](crate::KeyCache) and the record's TTL). Only answers of
-    /// exactly one record that parses are kept. When full, one record makes
-    /// room for the next. The set is shared with clones of this verifier
+    /// exactly one record that parses, of at most 2 KiB (real key records
+    /// are far shorter), are kept: an entry is that text and a parsed key of
+    /// a few KiB.
+    /// When full, one record makes room for the next. The set is shared with clones of this verifier
     /// and starts empty here.
     ///
     /// ```
