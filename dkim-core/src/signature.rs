@@ -161,12 +161,7 @@ impl Signature {
             signature,
             body_hash,
             canonicalization,
-            at_domain: {
-                let mut at = String::with_capacity(domain.len() + 1);
-                at.push('@');
-                at.push_str(domain);
-                at
-            },
+            at_domain: ["@", domain].concat(),
             signed_headers,
             identity,
             body_length,

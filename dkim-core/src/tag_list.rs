@@ -338,6 +338,7 @@ impl std::error::Error for TagListError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
 
     proptest::proptest! {
         /// The vector scan agrees with the byte rule, boundary bytes included.
@@ -350,7 +351,6 @@ mod tests {
             proptest::prop_assert_eq!(valchar_run(&bytes), bytes.iter().take_while(|&&b| is_valchar(b)).count());
         }
     }
-    use alloc::string::ToString;
 
     #[test]
     fn parses_simple_list() {
