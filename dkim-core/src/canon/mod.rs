@@ -7,7 +7,7 @@ pub mod body;
 pub mod header;
 
 pub use body::BodyCanonicalizer;
-pub(crate) use body::Emit;
+pub(crate) use body::{BLOCK_ROOM, Emit, relaxed_blocks, relaxed_span};
 
 /// One canonicalization algorithm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
