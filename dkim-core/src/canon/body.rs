@@ -543,9 +543,10 @@ impl<C: Scan> pulp::NullaryFnOnce for Blocks<'_, C> {
     }
 }
 
-/// Bytes of input a block may read: the block, and the 64 bytes copied
-/// after a run that ends at the block's end, and one more for a CRLF test.
-const WINDOW: usize = 3 * BLOCK;
+/// Bytes a block may read of the input, and write of the output: the
+/// block, and the 64 bytes copied after a run that ends at or before the
+/// block's end (the 65th byte of the input, for the masks, is within them).
+const WINDOW: usize = 2 * BLOCK;
 
 /// Room [`relaxed_blocks`] needs past its output position for one block.
 pub(crate) const BLOCK_ROOM: usize = WINDOW;
@@ -604,9 +605,11 @@ fn blocks<C: Scan>(
             break;
         };
         // Positions relative to the block: `c` in the input (past the block
-        // when a run from the block before covers it), `r` in the output.
+        // when a run from the block before covers it), and `q`, how far the
+        // output is behind the input (`c` at the start: its output starts
+        // at `ob[0]`). Only `q` passes from one run to the next.
         let mut c = cur - pos;
-        let mut r = 0usize;
+        let mut q = c;
         let c0 = c.min(BLOCK);
         ob[..BLOCK].copy_from_slice(&hb[c0..c0 + BLOCK]);
         let [events, ws, crlf] = scan.masks_all(hb[..BLOCK + 1].try_into().unwrap_or(&[0; BLOCK + 1]));
@@ -625,20 +628,18 @@ fn blocks<C: Scan>(
             let e = after.trailing_zeros() as usize;
             after &= after.wrapping_sub(1);
             let (e, trailing) = if e < BLOCK { (e, crlf >> e & 1 != 0) } else { run_end(h, pos + BLOCK, to) };
-            // Output never outgrows input, so `r <= c` and `os < BLOCK`.
-            let os = (r + off - c) & (BLOCK - 1);
+            let keep = usize::from(!trailing);
+            // Output never outgrows input, so `q <= off` and `os < BLOCK`.
+            let os = (off - q) & (BLOCK - 1);
             ob[os] = b' ';
-            r = os + usize::from(!trailing);
-            c = e;
             let src = e.min(BLOCK);
-            ob[r..r + BLOCK].copy_from_slice(&hb[src..src + BLOCK]);
+            ob[os + keep..os + keep + BLOCK].copy_from_slice(&hb[src..src + BLOCK]);
+            q += e - off - keep;
+            c = e;
         }
-        if c < end {
-            r += end - c;
-            c = end;
-        }
-        o += r;
-        cur = pos + c;
+        let done = c.max(end);
+        o += done - q;
+        cur = pos + done;
         pos += BLOCK;
     }
     (cur, o)
