@@ -14,7 +14,7 @@
 //! two changes as one slice. The body hash ([`crate::hash`]) instead has
 //! the canonical form written block by block into its staging buffer, with
 //! a fixed amount of work per block and per change and few branches that
-//! depend on the text (see [`relaxed_blocks`]).
+//! depend on the text (the crate-private `relaxed_blocks`).
 //!
 //! Line ends are CRLF: a bare LF or a bare CR is ordinary data, as RFC 6376
 //! requires. Input with bare LF line ends must be normalized first (see
@@ -252,10 +252,11 @@ impl<F: FnMut(&[u8])> Emit for F {
 /// with vector compares; most blocks have no event, and a run's end is found
 /// in the whitespace mask.
 ///
-/// On x86-64 processors with AVX2 the scan uses 32-byte compares, chosen at
-/// run time through `pulp` (which holds the one `unsafe` call that enabling
-/// CPU features needs); elsewhere 16-byte compares through `wide`, which
-/// every x86-64 and most other targets run natively.
+/// On x86-64 processors with AVX-512 (BW) the scan uses 64-byte compares,
+/// with AVX2 32-byte ones, chosen at run time through `pulp` (which holds the
+/// one `unsafe` call that enabling CPU features needs); elsewhere 16-byte
+/// compares through `wide`, which every x86-64 and most other targets run
+/// natively.
 pub(crate) fn relaxed_span<S: Emit + ?Sized>(h: &[u8], from: usize, to: usize, out: &mut S) {
     #[cfg(target_arch = "x86_64")]
     if let Some(simd) = pulp::x86::V4::try_new() {
@@ -268,7 +269,8 @@ pub(crate) fn relaxed_span<S: Emit + ?Sized>(h: &[u8], from: usize, to: usize, o
     scan_span(Portable, h, from, to, out);
 }
 
-/// A way to build a block's masks: [`Portable`], or AVX2 through `pulp`.
+/// A way to build a block's masks: [`Portable`], or AVX2 or AVX-512 through
+/// `pulp`.
 trait Scan: Copy {
     /// The event and whitespace masks of the first 64 bytes of `b`, or
     /// `None` when there is no event.
