@@ -529,13 +529,6 @@ struct Blocks<'a, C> {
     to: usize,
 }
 
-impl<C: Scan> Blocks<'_, C> {
-    #[inline(always)]
-    fn run(self) -> (usize, usize) {
-        blocks_padded(self.scan, self.buf, self.o, self.room, self.h, self.cursor, self.to)
-    }
-}
-
 impl<C: Scan> pulp::NullaryFnOnce for Blocks<'_, C> {
     type Output = (usize, usize);
 
@@ -553,33 +546,28 @@ const WINDOW: usize = 2 * BLOCK;
 /// Room [`relaxed_blocks`] needs past its output position for one block.
 pub(crate) const BLOCK_ROOM: usize = WINDOW;
 
-/// [`blocks`], then the span's last bytes (fewer than `WINDOW` from the
-/// input's end) from a zero-padded copy: zeros are not whitespace.
-#[inline(always)]
-fn blocks_padded<C: Scan>(
-    scan: C,
-    buf: &mut [u8],
-    o: usize,
-    room: usize,
-    h: &[u8],
-    cursor: usize,
-    to: usize,
-) -> (usize, usize) {
-    let mut pad = [0u8; 2 * WINDOW];
-    let (mut input, mut base, mut cur, mut to, mut o) = (h, 0, cursor, to, o);
-    // One call site, so that `blocks` is inlined once.
-    for padded in [false, true] {
-        if padded {
-            let rest = to - cur;
-            if rest == 0 || rest >= WINDOW || o + room.max(BLOCK_ROOM) > buf.len() {
-                break;
+impl<C: Scan> Blocks<'_, C> {
+    /// [`blocks`], then the span's last bytes (fewer than `WINDOW` from the
+    /// input's end) from a zero-padded copy: zeros are not whitespace.
+    #[inline(always)]
+    fn run(self) -> (usize, usize) {
+        let Self { scan, buf, o, room, h, cursor, to } = self;
+        let mut pad = [0u8; 2 * WINDOW];
+        let (mut input, mut base, mut cur, mut to, mut o) = (h, 0, cursor, to, o);
+        // One call site, so that `blocks` is inlined once.
+        for padded in [false, true] {
+            if padded {
+                let rest = to - cur;
+                if rest == 0 || rest >= WINDOW || o + room.max(BLOCK_ROOM) > buf.len() {
+                    break;
+                }
+                pad[..rest].copy_from_slice(&h[cur..to]);
+                (input, base, cur, to) = (&pad, cur, 0, rest);
             }
-            pad[..rest].copy_from_slice(&h[cur..to]);
-            (input, base, cur, to) = (&pad, cur, 0, rest);
+            (cur, o) = blocks(scan, buf, o, room, input, cur, to);
         }
-        (cur, o) = blocks(scan, buf, o, room, input, cur, to);
+        (base + cur, o)
     }
-    (base + cur, o)
 }
 
 #[inline(always)]
@@ -875,14 +863,14 @@ mod tests {
                 out
             };
             let room = BLOCK_ROOM + 64;
-            proptest::prop_assert_eq!(&write(&|b, o, c| blocks_padded(Portable, b, o, room, &body, c, to))[..], want);
+            proptest::prop_assert_eq!(&write(&|buf, o, cursor| Blocks { scan: Portable, buf, o, room, h: &body, cursor, to }.run())[..], want);
             #[cfg(target_arch = "x86_64")]
             if let Some(simd) = pulp::x86::V3::try_new() {
-                proptest::prop_assert_eq!(&write(&|b, o, c| blocks_padded(simd, b, o, room, &body, c, to))[..], want);
+                proptest::prop_assert_eq!(&write(&|buf, o, cursor| Blocks { scan: simd, buf, o, room, h: &body, cursor, to }.run())[..], want);
             }
             #[cfg(target_arch = "x86_64")]
             if let Some(simd) = pulp::x86::V4::try_new() {
-                proptest::prop_assert_eq!(&write(&|b, o, c| blocks_padded(simd, b, o, room, &body, c, to))[..], want);
+                proptest::prop_assert_eq!(&write(&|buf, o, cursor| Blocks { scan: simd, buf, o, room, h: &body, cursor, to }.run())[..], want);
             }
             proptest::prop_assert_eq!(&write(&|b, o, c| relaxed_blocks(b, o, room, &body, c, to))[..], want);
         }
