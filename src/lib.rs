@@ -2,13 +2,37 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub use dkim_core;
+// Every type has one path: the core's items at the root, the async layer's
+// beside them, the key sources under `dns`.
+#[doc(inline)]
 pub use dkim_core::*;
 
-/// Key lookup backends: the [`dns::KeySource`] trait, [`dns::StaticKeys`],
-/// [`dns::ZoneFile`] and [`dns::DnsClient`] (re-export of `dkim-dns`).
-pub use dkim_dns as dns;
+#[cfg(feature = "tokio")]
+#[doc(inline)]
+pub use dkim_async::TokioReader;
+#[cfg(feature = "async")]
+#[doc(inline)]
+pub use dkim_async::{
+    AsyncSigningKey, AsyncVerifier, Clock, FuturesTimer, KeyCache, ManualClock, NoTimer, StreamError, SystemClock,
+    Timer, sign_reader, sign_reader_with,
+};
 
-/// Async verification and signing over any key source, a shared TTL-aware
-/// key cache, deadlines (re-export of `dkim-async`).
-pub use dkim_async as asynchronous;
+#[cfg(feature = "tokio")]
+mod system;
+#[cfg(feature = "tokio")]
+pub use system::verify;
+
+/// Key lookup backends: the [`KeySource`](dns::KeySource) trait and
+/// [`StaticKeys`](dns::StaticKeys), [`ZoneFile`](dns::ZoneFile) and (feature
+/// `tokio`) [`DnsClient`](dns::DnsClient).
+#[cfg(feature = "async")]
+pub mod dns {
+    #[cfg(feature = "tokio")]
+    #[doc(inline)]
+    pub use dkim_dns::{ConfigError, DEFAULT_EDNS_PAYLOAD, DnsClient};
+    #[doc(inline)]
+    pub use dkim_dns::{
+        KeySource, Lookup, NoRecord, NoRecordKind, StaticKeys, TempFail, TxtAnswer, ZoneData, ZoneEntry, ZoneError,
+        ZoneErrorKind, ZoneFile,
+    };
+}

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use dkim_dns::{KeySource, Lookup, NotFound, TxtAnswer};
+use dkim_dns::{KeySource, Lookup, NoRecord, TxtAnswer};
 
 use crate::clock::Clock;
 
@@ -24,10 +24,10 @@ const DEFAULT_MAX_NEGATIVE_TTL: u32 = 300;
 /// A key cache in front of another [`KeySource`], and a [`KeySource`] itself.
 ///
 /// - Records are kept for their TTL, bounded by
-///   [`with_ttl_bounds`](KeyCache::with_ttl_bounds) (default 0 s to one day);
+///   [`ttl_bounds`](KeyCache::ttl_bounds) (default 0 s to one day);
 ///   a hit reports the TTL that remains.
 /// - "No record" answers (NXDOMAIN, NODATA) are kept for their negative TTL,
-///   at most [`with_max_negative_ttl`](KeyCache::with_max_negative_ttl)
+///   at most [`max_negative_ttl`](KeyCache::max_negative_ttl)
 ///   (default 300 s, also used when the answer has none), in a table of
 ///   their own so that lookups of made-up names cannot push out real keys.
 /// - Temporary failures are never kept.
@@ -43,9 +43,9 @@ const DEFAULT_MAX_NEGATIVE_TTL: u32 = 300;
 /// use dkim_async::{Clock, KeyCache, ManualClock};
 /// use dkim_dns::{KeySource, Lookup, StaticKeys};
 ///
-/// let upstream = StaticKeys::new([("sel._domainkey.example.com", "v=DKIM1; p=")]).with_ttl(600);
+/// let upstream = StaticKeys::new([("sel._domainkey.example.com", "v=DKIM1; p=")]).ttl(600);
 /// let clock = ManualClock::new(1_000);
-/// let cache = KeyCache::new(upstream, &clock).with_capacity(100);
+/// let cache = KeyCache::new(upstream, &clock).capacity(100);
 ///
 /// futures::executor::block_on(async {
 ///     cache.lookup_txt("sel._domainkey.example.com").await; // miss: asks upstream
@@ -108,14 +108,14 @@ impl<K, C> KeyCache<K, C> {
 
     /// How many names with records are kept (default 10 000). Zero turns
     /// caching of records off.
-    pub fn with_capacity(mut self, names: usize) -> Self {
+    pub fn capacity(mut self, names: usize) -> Self {
         self.settings.capacity = names;
         self
     }
 
     /// How many "no record" answers are kept (default 1 000). Zero turns
     /// negative caching off.
-    pub fn with_negative_capacity(mut self, names: usize) -> Self {
+    pub fn negative_capacity(mut self, names: usize) -> Self {
         self.settings.negative_capacity = names;
         self
     }
@@ -123,7 +123,7 @@ impl<K, C> KeyCache<K, C> {
     /// Bounds on how long records are kept, in seconds (default 0 and
     /// 86 400): a TTL below `min` counts as `min`, above `max` as `max`. A
     /// TTL of zero is not kept.
-    pub fn with_ttl_bounds(mut self, min: u32, max: u32) -> Self {
+    pub fn ttl_bounds(mut self, min: u32, max: u32) -> Self {
         self.settings.min_ttl = min.min(max);
         self.settings.max_ttl = max;
         self
@@ -131,7 +131,7 @@ impl<K, C> KeyCache<K, C> {
 
     /// The longest time a "no record" answer is kept, in seconds (default
     /// 300); also the time used when the answer carries no negative TTL.
-    pub fn with_max_negative_ttl(mut self, seconds: u32) -> Self {
+    pub fn max_negative_ttl(mut self, seconds: u32) -> Self {
         self.settings.max_negative_ttl = seconds;
         self
     }
@@ -228,14 +228,16 @@ impl<K: KeySource + Sync, C: Clock + Sync> KeyCache<K, C> {
                     state.positive.insert(key, answer.clone(), now.saturating_add(ttl.into()), s.capacity);
                 }
             }
-            Lookup::NotFound(n) => {
+            Lookup::NoRecord(n) => {
                 let ttl = n.negative_ttl().unwrap_or(s.max_negative_ttl).min(s.max_negative_ttl);
                 state.positive.remove(key);
                 if ttl > 0 {
                     state.negative.insert(key, answer.clone(), now.saturating_add(ttl.into()), s.negative_capacity);
                 }
             }
-            Lookup::TempFail(_) => {}
+            // Temporary failures, and kinds of answer added later, are not
+            // kept.
+            _ => {}
         }
     }
 }
@@ -256,8 +258,8 @@ impl State {
         let remaining = u32::try_from(expires.saturating_sub(now)).unwrap_or(u32::MAX);
         Some(match lookup {
             Lookup::Found(a) => Lookup::Found(TxtAnswer::new(a.records().to_vec(), remaining, a.authenticated())),
-            Lookup::NotFound(n) => Lookup::NotFound(NotFound::new(n.kind(), Some(remaining))),
-            Lookup::TempFail(t) => Lookup::TempFail(t.clone()),
+            Lookup::NoRecord(n) => Lookup::NoRecord(NoRecord::new(n.kind(), Some(remaining))),
+            other => other.clone(),
         })
     }
 }
@@ -434,8 +436,8 @@ mod tests {
     #[test]
     fn remaining_ttl_is_reported() {
         let mut s = State::default();
-        s.negative.insert("x", Lookup::NotFound(NotFound::new(NotFoundKind::NoData, Some(60))), 160, 5);
-        let Some(Lookup::NotFound(n)) = s.cached("x", 100) else { panic!("a negative hit") };
+        s.negative.insert("x", Lookup::NoRecord(NoRecord::new(NotFoundKind::NoData, Some(60))), 160, 5);
+        let Some(Lookup::NoRecord(n)) = s.cached("x", 100) else { panic!("a negative hit") };
         assert_eq!((n.kind(), n.negative_ttl()), (NotFoundKind::NoData, Some(60)));
     }
 

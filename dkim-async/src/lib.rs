@@ -9,18 +9,24 @@ use futures_util::AsyncReadExt as _;
 
 mod cache;
 mod clock;
+mod error;
 mod parsed;
 mod sign;
 mod timer;
+#[cfg(feature = "tokio")]
+mod tokio_io;
 mod verify;
 
 pub use cache::KeyCache;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use sign::{AsyncSigningKey, SigningError, sign_reader, sign_reader_with};
+pub use error::StreamError;
+pub use sign::{AsyncSigningKey, sign_reader, sign_reader_with};
 #[cfg(feature = "futures-timer")]
 pub use timer::FuturesTimer;
 pub use timer::{NoTimer, Timer};
-pub use verify::{AsyncVerifier, VerifyError};
+#[cfg(feature = "tokio")]
+pub use tokio_io::TokioReader;
+pub use verify::AsyncVerifier;
 
 /// Reads up to `buf.len()` bytes; 0 at the end of the stream. Interrupted
 /// reads are retried.

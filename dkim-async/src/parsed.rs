@@ -42,11 +42,6 @@ impl ParsedKeys {
         Self { capacity, map: Mutex::new(HashMap::new()) }
     }
 
-    /// How many records it keeps at most.
-    pub(crate) fn capacity(&self) -> usize {
-        self.capacity
-    }
-
     /// How many records it holds.
     pub(crate) fn len(&self) -> usize {
         self.lock().len()
@@ -64,14 +59,15 @@ impl ParsedKeys {
         if self.capacity == 0 {
             return answer;
         }
-        let KeyAnswer::Records(records) = &answer else { return answer };
+        let KeyAnswer::Records { records, dnssec } = &answer else { return answer };
+        let dnssec = *dnssec;
         let [record] = records.as_slice() else { return answer };
         let text = record.joined();
         if text.len() > MAX_TEXT {
             return answer;
         }
         if let Some(hit) = self.lock().get(&text) {
-            return KeyAnswer::Parsed(Arc::clone(hit));
+            return KeyAnswer::Parsed { record: Arc::clone(hit), dnssec };
         }
         // Parsed outside the lock; two lookups of a new key at once may
         // both parse it, and the second insert replaces an equal record.
@@ -85,7 +81,7 @@ impl ParsedKeys {
             }
         }
         map.insert(text, Arc::clone(&parsed));
-        KeyAnswer::Parsed(parsed)
+        KeyAnswer::Parsed { record: parsed, dnssec }
     }
 }
 
@@ -97,12 +93,12 @@ mod tests {
     const ED: &str = "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
 
     fn records(texts: &[&str]) -> KeyAnswer {
-        KeyAnswer::Records(texts.iter().map(|t| TxtRecord::from_text(t)).collect())
+        KeyAnswer::records(texts.iter().map(|t| TxtRecord::from_text(t)).collect())
     }
 
     fn parsed(a: &KeyAnswer) -> &Arc<KeyRecord> {
         match a {
-            KeyAnswer::Parsed(r) => r,
+            KeyAnswer::Parsed { record, .. } => record,
             other => panic!("not parsed: {other:?}"),
         }
     }

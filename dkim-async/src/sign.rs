@@ -1,12 +1,12 @@
 //! Signing a stream: several keys, one pass.
 
-use std::fmt;
-use std::io;
 use std::pin::pin;
 
 use std::future::Future;
 
-use dkim_core::{Algorithm, ExternalKey, HeaderStatus, SignError, SignSession, Signer, SigningKey};
+use dkim_core::{Algorithm, CryptoError, ExternalKey, HeaderStatus, SignSession, Signer, SigningKey};
+
+use crate::StreamError;
 use futures_io::AsyncRead;
 
 use crate::read_chunk;
@@ -38,13 +38,13 @@ use crate::verify::DEFAULT_CHUNK_SIZE;
 ///
 /// # Errors
 ///
-/// [`SigningError::Io`] when reading fails; [`SigningError::Signing`] when
+/// [`StreamError::Io`] when reading fails; [`StreamError::Sign`] when
 /// the header is malformed, oversized or has no From field, or a key fails
 /// to sign.
 pub async fn sign_reader<K: SigningKey, R: AsyncRead>(
     signers: Vec<Signer<K>>,
     reader: R,
-) -> Result<Vec<String>, SigningError> {
+) -> Result<Vec<String>, StreamError> {
     Ok(read_into(SignSession::new(signers), reader).await?.finish()?)
 }
 
@@ -59,7 +59,7 @@ pub trait AsyncSigningKey {
     fn algorithm(&self) -> Algorithm;
 
     /// Signs `digest`.
-    fn sign_digest(&self, digest: &[u8]) -> impl Future<Output = Result<Vec<u8>, SignError>> + Send;
+    fn sign_digest(&self, digest: &[u8]) -> impl Future<Output = Result<Vec<u8>, CryptoError>> + Send;
 }
 
 impl<K: SigningKey + Sync> AsyncSigningKey for K {
@@ -67,7 +67,7 @@ impl<K: SigningKey + Sync> AsyncSigningKey for K {
         SigningKey::algorithm(self)
     }
 
-    fn sign_digest(&self, digest: &[u8]) -> impl Future<Output = Result<Vec<u8>, SignError>> + Send {
+    fn sign_digest(&self, digest: &[u8]) -> impl Future<Output = Result<Vec<u8>, CryptoError>> + Send {
         std::future::ready(SigningKey::sign_digest(self, digest))
     }
 }
@@ -79,13 +79,13 @@ impl<K: SigningKey + Sync> AsyncSigningKey for K {
 ///
 /// ```
 /// use dkim_async::{AsyncSigningKey, sign_reader_with};
-/// use dkim_core::{Algorithm, Ed25519SigningKey, ExternalKey, SignError, Signer, SigningKey};
+/// use dkim_core::{Algorithm, Ed25519SigningKey, ExternalKey, CryptoError, Signer, SigningKey};
 ///
 /// /// Stands in for a KMS client.
 /// struct Kms(Ed25519SigningKey);
 /// impl AsyncSigningKey for Kms {
 ///     fn algorithm(&self) -> Algorithm { Algorithm::Ed25519Sha256 }
-///     async fn sign_digest(&self, digest: &[u8]) -> Result<Vec<u8>, SignError> {
+///     async fn sign_digest(&self, digest: &[u8]) -> Result<Vec<u8>, CryptoError> {
 ///         SigningKey::sign_digest(&self.0, digest) // a network call in real life
 ///     }
 /// }
@@ -106,29 +106,21 @@ pub async fn sign_reader_with<A: AsyncSigningKey + Sync, R: AsyncRead>(
     signers: Vec<Signer<ExternalKey>>,
     keys: &[A],
     reader: R,
-) -> Result<Vec<String>, SigningError> {
+) -> Result<Vec<String>, StreamError> {
     if signers.len() != keys.len() {
-        return Err(SigningError::Signing(dkim_core::SigningError::Key(SignError(format!(
-            "{} signers but {} keys",
-            signers.len(),
-            keys.len()
-        )))));
+        return Err(StreamError::KeyCount { signers: signers.len(), keys: keys.len() });
     }
     let unsigned = read_into(SignSession::new(signers), reader).await?.finish_unsigned()?;
     for (u, key) in unsigned.iter().zip(keys) {
         if u.algorithm() != key.algorithm() {
-            return Err(SigningError::Signing(dkim_core::SigningError::Key(SignError(format!(
-                "the signer is built for {} but its key signs {}",
-                u.algorithm().as_str(),
-                key.algorithm().as_str()
-            )))));
+            return Err(StreamError::KeyAlgorithm { signer: u.algorithm(), key: key.algorithm() });
         }
     }
     let signatures =
         futures_util::future::join_all(unsigned.iter().zip(keys).map(|(u, key)| key.sign_digest(u.digest()))).await;
     let mut fields = Vec::with_capacity(unsigned.len());
     for (u, sig) in unsigned.into_iter().zip(signatures) {
-        let sig = sig.map_err(|e| SigningError::Signing(dkim_core::SigningError::Key(e)))?;
+        let sig = sig.map_err(|e| StreamError::Sign(dkim_core::SignError::Key(e)))?;
         fields.push(u.into_field(&sig));
     }
     Ok(fields)
@@ -139,7 +131,7 @@ pub async fn sign_reader_with<A: AsyncSigningKey + Sync, R: AsyncRead>(
 async fn read_into<K: SigningKey, R: AsyncRead>(
     mut session: SignSession<K>,
     reader: R,
-) -> Result<SignSession<K>, SigningError> {
+) -> Result<SignSession<K>, StreamError> {
     let mut reader = pin!(reader);
     let mut buf = vec![0; DEFAULT_CHUNK_SIZE];
     let mut in_body = false;
@@ -156,44 +148,4 @@ async fn read_into<K: SigningKey, R: AsyncRead>(
         }
     }
     Ok(session)
-}
-
-/// Why a stream could not be signed.
-#[non_exhaustive]
-#[derive(Debug)]
-pub enum SigningError {
-    /// Reading the message failed.
-    Io(io::Error),
-    /// The core signer refused: bad header, no From field, key failure.
-    Signing(dkim_core::SigningError),
-}
-
-impl fmt::Display for SigningError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Io(e) => write!(f, "reading the message failed: {e}"),
-            Self::Signing(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-impl std::error::Error for SigningError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Io(e) => Some(e),
-            Self::Signing(e) => Some(e),
-        }
-    }
-}
-
-impl From<io::Error> for SigningError {
-    fn from(e: io::Error) -> Self {
-        Self::Io(e)
-    }
-}
-
-impl From<dkim_core::SigningError> for SigningError {
-    fn from(e: dkim_core::SigningError) -> Self {
-        Self::Signing(e)
-    }
 }

@@ -51,7 +51,7 @@ impl<T: Timer + Send + Sync + ?Sized> Timer for Arc<T> {
 /// A timer that never fires: deadlines are not enforced.
 ///
 /// The timer of a new [`AsyncVerifier`](crate::AsyncVerifier) until
-/// [`with_timer`](crate::AsyncVerifier::with_timer) sets a real one. Lookups
+/// [`timer`](crate::AsyncVerifier::timer) sets a real one. Lookups
 /// then end only when the key source gives up (`DnsClient` has timeouts of
 /// its own).
 ///

@@ -1,18 +1,20 @@
 //! [`AsyncVerifier`]: the core's sans-IO verifier driven by a key source.
 
 use std::fmt;
-use std::io;
 use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dkim_core::{HeaderStatus, KeyAnswer, KeyRequest, KeyRequestId, Limits, Policy, SignatureResult, Step, Verifier};
+use dkim_core::{
+    HeaderStatus, KeyAnswer, KeyRequest, KeyRequestId, Now, Policy, SignatureResult, Step, TempFailCause, Verifier,
+};
 use dkim_dns::KeySource;
 use futures_io::AsyncRead;
 use futures_util::future::{Either, FutureExt as _, select};
 use futures_util::stream::{FuturesUnordered, StreamExt as _};
 
-use crate::clock::Clock;
+use crate::StreamError;
+use crate::clock::{Clock, SystemClock};
 use crate::parsed::{self, ParsedKeys};
 use crate::read_chunk;
 use crate::timer::{NoTimer, Timer};
@@ -25,16 +27,16 @@ pub(crate) const DEFAULT_CHUNK_SIZE: usize = 16 * 1024;
 /// For each message it feeds the header to the core [`Verifier`], starts
 /// every key lookup the signatures need at once, hashes the body while they
 /// run, and answers each lookup as it completes. A lookup that misses its
-/// deadline ([`with_lookup_timeout`](Self::with_lookup_timeout)), or is still
+/// deadline ([`lookup_timeout`](Self::lookup_timeout)), or is still
 /// running when the deadline for all lookups of the message passes
-/// ([`with_overall_timeout`](Self::with_overall_timeout)), counts as a
+/// ([`overall_timeout`](Self::overall_timeout)), counts as a
 /// temporary failure: `temperror` for the signatures that need that key.
 ///
 /// One verifier serves any number of messages, concurrently too (`&self`).
 /// Put a [`KeyCache`](crate::KeyCache) in front of the key source to share
 /// keys between them. The verifier itself keeps the key records it parsed,
 /// by their exact text, so a key that signs many messages is parsed once
-/// ([`with_parsed_key_capacity`](Self::with_parsed_key_capacity)).
+/// ([`parsed_key_capacity`](Self::parsed_key_capacity)).
 ///
 /// ```
 /// use dkim_async::AsyncVerifier;
@@ -63,7 +65,7 @@ pub struct AsyncVerifier<K, T = NoTimer> {
     keys: K,
     timer: T,
     policy: Policy,
-    limits: Limits,
+    /// `None` only after [`AsyncVerifier::danger_no_clock`].
     clock: Option<Arc<dyn Clock + Send + Sync>>,
     lookup_timeout: Option<Duration>,
     overall_timeout: Option<Duration>,
@@ -76,7 +78,6 @@ impl<K, T> fmt::Debug for AsyncVerifier<K, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsyncVerifier")
             .field("policy", &self.policy)
-            .field("limits", &self.limits)
             .field("clock", &self.clock.is_some())
             .field("lookup_timeout", &self.lookup_timeout)
             .field("overall_timeout", &self.overall_timeout)
@@ -87,16 +88,16 @@ impl<K, T> fmt::Debug for AsyncVerifier<K, T> {
 }
 
 impl<K: KeySource> AsyncVerifier<K> {
-    /// A verifier taking keys from `keys` and judging by `policy`, with
-    /// default [`Limits`], 16 KiB reads and no deadlines (set a timer with
-    /// [`with_timer`](Self::with_timer) to have them).
+    /// A verifier taking keys from `keys` and judging by `policy` (with its
+    /// [`Limits`](dkim_core::Limits)) at the time of the system clock, read for every message
+    /// ([`clock`](Self::clock) sets another), with 16 KiB reads and no
+    /// deadlines (set a timer with [`timer`](Self::timer) to have them).
     pub fn new(keys: K, policy: Policy) -> Self {
         Self {
             keys,
             timer: NoTimer,
             policy,
-            limits: Limits::default(),
-            clock: None,
+            clock: Some(Arc::new(SystemClock)),
             lookup_timeout: None,
             overall_timeout: None,
             chunk_size: DEFAULT_CHUNK_SIZE,
@@ -108,12 +109,12 @@ impl<K: KeySource> AsyncVerifier<K> {
 impl<K, T> AsyncVerifier<K, T> {
     /// The timer that enforces the deadlines, e.g. `FuturesTimer` (feature
     /// `futures-timer`) or one on the runtime's own timer.
-    pub fn with_timer<U: Timer>(self, timer: U) -> AsyncVerifier<K, U> {
+    #[must_use]
+    pub fn timer<U: Timer>(self, timer: U) -> AsyncVerifier<K, U> {
         AsyncVerifier {
             keys: self.keys,
             timer,
             policy: self.policy,
-            limits: self.limits,
             clock: self.clock,
             lookup_timeout: self.lookup_timeout,
             overall_timeout: self.overall_timeout,
@@ -123,8 +124,9 @@ impl<K, T> AsyncVerifier<K, T> {
     }
 
     /// How long one key lookup may take; a later answer counts as a
-    /// temporary failure. Needs a timer ([`with_timer`](Self::with_timer)).
-    pub fn with_lookup_timeout(mut self, timeout: Duration) -> Self {
+    /// temporary failure. Needs a timer ([`timer`](Self::timer)).
+    #[must_use]
+    pub fn lookup_timeout(mut self, timeout: Duration) -> Self {
         self.lookup_timeout = Some(timeout);
         self
     }
@@ -132,18 +134,10 @@ impl<K, T> AsyncVerifier<K, T> {
     /// How long all key lookups of one message may take together, from the
     /// end of the header; lookups still running then count as temporary
     /// failures, those that finished keep their answers. Needs a timer
-    /// ([`with_timer`](Self::with_timer)).
-    pub fn with_overall_timeout(mut self, timeout: Duration) -> Self {
+    /// ([`timer`](Self::timer)).
+    #[must_use]
+    pub fn overall_timeout(mut self, timeout: Duration) -> Self {
         self.overall_timeout = Some(timeout);
-        self
-    }
-
-    /// Resource limits for the core verifier (header size, field count,
-    /// key sizes...). Key records parsed so far are dropped: they were
-    /// parsed under the old limits.
-    pub fn with_limits(mut self, limits: Limits) -> Self {
-        self.limits = limits;
-        self.parsed = Arc::new(ParsedKeys::new(self.parsed.capacity()));
         self
     }
 
@@ -167,10 +161,11 @@ impl<K, T> AsyncVerifier<K, T> {
     /// use dkim_core::Policy;
     /// use dkim_dns::StaticKeys;
     ///
-    /// let verifier = AsyncVerifier::new(StaticKeys::default(), Policy::default()).with_parsed_key_capacity(100);
+    /// let verifier = AsyncVerifier::new(StaticKeys::default(), Policy::default()).parsed_key_capacity(100);
     /// assert_eq!(verifier.parsed_key_count(), 0);
     /// ```
-    pub fn with_parsed_key_capacity(mut self, records: usize) -> Self {
+    #[must_use]
+    pub fn parsed_key_capacity(mut self, records: usize) -> Self {
         self.parsed = Arc::new(ParsedKeys::new(records));
         self
     }
@@ -180,17 +175,27 @@ impl<K, T> AsyncVerifier<K, T> {
         self.parsed.len()
     }
 
-    /// Reads the clock for every message and checks `x=` and `t=` against
-    /// it ([`Policy::now`]), for a verifier that lives longer than a moment.
-    /// Without a clock the policy is used as it is.
-    pub fn with_clock(mut self, clock: impl Clock + Send + Sync + 'static) -> Self {
+    /// The clock read for every message, against which `x=` and `t=` are
+    /// checked (default [`SystemClock`]; a [`ManualClock`](crate::ManualClock)
+    /// in tests).
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock + Send + Sync + 'static) -> Self {
         self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// No clock at all: `x=` and future `t=` are not checked, so expired
+    /// signatures pass ([`Now::danger_no_clock`]). For archives only.
+    #[must_use]
+    pub fn danger_no_clock(mut self) -> Self {
+        self.clock = None;
         self
     }
 
     /// How many bytes [`verify_reader`](Self::verify_reader) asks for at a
     /// time (default 16 KiB, at least 1).
-    pub fn with_chunk_size(mut self, bytes: usize) -> Self {
+    #[must_use]
+    pub fn chunk_size(mut self, bytes: usize) -> Self {
         self.chunk_size = bytes.max(1);
         self
     }
@@ -209,15 +214,15 @@ impl<K: KeySource, T: Timer> AsyncVerifier<K, T> {
     ///
     /// # Errors
     ///
-    /// [`VerifyError::Message`] when the header is malformed or exceeds a
+    /// [`StreamError::Verify`] when the header is malformed or exceeds a
     /// limit (report `permerror`).
-    pub async fn verify_bytes(&self, message: &[u8]) -> Result<Vec<SignatureResult>, VerifyError> {
+    pub async fn verify_bytes(&self, message: &[u8]) -> Result<Vec<SignatureResult>, StreamError> {
         self.verify_reader(message).await
     }
 
     /// Verifies a message read from `reader`, in bounded memory: the header
-    /// block is kept (up to [`Limits::max_header_bytes`]), the body only
-    /// passes through one buffer of [`with_chunk_size`](Self::with_chunk_size)
+    /// block is kept (up to [`Limits::max_header_bytes`](dkim_core::Limits::max_header_bytes)), the body only
+    /// passes through one buffer of [`chunk_size`](Self::chunk_size)
     /// bytes.
     ///
     /// Key lookups start as soon as the header is complete and run while
@@ -233,20 +238,20 @@ impl<K: KeySource, T: Timer> AsyncVerifier<K, T> {
     /// let unsigned = &b"From: joe@example.com\r\n\r\nHello\r\n"[..];
     /// let results = futures::executor::block_on(verifier.verify_reader(unsigned))?;
     /// assert!(results.is_empty());
-    /// # Ok::<(), dkim_async::VerifyError>(())
+    /// # Ok::<(), dkim_async::StreamError>(())
     /// ```
     ///
     /// # Errors
     ///
-    /// [`VerifyError::Io`] when reading fails, [`VerifyError::Message`] when
+    /// [`StreamError::Io`] when reading fails, [`StreamError::Verify`] when
     /// the header is malformed or exceeds a limit.
-    pub async fn verify_reader<R: AsyncRead>(&self, reader: R) -> Result<Vec<SignatureResult>, VerifyError> {
+    pub async fn verify_reader<R: AsyncRead>(&self, reader: R) -> Result<Vec<SignatureResult>, StreamError> {
         let mut reader = pin!(reader);
-        let policy = match &self.clock {
-            Some(clock) => self.policy.clone().now(clock.now()),
-            None => self.policy.clone(),
+        let now = match &self.clock {
+            Some(clock) => Now::unix(clock.now()),
+            None => Now::danger_no_clock(),
         };
-        let mut v = Verifier::with_limits(policy, self.limits.clone());
+        let mut v = Verifier::new(self.policy.clone(), now);
         let mut buf = vec![0; self.chunk_size];
         let mut in_body = false;
         loop {
@@ -265,7 +270,7 @@ impl<K: KeySource, T: Timer> AsyncVerifier<K, T> {
             v.finish()?;
         }
         let requests = match v.step() {
-            Step::NeedKeys(requests) => requests.to_vec(),
+            Step::NeedKeys(requests) => requests,
             _ => Vec::new(),
         };
         let mut lookups = pin!(self.lookups(&requests).fuse());
@@ -324,7 +329,7 @@ impl<K: KeySource, T: Timer> AsyncVerifier<K, T> {
         }
         for r in requests {
             if !answers.iter().any(|(id, _)| *id == r.id()) {
-                answers.push((r.id(), KeyAnswer::TempFail));
+                answers.push((r.id(), KeyAnswer::TempFail(TempFailCause::Timeout)));
             }
         }
         answers
@@ -336,56 +341,15 @@ impl<K: KeySource, T: Timer> AsyncVerifier<K, T> {
             None => lookup.await.into(),
             Some(d) => match select(pin!(lookup), pin!(self.timer.sleep(d))).await {
                 Either::Left((found, _)) => found.into(),
-                Either::Right(_) => KeyAnswer::TempFail,
+                Either::Right(_) => KeyAnswer::TempFail(TempFailCause::Timeout),
             },
         };
-        (request.id(), self.parsed.resolve(answer, &self.limits))
+        (request.id(), self.parsed.resolve(answer, self.policy.resource_limits()))
     }
 }
 
 fn answer(v: &mut Verifier, answers: Vec<(KeyRequestId, KeyAnswer)>) {
     for (id, a) in answers {
         v.answer_key(id, a);
-    }
-}
-
-/// Why a message could not be verified at all. (A signature that does not
-/// verify is a result, not an error.)
-#[non_exhaustive]
-#[derive(Debug)]
-pub enum VerifyError {
-    /// Reading the message failed.
-    Io(io::Error),
-    /// The header is malformed or exceeds a limit: report `permerror`.
-    Message(dkim_core::VerifyError),
-}
-
-impl fmt::Display for VerifyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Io(e) => write!(f, "reading the message failed: {e}"),
-            Self::Message(e) => write!(f, "{e}"),
-        }
-    }
-}
-
-impl std::error::Error for VerifyError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Io(e) => Some(e),
-            Self::Message(e) => Some(e),
-        }
-    }
-}
-
-impl From<io::Error> for VerifyError {
-    fn from(e: io::Error) -> Self {
-        Self::Io(e)
-    }
-}
-
-impl From<dkim_core::VerifyError> for VerifyError {
-    fn from(e: dkim_core::VerifyError) -> Self {
-        Self::Message(e)
     }
 }

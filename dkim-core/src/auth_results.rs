@@ -991,11 +991,9 @@ mod tests {
                 .algorithm("rsa-sha256")
                 .b("AAAAAAAA1/+")
                 .reason(Reason::BodyHashMismatch),
-            ResInfo::new(Verdict::TempError)
-                .domain("example.org")
-                .selector("s2")
-                .b("AAAAAAAA2")
-                .reason(Reason::KeyLookupTempFail),
+            ResInfo::new(Verdict::TempError).domain("example.org").selector("s2").b("AAAAAAAA2").reason(
+                Reason::TempFail { name: "s._domainkey.example.com".into(), cause: crate::TempFailCause::Timeout },
+            ),
         ]);
         assert_eq!(
             f,
@@ -1004,14 +1002,18 @@ mod tests {
              \theader.b=AAAAAAAA1 (body hash did not verify: the body was changed after\r\n\
              \tsigning);\r\n\
              \tdkim=temperror header.d=example.org header.s=s2 header.b=AAAAAAAA2 (the key\r\n\
-             \tlookup failed temporarily \\(DNS error or timeout\\))"
+             \tlookup of s._domainkey.example.com failed temporarily: no DNS answer in time)"
         );
         for line in f.split("\r\n") {
             assert!(line.len() <= LINE_WIDTH, "{line:?}");
         }
         let p = parse_field(&f).unwrap();
         assert_eq!(p.resinfos[0].comments, [Reason::BodyHashMismatch.to_string()]);
-        assert_eq!(p.resinfos[1].comments, [Reason::KeyLookupTempFail.to_string()]);
+        assert_eq!(
+            p.resinfos[1].comments,
+            [Reason::TempFail { name: "s._domainkey.example.com".into(), cause: crate::TempFailCause::Timeout }
+                .to_string()]
+        );
     }
 
     #[test]
@@ -1059,6 +1061,7 @@ mod tests {
             key_bits: None,
             unsigned_body_bytes: None,
             body_hash_matched: Some(true),
+            dnssec: crate::Dnssec::Unknown,
         };
         let unparsed = SignatureResult {
             verdict: Verdict::PermError,

@@ -77,10 +77,10 @@ use core::fmt;
 use crate::crypto::{Algorithm, HashAlgorithm, KeyType};
 use crate::header::HeaderBlock;
 use crate::key_record::{KeyRecord, KeyRecordError};
+use crate::lookup::TxtRecord;
 use crate::policy::Limits;
 use crate::result::{Reason, SignatureResult, Verdict};
 use crate::signature::Signature;
-use crate::verify::TxtRecord;
 
 /// Header fields added in transit or by the verifier, never expected in `h=`.
 const TRACE_FIELDS: &[&str] = &[
@@ -581,13 +581,14 @@ fn diagnose_signature(
                 }
                 out.push(d);
             }
-            Reason::NoKey => key_not_found(input, r, key_name.as_deref(), out),
-            Reason::KeyLookupTempFail => {
+            Reason::NoRecord { .. } => key_not_found(input, r, key_name.as_deref(), out),
+            Reason::TempFail { cause, .. } => {
                 let mut d = e(
                     Code::KeyLookupFailed,
-                    "The DNS lookup of the key failed temporarily (server failure or timeout); try again later, \
-                     and check that the domain's name servers answer."
-                        .into(),
+                    format!(
+                        "The DNS lookup of the key failed temporarily ({cause}); try again later, \
+                         and check that the domain's name servers answer."
+                    ),
                 );
                 if let Some(n) = &key_name {
                     d = d.with(Evidence::NameQueried(n.clone()));
@@ -695,10 +696,6 @@ fn diagnose_signature(
             Reason::TooManySignatures { limit } => out.push(e(
                 Code::TooManySignatures,
                 format!("The message has more than {limit} signatures and this one was not checked; remove stale ones."),
-            )),
-            Reason::Header(err) => out.push(e(
-                Code::HeaderMalformed,
-                format!("The message header is malformed ({err}); fix the program that wrote it."),
             )),
             // Reasons added later get the generic diagnosis below.
             #[allow(unreachable_patterns)]

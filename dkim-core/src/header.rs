@@ -345,7 +345,16 @@ impl HeaderCollector {
     /// The message ended inside the header. A header that ends with a
     /// complete line is a message without a body; anything else is an error.
     pub(crate) fn finish_without_body(&mut self) -> Result<(), HeaderError> {
-        if self.buf.is_empty() || self.buf.ends_with(b"\r\n") { Ok(()) } else { Err(HeaderError::Incomplete) }
+        if self.buf.is_empty() || self.buf.ends_with(b"\r\n") {
+            return Ok(());
+        }
+        // The first line ends in a bare LF: a file with Unix line ends.
+        match memchr::memchr(b'\n', &self.buf) {
+            Some(i) if self.line_endings == LineEndings::Crlf && (i == 0 || self.buf[i - 1] != b'\r') => {
+                Err(HeaderError::BareLineFeeds)
+            }
+            _ => Err(HeaderError::Incomplete),
+        }
     }
 
     pub(crate) fn take(&mut self) -> Vec<u8> {
@@ -421,6 +430,13 @@ pub enum HeaderError {
     },
     /// The header starts with a folded (continuation) line.
     LeadingContinuation,
+    /// The input has no header field (empty input, or input that starts
+    /// with the empty line): it is not a message.
+    Empty,
+    /// The lines end in a bare LF (Unix line ends), so the empty line that
+    /// ends the header was never found: DKIM is defined on CRLF. Read such
+    /// files with [`LineEndings::NormalizeLf`].
+    BareLineFeeds,
 }
 
 impl fmt::Display for HeaderError {
@@ -432,12 +448,16 @@ impl fmt::Display for HeaderError {
             Self::MissingColon { offset } => write!(f, "header line at byte {offset} has no colon"),
             Self::InvalidFieldName { offset } => write!(f, "header field at byte {offset} has an invalid name"),
             Self::LeadingContinuation => f.write_str("the header starts with a folded continuation line"),
+            Self::Empty => f.write_str("the input has no header field: it is not a message"),
+            Self::BareLineFeeds => f.write_str(
+                "the line ends are LF, not CRLF, so the end of the header was not found; \
+                 read the message with LineEndings::NormalizeLf",
+            ),
         }
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for HeaderError {}
+impl core::error::Error for HeaderError {}
 
 #[cfg(test)]
 mod tests {

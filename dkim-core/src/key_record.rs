@@ -153,6 +153,86 @@ impl KeyRecord {
     }
 }
 
+/// Whether a TXT record's text looks like a DKIM key record at all: it
+/// starts with `v=DKIM1` or has a `p=` tag. Used to pick, among several TXT
+/// records at a name, the one whose parse error to report, and by
+/// diagnostics to tell "not a DKIM record" from "a broken DKIM record".
+///
+/// ```
+/// use dkim_core::key_record::looks_like_key_record;
+/// assert!(looks_like_key_record(b"v=DKIM1; k=rsa; p=MIIB"));
+/// assert!(looks_like_key_record(b"k=rsa; p=MIIB"));
+/// assert!(!looks_like_key_record(b"google-site-verification=abc"));
+/// ```
+#[must_use]
+pub fn looks_like_key_record(text: &[u8]) -> bool {
+    let text = text.trim_ascii_start();
+    text.starts_with(b"v=DKIM1") || text.windows(2).any(|w| w == b"p=")
+}
+
+/// The key record to publish for a public key, in the forms DNS needs: the
+/// record text, its split into character-strings of at most 255 bytes (RFC
+/// 1035 section 3.3.14; the strings are joined with nothing between them,
+/// RFC 6376 section 3.6.2.2), and a zone-file line.
+///
+/// ```
+/// use dkim_core::{Ed25519SigningKey, PrivateKey};
+/// let key = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+/// let record = key.dns_record();
+/// assert!(record.text().starts_with("v=DKIM1; k=ed25519; p="));
+/// assert_eq!(record.name("2026", "example.com"), "2026._domainkey.example.com");
+/// let line = record.zone_line("2026", "example.com");
+/// assert!(line.starts_with("2026._domainkey.example.com. IN TXT ( \"v=DKIM1;"));
+/// assert!(record.strings().all(|s| s.len() <= 255));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DnsRecord {
+    text: String,
+}
+
+impl DnsRecord {
+    /// The record for a key of `key_type` whose `p=` is `public_key_base64`.
+    #[must_use]
+    pub fn new(key_type: KeyType, public_key_base64: &str) -> Self {
+        Self { text: alloc::format!("v=DKIM1; k={key_type}; p={public_key_base64}") }
+    }
+
+    /// The whole record text, `v=DKIM1; k=...; p=...`.
+    #[must_use]
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The text split into character-strings of at most 255 bytes (the
+    /// text is ASCII, so every split is at a character).
+    pub fn strings(&self) -> impl Iterator<Item = &str> {
+        // The record is ASCII (tag names and base64), so each 255-byte chunk
+        // is valid UTF-8.
+        self.text.as_bytes().chunks(255).map(|c| core::str::from_utf8(c).unwrap_or_default())
+    }
+
+    /// The DNS name of the record: `selector._domainkey.domain` (no final
+    /// dot).
+    #[must_use]
+    pub fn name(&self, selector: &str, domain: &str) -> String {
+        alloc::format!("{selector}._domainkey.{}", domain.trim_end_matches('.'))
+    }
+
+    /// A zone-file line (RFC 1035 master file): the absolute name, `IN TXT`
+    /// and the quoted strings in parentheses, one per line.
+    #[must_use]
+    pub fn zone_line(&self, selector: &str, domain: &str) -> String {
+        let strings: Vec<String> = self.strings().map(|s| alloc::format!("\"{s}\"")).collect();
+        alloc::format!("{}. IN TXT ( {} )\n", self.name(selector, domain), strings.join("\n\t"))
+    }
+}
+
+impl fmt::Display for DnsRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 /// Why a key record is not usable.
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -193,8 +273,7 @@ impl fmt::Display for KeyRecordError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for KeyRecordError {}
+impl core::error::Error for KeyRecordError {}
 
 #[cfg(test)]
 mod tests {

@@ -5,11 +5,12 @@ use alloc::string::String;
 use core::fmt;
 
 use crate::crypto::{Algorithm, KeyType};
-use crate::header::HeaderError;
 use crate::key_record::KeyRecordError;
+use crate::lookup::{Dnssec, TempFailCause};
 use crate::signature::{Signature, SignatureError};
 
 /// The RFC 8601 `dkim=` result words.
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Verdict {
     /// The message carries no signature.
@@ -71,9 +72,17 @@ pub enum Reason {
     /// The `DKIM-Signature` field is malformed or violates RFC 6376.
     Signature(SignatureError),
     /// No key record at the name (NXDOMAIN or no TXT record).
-    NoKey,
+    NoRecord {
+        /// The DNS name queried (`selector._domainkey.domain`).
+        name: String,
+    },
     /// The key lookup failed temporarily.
-    KeyLookupTempFail,
+    TempFail {
+        /// The DNS name queried.
+        name: String,
+        /// What failed.
+        cause: TempFailCause,
+    },
     /// The key record is malformed.
     KeyRecord(KeyRecordError),
     /// Several TXT records at the name look like DKIM keys and they differ.
@@ -128,8 +137,26 @@ pub enum Reason {
         /// The limit.
         limit: usize,
     },
-    /// The header could not be parsed (the whole message is affected).
-    Header(HeaderError),
+    /// The signature has `l=` and the body goes on past it: content anyone
+    /// may have added (see [`Policy::danger_allow_unsigned_body`](crate::Policy::danger_allow_unsigned_body)).
+    UnsignedBodyContent {
+        /// Canonical body bytes after the signed length.
+        bytes: u64,
+    },
+    /// The signature has `l=` but does not sign Content-Type, so the
+    /// unsigned rest of the body could be given another MIME structure.
+    BodyLengthWithoutContentType,
+    /// The message has more instances of a single-instance field than the
+    /// signature signs (see [`Policy::single_instance_fields`](crate::Policy::single_instance_fields)):
+    /// a reader may be shown the unsigned one.
+    UnsignedHeaderInstance {
+        /// The field name, as the policy lists it.
+        field: String,
+        /// Instances in the message.
+        present: usize,
+        /// Instances `h=` covers.
+        signed: usize,
+    },
 }
 
 impl Reason {
@@ -140,8 +167,8 @@ impl Reason {
             Self::SignatureMismatch => "signature_mismatch",
             Self::BodyLengthExceedsBody { .. } => "body_length_exceeds_body",
             Self::Signature(_) => "signature_syntax",
-            Self::NoKey => "no_key",
-            Self::KeyLookupTempFail => "key_lookup_temporary_failure",
+            Self::NoRecord { .. } => "no_record",
+            Self::TempFail { .. } => "temp_fail",
             Self::KeyRecord(_) => "key_record_syntax",
             Self::AmbiguousKeyRecords { .. } => "ambiguous_key_records",
             Self::KeyRevoked => "key_revoked",
@@ -156,7 +183,9 @@ impl Reason {
             Self::RequiredHeaderNotSigned(_) => "required_header_not_signed",
             Self::BodyLengthRefused => "body_length_refused",
             Self::TooManySignatures { .. } => "too_many_signatures",
-            Self::Header(_) => "header_malformed",
+            Self::UnsignedBodyContent { .. } => "unsigned_body_content",
+            Self::BodyLengthWithoutContentType => "body_length_without_content_type",
+            Self::UnsignedHeaderInstance { .. } => "unsigned_header_instance",
         }
     }
 }
@@ -172,8 +201,8 @@ impl fmt::Display for Reason {
                 write!(f, "l={length} is longer than the {body}-byte body")
             }
             Self::Signature(e) => write!(f, "{e}"),
-            Self::NoKey => f.write_str("no key record was found at the selector's DNS name"),
-            Self::KeyLookupTempFail => f.write_str("the key lookup failed temporarily (DNS error or timeout)"),
+            Self::NoRecord { name } => write!(f, "no key record at {name} (the name or its TXT record does not exist)"),
+            Self::TempFail { name, cause } => write!(f, "the key lookup of {name} failed temporarily: {cause}"),
             Self::KeyRecord(e) => write!(f, "{e}"),
             Self::AmbiguousKeyRecords { count } => write!(f, "{count} different DKIM key records at the same name"),
             Self::KeyRevoked => f.write_str("the key has been revoked (empty p=)"),
@@ -190,12 +219,22 @@ impl fmt::Display for Reason {
             Self::RequiredHeaderNotSigned(h) => write!(f, "required header field {h} is not signed"),
             Self::BodyLengthRefused => f.write_str("signatures with l= are not accepted by policy"),
             Self::TooManySignatures { limit } => write!(f, "more than {limit} signatures; this one was not evaluated"),
-            Self::Header(e) => write!(f, "{e}"),
+            Self::UnsignedBodyContent { bytes } => {
+                write!(f, "l= leaves {bytes} bytes of the body unsigned: content anyone could have appended")
+            }
+            Self::BodyLengthWithoutContentType => {
+                f.write_str("the signature has l= but does not sign Content-Type, so the unsigned rest could be retyped")
+            }
+            Self::UnsignedHeaderInstance { field, present, signed } => write!(
+                f,
+                "the message has {present} {field} fields but the signature signs {signed}: an unsigned {field} may be shown"
+            ),
         }
     }
 }
 
 /// The result for one `DKIM-Signature` field.
+#[must_use]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignatureResult {
     pub(crate) index: usize,
@@ -209,6 +248,7 @@ pub struct SignatureResult {
     pub(crate) key_bits: Option<u32>,
     pub(crate) unsigned_body_bytes: Option<u64>,
     pub(crate) body_hash_matched: Option<bool>,
+    pub(crate) dnssec: Dnssec,
 }
 
 impl SignatureResult {
@@ -274,5 +314,11 @@ impl SignatureResult {
     /// Whether the body hash matched, when it was computed.
     pub fn body_hash_matched(&self) -> Option<bool> {
         self.body_hash_matched
+    }
+
+    /// Whether DNSSEC authenticated the key record this signature was
+    /// checked with ([`Dnssec::Unknown`] when no key was fetched).
+    pub fn dnssec(&self) -> Dnssec {
+        self.dnssec
     }
 }

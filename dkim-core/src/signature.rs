@@ -556,8 +556,7 @@ impl fmt::Display for SignatureError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for SignatureError {}
+impl core::error::Error for SignatureError {}
 
 impl From<TagListError> for SignatureError {
     fn from(e: TagListError) -> Self {

@@ -332,8 +332,7 @@ impl fmt::Display for TagListError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for TagListError {}
+impl core::error::Error for TagListError {}
 
 #[cfg(test)]
 mod tests {

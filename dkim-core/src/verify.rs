@@ -1,51 +1,124 @@
 //! The sans-IO verifier (RFC 6376 section 6).
 //!
-//! The caller owns all I/O. It feeds header bytes until the header is
-//! complete, then loops on [`Verifier::step`]: look up the key names it asks
-//! for and hand back each answer, feed the body, and collect one
-//! [`SignatureResult`] per `DKIM-Signature` field, topmost first.
+//! For a whole message in memory, [`verify`] is one call: it takes the
+//! message, the policy, the time and a function that answers key lookups.
 //!
 //! ```
-//! use dkim_core::{Verifier, Policy, Step, KeyAnswer, HeaderStatus, Verdict};
+//! use dkim_core::{KeyAnswer, Now, Policy, verify};
+//!
+//! let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello\r\n";
+//! let results = verify(message, &Policy::default(), Now::unix(1_700_000_000), |_request| KeyAnswer::NoRecord)?;
+//! assert!(results.is_empty()); // unsigned: the message verdict is `none`
+//! # Ok::<(), dkim_core::VerifyError>(())
+//! ```
+//!
+//! An MTA that streams owns all I/O and drives the [`Verifier`] step
+//! machine: it feeds header bytes until the header is complete, then loops
+//! on [`Verifier::step`]: look up the key names it asks for and hand back
+//! each answer, feed the body, and collect one [`SignatureResult`] per
+//! `DKIM-Signature` field, topmost first.
+//!
+//! ```
+//! use dkim_core::{HeaderStatus, KeyAnswer, Now, Policy, Step, Verifier};
 //!
 //! let msg = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello\r\n";
-//! let mut v = Verifier::new(Policy::default());
-//! let HeaderStatus::Complete(body_start) = v.headers(msg).unwrap() else { unreachable!() };
+//! let mut v = Verifier::new(Policy::default(), Now::unix(1_700_000_000));
+//! let HeaderStatus::Complete(body_start) = v.headers(msg)? else { unreachable!() };
 //! loop {
 //!     match v.step() {
 //!         Step::NeedHeaders => unreachable!("the header is complete"),
 //!         Step::NeedKeys(requests) => {
-//!             let ids: Vec<_> = requests.iter().map(|r| r.id()).collect();
-//!             for id in ids {
-//!                 v.answer_key(id, KeyAnswer::NoRecord); // a real caller asks DNS
+//!             for request in requests {
+//!                 v.answer_key(request.id(), KeyAnswer::NoRecord); // a real caller asks DNS
 //!             }
 //!         }
 //!         Step::NeedBody => {
 //!             v.body(&msg[body_start..]);
-//!             v.finish();
+//!             v.finish()?;
 //!         }
 //!         Step::Done => break,
+//!         _ => unreachable!("no other steps today"),
 //!     }
 //! }
-//! let results = v.into_results();
-//! assert!(results.is_empty()); // unsigned: the message verdict is `none`
+//! assert!(v.into_results().is_empty());
+//! # Ok::<(), dkim_core::VerifyError>(())
 //! ```
+//!
+//! What counts as a message: the input must begin with a header field. A
+//! header not followed by an empty line is a message without a body (RFC
+//! 5322 allows that); input that ends inside a header line, has no header
+//! field at all (empty input included), or has lines ending in a bare LF
+//! (unless [`LineEndings::NormalizeLf`]) is a [`VerifyError`].
 
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
 use crate::canon::header::header_hash;
-use crate::crypto::{HashAlgorithm, PublicKey, VerifyError as CryptoError, VerifyingBackend};
+use crate::crypto::{CryptoError, HashAlgorithm, PublicKey, VerifyingBackend};
 use crate::hash::{BodyHash, BodyHashId, BodyHashKey, BodyHashes};
-use crate::header::{Collected, HeaderBlock, HeaderCollector, HeaderError, LfNormalizer};
+use crate::header::{Collected, HeaderBlock, HeaderCollector, HeaderError, HeaderField, LfNormalizer};
 use crate::key_record::KeyRecord;
-use crate::policy::{Limits, LineEndings, Policy};
+use crate::lookup::{Dnssec, KeyAnswer, KeyRequest, KeyRequestId};
+use crate::policy::{Limits, LineEndings, Now, Policy};
 use crate::result::{Reason, SignatureResult, Verdict};
 use crate::signature::{self, Signature, SignatureError, is_same_or_subdomain};
 use crate::tag_list::TagList;
 
+/// Verifies a whole message in one call: every `DKIM-Signature`, with
+/// `lookup` answering each key request (`selector._domainkey.domain`).
+/// Results are in field order, topmost first; empty means the message is
+/// unsigned (`dkim=none`).
+///
+/// ```
+/// use dkim_core::{Ed25519SigningKey, KeyAnswer, Now, Policy, PrivateKey, Signer, Verdict, verify};
+///
+/// let key = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+/// let record = format!("v=DKIM1; k=ed25519; p={}", key.public_key_base64());
+/// let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello!\r\n";
+/// let field = Signer::builder(key, "example.com", "2026").timestamp(1_700_000_000).build()?.sign(message)?;
+/// let signed = [field.as_bytes(), message].concat();
+///
+/// let results = verify(&signed, &Policy::default(), Now::unix(1_700_000_100), |request| {
+///     assert_eq!(request.name(), "2026._domainkey.example.com");
+///     KeyAnswer::text(&record)
+/// })?;
+/// assert_eq!(results[0].verdict(), Verdict::Pass);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// [`VerifyError`] when the input is not a message (see the [module
+/// docs](self)): report `permerror` for it.
+pub fn verify<F>(
+    message: &[u8],
+    policy: &Policy,
+    now: impl Into<Now>,
+    mut lookup: F,
+) -> Result<Vec<SignatureResult>, VerifyError>
+where
+    F: FnMut(&KeyRequest) -> KeyAnswer,
+{
+    let mut v = Verifier::new(policy.clone(), now);
+    let body = match v.headers(message)? {
+        HeaderStatus::Complete(n) => n,
+        HeaderStatus::Partial => message.len(),
+    };
+    while let Step::NeedKeys(requests) = v.step() {
+        for request in &requests {
+            let answer = lookup(request);
+            v.answer_key(request.id(), answer);
+        }
+    }
+    v.body(&message[body..]);
+    v.finish()?;
+    Ok(v.into_results())
+}
+
 /// Progress of the header.
+#[must_use]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HeaderStatus {
     /// More header bytes are needed; the whole chunk was consumed.
@@ -55,104 +128,30 @@ pub enum HeaderStatus {
     Complete(usize),
 }
 
-/// What the verifier needs next.
+/// What the verifier needs next. It owns its data: answer the requests
+/// while holding them.
+#[must_use]
+#[non_exhaustive]
 #[derive(Debug)]
-pub enum Step<'a> {
+pub enum Step {
     /// Feed more header bytes with [`Verifier::headers`].
     NeedHeaders,
     /// Look up these keys (TXT records) and answer each with
-    /// [`Verifier::answer_key`]. The body may be fed meanwhile.
-    NeedKeys(&'a [KeyRequest]),
+    /// [`Verifier::answer_key`]. The body may be fed meanwhile. The same
+    /// requests come back until they are answered.
+    NeedKeys(Vec<KeyRequest>),
     /// Feed the body with [`Verifier::body`], then call [`Verifier::finish`].
     NeedBody,
     /// All results are decided: [`Verifier::results`].
     Done,
 }
 
-/// Identifies one key request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct KeyRequestId(usize);
-
-/// A key to look up: the TXT records at `selector._domainkey.domain`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeyRequest {
-    id: KeyRequestId,
-    name: String,
-}
-
-impl KeyRequest {
-    /// The id to answer with.
-    pub fn id(&self) -> KeyRequestId {
-        self.id
-    }
-
-    /// The DNS name (lower case, no final dot), e.g.
-    /// `brisbane._domainkey.example.com`.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-}
-
-/// One TXT record: its character-strings, kept apart as DNS delivers them.
-/// They are joined with nothing between them (RFC 6376 section 3.6.2.2).
-#[derive(Clone, Debug, PartialEq, Eq, Default)]
-pub struct TxtRecord {
-    strings: Vec<Vec<u8>>,
-}
-
-impl TxtRecord {
-    /// From the record's strings.
-    pub fn new(strings: Vec<Vec<u8>>) -> Self {
-        Self { strings }
-    }
-
-    /// A record of one string.
-    pub fn from_text(text: &str) -> Self {
-        Self { strings: alloc::vec![text.as_bytes().to_vec()] }
-    }
-
-    /// The strings.
-    pub fn strings(&self) -> &[Vec<u8>] {
-        &self.strings
-    }
-
-    /// The strings joined.
-    pub fn joined(&self) -> Vec<u8> {
-        self.strings.concat()
-    }
-}
-
-/// The answer to a [`KeyRequest`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum KeyAnswer {
-    /// The TXT records found at the name.
-    Records(Vec<TxtRecord>),
-    /// NXDOMAIN, or the name has no TXT record (NODATA): `permerror`.
-    NoRecord,
-    /// SERVFAIL, timeout or another temporary failure: `temperror`.
-    TempFail,
-    /// A key record the caller parsed earlier, from its own cache of parsed
-    /// records (the TXT text through [`KeyRecord::parse`] with the same
-    /// [`Limits`]), shared. Every check of the signature against the key
-    /// still runs; only the parsing (for Ed25519 the costly point
-    /// decompression) is saved.
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use dkim_core::{KeyAnswer, KeyRecord, Limits};
-    /// let text = b"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
-    /// let cached = Arc::new(KeyRecord::parse(text, &Limits::default()).unwrap());
-    /// let answer = KeyAnswer::Parsed(Arc::clone(&cached));
-    /// # let _ = answer;
-    /// ```
-    Parsed(alloc::sync::Arc<KeyRecord>),
-}
-
 /// A framing error: the message as a whole cannot be verified.
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VerifyError {
-    /// The header block is malformed or too large.
+    /// The header block is malformed or too large, or the input is not a
+    /// message.
     Header(HeaderError),
     /// A call out of order (for example body bytes before the header is
     /// complete).
@@ -168,8 +167,14 @@ impl fmt::Display for VerifyError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for VerifyError {}
+impl core::error::Error for VerifyError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Header(e) => Some(e),
+            Self::Misuse(_) => None,
+        }
+    }
+}
 
 impl From<HeaderError> for VerifyError {
     fn from(e: HeaderError) -> Self {
@@ -190,16 +195,45 @@ struct SigState {
     pending: Option<Pending>,
 }
 
+impl SigState {
+    fn new(index: usize, field_index: usize) -> Self {
+        Self {
+            result: SignatureResult {
+                index,
+                field_index,
+                verdict: Verdict::PermError,
+                reason: None,
+                signature: None,
+                domain: None,
+                selector: None,
+                testing: false,
+                key_bits: None,
+                unsigned_body_bytes: None,
+                body_hash_matched: None,
+                dnssec: Dnssec::Unknown,
+            },
+            decided: false,
+            pending: None,
+        }
+    }
+
+    fn decide(&mut self, verdict: Verdict, reason: Reason) {
+        self.result.verdict = verdict;
+        self.result.reason = Some(reason);
+        self.decided = true;
+    }
+}
+
 enum Phase {
     Headers,
     Body,
     Finished,
 }
 
-/// The verifier state machine. See the module documentation.
+/// The verifier state machine. See the [module documentation](self).
 pub struct Verifier {
     policy: Policy,
-    limits: Limits,
+    now: Now,
     phase: Phase,
     collector: HeaderCollector,
     sigs: Vec<SigState>,
@@ -217,18 +251,22 @@ impl fmt::Debug for Verifier {
 }
 
 impl Verifier {
-    /// A verifier with `policy` and default [`Limits`].
-    pub fn new(policy: Policy) -> Self {
-        Self::with_limits(policy, Limits::default())
-    }
-
-    /// A verifier with `policy` and `limits`.
-    pub fn with_limits(policy: Policy, limits: Limits) -> Self {
+    /// A verifier judging by `policy` (its [`Limits`] included) at time
+    /// `now`. The time is required: `x=` and future `t=` are checked
+    /// against it ([`Now::danger_no_clock`] for a caller without a clock).
+    ///
+    /// ```
+    /// use dkim_core::{Now, Policy, Verifier};
+    /// let v = Verifier::new(Policy::default(), Now::unix(1_700_000_000));
+    /// let v2 = Verifier::new(Policy::default(), 1_700_000_000); // a u64 is a Now too
+    /// # let _ = (v, v2);
+    /// ```
+    pub fn new(policy: Policy, now: impl Into<Now>) -> Self {
         let lf = (policy.line_endings == LineEndings::NormalizeLf).then(|| (LfNormalizer::default(), Vec::new()));
         Self {
-            collector: HeaderCollector::new(&limits, policy.line_endings),
+            collector: HeaderCollector::new(&policy.limits, policy.line_endings),
             policy,
-            limits,
+            now: now.into(),
             phase: Phase::Headers,
             sigs: Vec::new(),
             requests: Vec::new(),
@@ -263,12 +301,12 @@ impl Verifier {
     }
 
     /// What to do next.
-    pub fn step(&self) -> Step<'_> {
+    pub fn step(&self) -> Step {
         if matches!(self.phase, Phase::Headers) {
             return Step::NeedHeaders;
         }
         if !self.unanswered.is_empty() {
-            return Step::NeedKeys(&self.unanswered);
+            return Step::NeedKeys(self.unanswered.clone());
         }
         if matches!(self.phase, Phase::Body) && self.sigs.iter().any(|s| !s.decided) {
             return Step::NeedBody;
@@ -277,6 +315,7 @@ impl Verifier {
     }
 
     /// All key requests made so far (answered or not).
+    #[must_use]
     pub fn key_requests(&self) -> &[KeyRequest] {
         &self.requests
     }
@@ -284,8 +323,9 @@ impl Verifier {
     /// Answers a key request. Unknown or repeated ids are ignored.
     pub fn answer_key(&mut self, id: KeyRequestId, answer: KeyAnswer) {
         let Some(pos) = self.unanswered.iter().position(|r| r.id == id) else { return };
-        self.unanswered.remove(pos);
-        let selected = select_key(&answer, &self.limits);
+        let request = self.unanswered.remove(pos);
+        let dnssec = answer.dnssec();
+        let selected = select_key(answer, &request.name, &self.policy.limits);
         for s in &mut self.sigs {
             let Some(p) = s.pending.as_mut() else { continue };
             if p.request != id.0 || s.decided {
@@ -297,10 +337,11 @@ impl Verifier {
                 Ok(record) => check_key(record, sig, &self.policy).map(|key| (record, key)),
             };
             match outcome {
-                Err((verdict, reason)) => decide(s, verdict, reason),
+                Err((verdict, reason)) => s.decide(verdict, reason),
                 Ok((record, key)) => {
                     s.result.testing = record.is_testing();
                     s.result.key_bits = Some(key.bits());
+                    s.result.dnssec = dnssec;
                     p.key = Some(key);
                 }
             }
@@ -340,7 +381,7 @@ impl Verifier {
     /// # Errors
     ///
     /// [`VerifyError::Header`] when the message ends in the middle of the
-    /// header.
+    /// header, or has no header field.
     pub fn finish(&mut self) -> Result<(), VerifyError> {
         if matches!(self.phase, Phase::Headers) {
             self.collector.finish_without_body()?;
@@ -359,17 +400,22 @@ impl Verifier {
     /// The results so far (complete once [`Step::Done`]), one per
     /// `DKIM-Signature` field, topmost first. Empty means the message is
     /// unsigned (verdict `none`).
+    #[must_use]
     pub fn results(&self) -> Vec<SignatureResult> {
         self.sigs.iter().map(|s| s.result.clone()).collect()
     }
 
     /// The results, consuming the verifier.
+    #[must_use]
     pub fn into_results(self) -> Vec<SignatureResult> {
         self.sigs.into_iter().map(|s| s.result).collect()
     }
 
     fn evaluate_header(&mut self) -> Result<(), VerifyError> {
-        let block = HeaderBlock::parse(self.collector.take(), self.limits.max_header_fields)?;
+        let block = HeaderBlock::parse(self.collector.take(), self.policy.limits.max_header_fields)?;
+        if block.len() == 0 {
+            return Err(VerifyError::Header(HeaderError::Empty));
+        }
         self.phase = Phase::Body;
         let mut hashes = BodyHashes::new();
         let fields = || block.fields().enumerate().filter(|(_, f)| f.is("DKIM-Signature")).map(|(i, _)| i);
@@ -377,102 +423,103 @@ impl Verifier {
         // this allocation.
         self.sigs.reserve_exact(fields().count());
         for (index, field_index) in fields().enumerate() {
-            let mut state = SigState {
-                result: SignatureResult {
-                    index,
-                    field_index,
-                    verdict: Verdict::PermError,
-                    reason: None,
-                    signature: None,
-                    domain: None,
-                    selector: None,
-                    testing: false,
-                    key_bits: None,
-                    unsigned_body_bytes: None,
-                    body_hash_matched: None,
-                },
-                decided: false,
-                pending: None,
-            };
             let Some(field) = block.field(field_index) else { continue };
-            let full_value = field.value();
-            let value = full_value.strip_suffix(b"\r\n").unwrap_or(full_value);
-            if index >= self.policy.max_signatures {
-                (state.result.domain, state.result.selector) = signature::loose_domain_selector(value);
-                decide(&mut state, Verdict::Policy, Reason::TooManySignatures { limit: self.policy.max_signatures });
-                self.sigs.push(state);
-                continue;
-            }
-            // The result reads d= and s= from the signature; for a field that
-            // does not parse they are kept from its tag list, or from a loose
-            // parse when the list itself fails.
-            let parsed = match TagList::parse_with_limit(value, self.limits.max_tag_value_bytes) {
-                Ok(tags) => {
-                    let sig = Signature::from_tags(&tags, value, &self.limits);
-                    if sig.is_err() {
-                        (state.result.domain, state.result.selector) = signature::domain_selector(&tags);
-                    }
-                    sig
-                }
-                Err(e) => {
-                    (state.result.domain, state.result.selector) = signature::loose_domain_selector(value);
-                    Err(SignatureError::TagList(e))
-                }
-            };
-            let sig = match parsed {
-                Ok(sig) => sig,
-                Err(e) => {
-                    decide(&mut state, Verdict::PermError, Reason::Signature(e));
-                    self.sigs.push(state);
-                    continue;
-                }
-            };
-            if let Some((verdict, reason)) = self.precheck(&sig) {
-                state.result.signature = Some(sig);
-                decide(&mut state, verdict, reason);
-                self.sigs.push(state);
-                continue;
-            }
-            let selected = block.select(sig.signed_headers(), Some(field_index));
-            let digest = header_hash(
-                &block,
-                &selected,
-                sig.canonicalization().header,
-                sig.algorithm().hash(),
-                field.name_as_written(),
-                full_value,
-                sig.b_span(),
-            );
-            let name = sig.key_name();
-            let request = match self.requests.iter().position(|r| r.name == name) {
-                Some(i) => i,
-                None => {
-                    let req = KeyRequest { id: KeyRequestId(self.requests.len()), name };
-                    self.unanswered.push(req.clone());
-                    self.requests.push(req);
-                    self.requests.len() - 1
-                }
-            };
-            let body = hashes.add(BodyHashKey {
-                canonicalization: sig.canonicalization().body,
-                hash: sig.algorithm().hash(),
-                length: sig.body_length(),
-            });
-            state.pending = Some(Pending { digest, request, body, key: None });
-            state.result.signature = Some(sig);
+            let state = self.evaluate_signature(&block, field, index, field_index, &mut hashes);
             self.sigs.push(state);
         }
         self.body = Some(hashes);
         Ok(())
     }
 
-    /// Checks that need no key: policy, clock.
-    fn precheck(&self, sig: &Signature) -> Option<(Verdict, Reason)> {
+    /// One `DKIM-Signature` field: parse it, run the checks that need no
+    /// key, hash its header part, and queue its key request and body hash.
+    fn evaluate_signature(
+        &mut self,
+        block: &HeaderBlock,
+        field: HeaderField<'_>,
+        index: usize,
+        field_index: usize,
+        hashes: &mut BodyHashes,
+    ) -> SigState {
+        let mut state = SigState::new(index, field_index);
+        let full_value = field.value();
+        let value = full_value.strip_suffix(b"\r\n").unwrap_or(full_value);
+        if index >= self.policy.max_signatures {
+            (state.result.domain, state.result.selector) = signature::loose_domain_selector(value);
+            state.decide(Verdict::Policy, Reason::TooManySignatures { limit: self.policy.max_signatures });
+            return state;
+        }
+        let sig = match self.parse_signature(value, &mut state) {
+            Ok(sig) => sig,
+            Err(e) => {
+                state.decide(Verdict::PermError, Reason::Signature(e));
+                return state;
+            }
+        };
+        if let Some((verdict, reason)) = self.precheck(&sig, block) {
+            state.result.signature = Some(sig);
+            state.decide(verdict, reason);
+            return state;
+        }
+        let selected = block.select(sig.signed_headers(), Some(field_index));
+        let digest = header_hash(
+            block,
+            &selected,
+            sig.canonicalization().header,
+            sig.algorithm().hash(),
+            field.name_as_written(),
+            full_value,
+            sig.b_span(),
+        );
+        let request = self.request_for(sig.key_name());
+        let body = hashes.add(BodyHashKey {
+            canonicalization: sig.canonicalization().body,
+            hash: sig.algorithm().hash(),
+            length: sig.body_length(),
+        });
+        state.pending = Some(Pending { digest, request, body, key: None });
+        state.result.signature = Some(sig);
+        state
+    }
+
+    /// Parses the field value. The result reads d= and s= from the
+    /// signature; for a field that does not parse they are kept from its tag
+    /// list, or from a loose parse when the list itself fails.
+    fn parse_signature(&self, value: &[u8], state: &mut SigState) -> Result<Signature, SignatureError> {
+        let limits = &self.policy.limits;
+        match TagList::parse_with_limit(value, limits.max_tag_value_bytes) {
+            Ok(tags) => {
+                let sig = Signature::from_tags(&tags, value, limits);
+                if sig.is_err() {
+                    (state.result.domain, state.result.selector) = signature::domain_selector(&tags);
+                }
+                sig
+            }
+            Err(e) => {
+                (state.result.domain, state.result.selector) = signature::loose_domain_selector(value);
+                Err(SignatureError::TagList(e))
+            }
+        }
+    }
+
+    /// The request index for `name`, made when it is new (one per name).
+    fn request_for(&mut self, name: String) -> usize {
+        if let Some(i) = self.requests.iter().position(|r| r.name == name) {
+            return i;
+        }
+        let req = KeyRequest { id: KeyRequestId(self.requests.len()), name };
+        self.unanswered.push(req.clone());
+        self.requests.push(req);
+        self.requests.len() - 1
+    }
+
+    /// Checks that need no key: policy, clock, unsigned header instances.
+    fn precheck(&self, sig: &Signature, block: &HeaderBlock) -> Option<(Verdict, Reason)> {
         let p = &self.policy;
         if sig.algorithm().hash() == HashAlgorithm::Sha1 && !p.allow_sha1 {
             return Some((Verdict::PermError, Reason::Sha1Refused));
         }
-        if let Some(now) = p.now {
+        if let Some(now) = self.now.unix_seconds() {
             if let Some(x) = sig.expiration()
                 && now > x.saturating_add(p.clock_skew)
             {
@@ -490,10 +537,15 @@ impl Verifier {
                 return Some((Verdict::Policy, Reason::RequiredHeaderNotSigned(required.clone())));
             }
         }
-        if sig.body_length().is_some() && !p.accept_body_length {
-            return Some((Verdict::Policy, Reason::BodyLengthRefused));
+        if sig.body_length().is_some() {
+            if !p.accept_body_length {
+                return Some((Verdict::Policy, Reason::BodyLengthRefused));
+            }
+            if !sig.signed_headers().contains("content-type") {
+                return Some((Verdict::Policy, Reason::BodyLengthWithoutContentType));
+            }
         }
-        None
+        unsigned_instance(p, sig, block).map(|reason| (Verdict::Policy, reason))
     }
 
     /// Decides every signature that has its key and its body hash.
@@ -502,6 +554,7 @@ impl Verifier {
             return;
         }
         let backend = self.policy.backend.0;
+        let allow_unsigned_body = self.policy.allow_unsigned_body;
         for s in &mut self.sigs {
             if s.decided {
                 continue;
@@ -511,26 +564,38 @@ impl Verifier {
             let Some(sig) = s.result.signature.as_ref() else { continue };
             let Some(bh) = self.body_hashes.get(p.body.index()) else { continue };
             let outcome = finish_one(backend, sig, key, &p.digest, bh);
-            if let Some(l) = sig.body_length() {
-                s.result.unsigned_body_bytes = Some(bh.canonical_length.saturating_sub(l));
-            }
+            let unsigned = sig.body_length().map(|l| bh.canonical_length.saturating_sub(l));
+            s.result.unsigned_body_bytes = unsigned;
             s.result.body_hash_matched =
                 Some(!matches!(outcome, Err(Reason::BodyHashMismatch) | Err(Reason::BodyLengthExceedsBody { .. })));
-            match outcome {
-                Ok(()) => {
+            match (outcome, unsigned) {
+                (Ok(()), Some(bytes)) if bytes > 0 && !allow_unsigned_body => {
+                    s.decide(Verdict::Policy, Reason::UnsignedBodyContent { bytes });
+                }
+                (Ok(()), _) => {
                     s.result.verdict = Verdict::Pass;
                     s.decided = true;
                 }
-                Err(reason) => decide(s, Verdict::Fail, reason),
+                (Err(reason), _) => s.decide(Verdict::Fail, reason),
             }
         }
     }
 }
 
-fn decide(s: &mut SigState, verdict: Verdict, reason: Reason) {
-    s.result.verdict = verdict;
-    s.result.reason = Some(reason);
-    s.decided = true;
+/// A single-instance field that the signature signs, present more often
+/// than `h=` lists it ("Composition Kills", USENIX Security 2020).
+fn unsigned_instance(policy: &Policy, sig: &Signature, block: &HeaderBlock) -> Option<Reason> {
+    for name in policy.single_instance_names() {
+        let signed = sig.signed_headers().iter().filter(|h| h.eq_ignore_ascii_case(name)).count();
+        if signed == 0 {
+            continue;
+        }
+        let present = block.fields().filter(|f| f.is(name)).count();
+        if present > signed {
+            return Some(Reason::UnsignedHeaderInstance { field: name.into(), present, signed });
+        }
+    }
+    None
 }
 
 fn finish_one(
@@ -565,15 +630,18 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Picks the key record out of a DNS answer (shared, not copied, when the
-/// caller handed over a parsed record).
-fn select_key(answer: &KeyAnswer, limits: &Limits) -> Result<alloc::sync::Arc<KeyRecord>, (Verdict, Reason)> {
+/// Picks the key record out of a DNS answer for `name` (shared, not
+/// copied, when the caller handed over a parsed record).
+fn select_key(answer: KeyAnswer, name: &str, limits: &Limits) -> Result<Arc<KeyRecord>, (Verdict, Reason)> {
+    let no_record = || (Verdict::PermError, Reason::NoRecord { name: name.into() });
     let records = match answer {
-        KeyAnswer::NoRecord => return Err((Verdict::PermError, Reason::NoKey)),
-        KeyAnswer::TempFail => return Err((Verdict::TempError, Reason::KeyLookupTempFail)),
-        KeyAnswer::Records(r) if r.is_empty() => return Err((Verdict::PermError, Reason::NoKey)),
-        KeyAnswer::Records(r) => r,
-        KeyAnswer::Parsed(record) => return Ok(alloc::sync::Arc::clone(record)),
+        KeyAnswer::NoRecord => return Err(no_record()),
+        KeyAnswer::TempFail(cause) => {
+            return Err((Verdict::TempError, Reason::TempFail { name: name.into(), cause }));
+        }
+        KeyAnswer::Records { records, .. } if records.is_empty() => return Err(no_record()),
+        KeyAnswer::Records { records, .. } => records,
+        KeyAnswer::Parsed { record, .. } => return Ok(record),
     };
     let mut parsed: Vec<(Vec<u8>, Result<KeyRecord, _>)> = records
         .iter()
@@ -590,18 +658,17 @@ fn select_key(answer: &KeyAnswer, limits: &Limits) -> Result<alloc::sync::Arc<Ke
             return Err((Verdict::PermError, Reason::AmbiguousKeyRecords { count: good().count() }));
         }
         if let (_, Ok(record)) = parsed.swap_remove(i) {
-            return Ok(alloc::sync::Arc::new(record));
+            return Ok(Arc::new(record));
         }
     }
-    let looks_dkim = |t: &[u8]| t.starts_with(b"v=DKIM1") || t.windows(2).any(|w| w == b"p=");
     let err = parsed
         .iter()
-        .find(|(t, _)| looks_dkim(t))
+        .find(|(t, _)| crate::key_record::looks_like_key_record(t))
         .or_else(|| parsed.first())
         .and_then(|(_, r)| r.as_ref().err().cloned());
     match err {
         Some(e) => Err((Verdict::PermError, Reason::KeyRecord(e))),
-        None => Err((Verdict::PermError, Reason::NoKey)),
+        None => Err(no_record()),
     }
 }
 

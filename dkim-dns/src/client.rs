@@ -10,11 +10,11 @@
 //! match; anything else is ignored and the client keeps waiting until its
 //! timeout. A truncated reply (TC) is asked again over TCP. CNAMEs in the
 //! answer are followed; a CNAME whose target is not in the same answer is
-//! queried again, at most [`DnsClient::with_max_cnames`] times in all.
+//! queried again, at most [`DnsClient::max_cnames`] times in all.
 //!
 //! Failures: SERVFAIL, REFUSED and other error codes move on to the next
 //! server; timeouts and network errors are retried on every server for
-//! [`DnsClient::with_attempts`] rounds. When nothing answers, the result is
+//! [`DnsClient::attempts`] rounds. When nothing answers, the result is
 //! a [`Lookup::TempFail`] naming the last cause.
 
 use std::fmt;
@@ -28,7 +28,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::{Instant, timeout_at};
 
-use crate::{KeySource, Lookup, NotFound, NotFoundKind, TempFail, TempFailCause, TxtAnswer, TxtRecord};
+use crate::{KeySource, Lookup, NoRecord, NoRecordKind, TempFail, TempFailCause, TxtAnswer, TxtRecord};
 
 /// The EDNS(0) UDP payload size offered by default (the DNS flag day 2020
 /// value: no IP fragmentation on common paths).
@@ -43,10 +43,10 @@ const MAX_MESSAGE: usize = 65_535;
 /// use dkim_dns::{DnsClient, KeySource, Lookup};
 /// # async fn f() -> std::io::Result<()> {
 /// let client = DnsClient::new(["127.0.0.1:5353".parse().unwrap()])
-///     .with_timeout(std::time::Duration::from_secs(2));
+///     .timeout(std::time::Duration::from_secs(2));
 /// match client.lookup_txt("sel._domainkey.example.com").await {
 ///     Lookup::Found(answer) => println!("{} records, ttl {}", answer.records().len(), answer.ttl()),
-///     Lookup::NotFound(_) => println!("no key published"),
+///     Lookup::NoRecord(_) => println!("no key published"),
 ///     Lookup::TempFail(e) => println!("try again later: {}", e.cause()),
 /// }
 /// # Ok(()) }
@@ -114,7 +114,7 @@ impl DnsClient {
     /// ```
     /// let c = dkim_dns::DnsClient::from_resolv_conf("nameserver 192.0.2.1\nnameserver ::1\noptions timeout:3 attempts:1\n").unwrap();
     /// assert_eq!(c.servers().len(), 2);
-    /// assert_eq!(c.timeout(), std::time::Duration::from_secs(3));
+    /// assert_eq!(c.query_timeout(), std::time::Duration::from_secs(3));
     /// ```
     pub fn from_resolv_conf(text: &str) -> Result<Self, ConfigError> {
         let mut servers = Vec::new();
@@ -178,27 +178,27 @@ impl DnsClient {
     }
 
     /// Time to wait for each answer (default 2 s).
-    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+    pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// Rounds over the server list for timeouts and network errors (default
     /// 2, at least 1).
-    pub fn with_attempts(mut self, attempts: u32) -> Self {
+    pub fn attempts(mut self, attempts: u32) -> Self {
         self.attempts = attempts.max(1);
         self
     }
 
     /// EDNS(0) UDP payload to offer, or `None` for plain 512-byte DNS
     /// (answers that do not fit then come over TCP).
-    pub fn with_edns_payload(mut self, payload: Option<u16>) -> Self {
+    pub fn edns_payload(mut self, payload: Option<u16>) -> Self {
         self.edns_payload = payload.map(|p| p.max(512));
         self
     }
 
     /// Most CNAMEs followed for one lookup (default 8).
-    pub fn with_max_cnames(mut self, max: usize) -> Self {
+    pub fn max_cnames(mut self, max: usize) -> Self {
         self.max_cnames = max;
         self
     }
@@ -209,7 +209,7 @@ impl DnsClient {
     }
 
     /// The per-query timeout.
-    pub fn timeout(&self) -> Duration {
+    pub fn query_timeout(&self) -> Duration {
         self.timeout
     }
 
@@ -218,7 +218,7 @@ impl DnsClient {
         let Some(mut current) = dns_name(name) else {
             // Not representable as a DNS name (an empty label, a label over
             // 63 bytes, a name over 255): nothing can be published there.
-            return Lookup::NotFound(NotFound::new(NotFoundKind::NxDomain, None));
+            return Lookup::NoRecord(NoRecord::new(NoRecordKind::NxDomain, None));
         };
         let mut seen: Vec<Name> = Vec::new();
         let mut ttl = u32::MAX;
@@ -250,7 +250,7 @@ impl DnsClient {
             };
             match response.metadata.response_code {
                 ResponseCode::NXDomain => {
-                    return Lookup::NotFound(NotFound::new(NotFoundKind::NxDomain, negative_ttl()));
+                    return Lookup::NoRecord(NoRecord::new(NoRecordKind::NxDomain, negative_ttl()));
                 }
                 ResponseCode::NoError => {}
                 other => return Lookup::TempFail(TempFail::new(rcode_cause(other))),
@@ -271,7 +271,7 @@ impl DnsClient {
                 return Lookup::Found(TxtAnswer::new(records, ttl, response.metadata.authentic_data));
             }
             if target == current {
-                return Lookup::NotFound(NotFound::new(NotFoundKind::NoData, negative_ttl()));
+                return Lookup::NoRecord(NoRecord::new(NoRecordKind::NoData, negative_ttl()));
             }
             // The chain leaves the answer (another zone): ask for the target.
             current = target;
@@ -489,7 +489,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.servers(), ["192.0.2.53:53".parse().unwrap(), "[fe80::1]:53".parse().unwrap()]);
-        assert_eq!(c.timeout(), Duration::from_secs(5));
+        assert_eq!(c.query_timeout(), Duration::from_secs(5));
         assert_eq!(c.attempts, 3);
         let none = DnsClient::from_resolv_conf("").unwrap();
         assert_eq!(none.servers(), ["127.0.0.1:53".parse().unwrap()]);

@@ -21,17 +21,16 @@
 //! let answer = futures::executor::block_on(keys.lookup_txt("SEL._domainkey.example.com."));
 //! let Lookup::Found(txt) = answer else { panic!("expected a record") };
 //! assert_eq!(txt.records().len(), 1);
-//! assert!(matches!(futures::executor::block_on(keys.lookup_txt("other.example.com")), Lookup::NotFound(_)));
+//! assert!(matches!(futures::executor::block_on(keys.lookup_txt("other.example.com")), Lookup::NoRecord(_)));
 //! ```
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-use std::fmt;
 use std::future::Future;
 
-use dkim_core::KeyAnswer;
-pub use dkim_core::TxtRecord;
+use dkim_core::{Dnssec, KeyAnswer};
+pub use dkim_core::{TempFailCause, TxtRecord};
 
 mod static_keys;
 pub use static_keys::StaticKeys;
@@ -68,28 +67,37 @@ impl<K: KeySource + Send + Sync + ?Sized> KeySource for std::sync::Arc<K> {
 }
 
 /// The outcome of a TXT lookup.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Lookup {
     /// The name has TXT records.
     Found(TxtAnswer),
     /// NXDOMAIN or NODATA: there is no record (a permanent error for DKIM).
-    NotFound(NotFound),
+    NoRecord(NoRecord),
     /// The lookup failed for now: SERVFAIL, REFUSED, timeout, network.
     TempFail(TempFail),
 }
 
 impl From<Lookup> for KeyAnswer {
+    /// The core's answer: the records with their DNSSEC status, no record,
+    /// or the temporary failure with its cause.
     fn from(l: Lookup) -> Self {
         match l {
             Lookup::Found(a) if a.records.is_empty() => KeyAnswer::NoRecord,
-            Lookup::Found(a) => KeyAnswer::Records(a.records),
-            Lookup::NotFound(_) => KeyAnswer::NoRecord,
-            Lookup::TempFail(_) => KeyAnswer::TempFail,
+            Lookup::Found(a) => KeyAnswer::Records { records: a.records, dnssec: Dnssec::from_ad_bit(a.authenticated) },
+            Lookup::NoRecord(_) => KeyAnswer::NoRecord,
+            Lookup::TempFail(t) => KeyAnswer::TempFail(t.cause),
         }
     }
 }
 
 /// TXT records found at a name.
+///
+/// ```
+/// use dkim_dns::{TxtAnswer, TxtRecord};
+/// let answer = TxtAnswer::new(vec![TxtRecord::from_text("v=DKIM1; p=")], 300, true);
+/// assert_eq!((answer.records().len(), answer.ttl(), answer.authenticated()), (1, 300, true));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TxtAnswer {
     records: Vec<TxtRecord>,
@@ -100,67 +108,87 @@ pub struct TxtAnswer {
 impl TxtAnswer {
     /// An answer with `records`, their (smallest) `ttl` in seconds, and
     /// whether the resolver authenticated it with DNSSEC (the AD bit).
+    #[must_use]
     pub fn new(records: Vec<TxtRecord>, ttl: u32, authenticated: bool) -> Self {
         Self { records, ttl, authenticated }
     }
 
     /// The records, each with its strings kept apart.
+    #[must_use]
     pub fn records(&self) -> &[TxtRecord] {
         &self.records
     }
 
     /// Consumes the answer, returning the records.
+    #[must_use]
     pub fn into_records(self) -> Vec<TxtRecord> {
         self.records
     }
 
     /// Time to live, seconds.
+    #[must_use]
     pub fn ttl(&self) -> u32 {
         self.ttl
     }
 
     /// Whether the answer was DNSSEC-authenticated (AD bit).
+    #[must_use]
     pub fn authenticated(&self) -> bool {
         self.authenticated
     }
 }
 
 /// Why there is no record.
+///
+/// ```
+/// use dkim_dns::{NoRecord, NoRecordKind};
+/// let none = NoRecord::new(NoRecordKind::NxDomain, Some(300));
+/// assert_eq!((none.kind(), none.negative_ttl()), (NoRecordKind::NxDomain, Some(300)));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NotFound {
-    kind: NotFoundKind,
+pub struct NoRecord {
+    kind: NoRecordKind,
     negative_ttl: Option<u32>,
 }
 
 /// NXDOMAIN or NODATA.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NotFoundKind {
+pub enum NoRecordKind {
     /// The name does not exist.
     NxDomain,
     /// The name exists but has no TXT record.
     NoData,
 }
 
-impl NotFound {
+impl NoRecord {
     /// A "no record" answer, with the negative-caching TTL (from the SOA)
     /// when known.
-    pub fn new(kind: NotFoundKind, negative_ttl: Option<u32>) -> Self {
+    #[must_use]
+    pub fn new(kind: NoRecordKind, negative_ttl: Option<u32>) -> Self {
         Self { kind, negative_ttl }
     }
 
     /// NXDOMAIN or NODATA.
-    pub fn kind(&self) -> NotFoundKind {
+    #[must_use]
+    pub fn kind(&self) -> NoRecordKind {
         self.kind
     }
 
     /// How long the absence may be cached, seconds.
+    #[must_use]
     pub fn negative_ttl(&self) -> Option<u32> {
         self.negative_ttl
     }
 }
 
 /// A temporary failure and its cause.
+///
+/// ```
+/// use dkim_dns::{TempFail, TempFailCause};
+/// let fail = TempFail::new(TempFailCause::ServFail);
+/// assert_eq!(fail.cause(), &TempFailCause::ServFail);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TempFail {
     cause: TempFailCause,
@@ -168,50 +196,15 @@ pub struct TempFail {
 
 impl TempFail {
     /// A temporary failure.
+    #[must_use]
     pub fn new(cause: TempFailCause) -> Self {
         Self { cause }
     }
 
     /// Why.
+    #[must_use]
     pub fn cause(&self) -> &TempFailCause {
         &self.cause
-    }
-}
-
-/// What made a lookup fail temporarily.
-#[non_exhaustive]
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TempFailCause {
-    /// The server answered SERVFAIL.
-    ServFail,
-    /// The server answered REFUSED.
-    Refused,
-    /// Another error rcode.
-    Rcode(u16),
-    /// No answer in time.
-    Timeout,
-    /// A network error (connection refused, unreachable, ...).
-    Network(String),
-    /// The answer was malformed or did not match the question.
-    BadResponse(String),
-    /// Too many CNAMEs, or a CNAME loop.
-    CnameChain,
-    /// A backend-specific failure.
-    Other(String),
-}
-
-impl fmt::Display for TempFailCause {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::ServFail => f.write_str("the DNS server answered SERVFAIL"),
-            Self::Refused => f.write_str("the DNS server refused the query"),
-            Self::Rcode(r) => write!(f, "the DNS server answered with error code {r}"),
-            Self::Timeout => f.write_str("no DNS answer in time"),
-            Self::Network(e) => write!(f, "network error: {e}"),
-            Self::BadResponse(e) => write!(f, "malformed or mismatched DNS answer: {e}"),
-            Self::CnameChain => f.write_str("CNAME chain too long or looping"),
-            Self::Other(e) => f.write_str(e),
-        }
     }
 }
 

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 
-use crate::{KeySource, Lookup, NotFound, NotFoundKind, TxtAnswer, TxtRecord, normalize_name};
+use crate::{KeySource, Lookup, NoRecord, NoRecordKind, TxtAnswer, TxtRecord, normalize_name};
 
 /// An in-memory map from names to TXT records; every other name is
 /// NXDOMAIN. Several records at one name form an RRset.
@@ -46,7 +46,7 @@ impl StaticKeys {
     }
 
     /// The TTL reported with every answer (default 3600).
-    pub fn with_ttl(mut self, ttl: u32) -> Self {
+    pub fn ttl(mut self, ttl: u32) -> Self {
         self.ttl = ttl;
         self
     }
@@ -54,7 +54,7 @@ impl StaticKeys {
     fn answer(&self, name: &str) -> Lookup {
         match self.map.get(&normalize_name(name)) {
             Some(records) => Lookup::Found(TxtAnswer::new(records.clone(), self.ttl, false)),
-            None => Lookup::NotFound(NotFound::new(NotFoundKind::NxDomain, Some(self.ttl))),
+            None => Lookup::NoRecord(NoRecord::new(NoRecordKind::NxDomain, Some(self.ttl))),
         }
     }
 }

@@ -9,7 +9,7 @@ use std::future::Future;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
-use crate::{KeySource, Lookup, NotFound, NotFoundKind, TempFail, TempFailCause, TxtAnswer, TxtRecord, normalize_name};
+use crate::{KeySource, Lookup, NoRecord, NoRecordKind, TempFail, TempFailCause, TxtAnswer, TxtRecord, normalize_name};
 
 /// TTL of a record that has none, when neither `$TTL` nor an earlier record
 /// gave one.
@@ -46,7 +46,7 @@ const MAX_NAME: usize = 253;
 /// let record = &answer.records()[0];
 /// assert_eq!(record.strings().len(), 2);
 /// assert_eq!(record.joined(), b"v=DKIM1; h=sha256; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
-/// assert!(matches!(zone.lookup("other._domainkey.example.com"), Lookup::NotFound(_)));
+/// assert!(matches!(zone.lookup("other._domainkey.example.com"), Lookup::NoRecord(_)));
 /// # Ok::<(), dkim_dns::ZoneError>(())
 /// ```
 ///
@@ -222,7 +222,7 @@ impl ZoneFile {
     /// [`KeySource::lookup_txt`]); the rules are under "Lookups" above.
     ///
     /// ```
-    /// use dkim_dns::{Lookup, NotFoundKind, TempFailCause, ZoneFile};
+    /// use dkim_dns::{Lookup, NoRecordKind, TempFailCause, ZoneFile};
     ///
     /// let zone = ZoneFile::parse(
     ///     "$ORIGIN example.com.\n\
@@ -232,8 +232,8 @@ impl ZoneFile {
     ///      down._domainkey SERVFAIL\n",
     /// )?;
     /// assert!(matches!(zone.lookup("a._domainkey.example.com"), Lookup::Found(_)));
-    /// let Lookup::NotFound(none) = zone.lookup("c._domainkey.example.com") else { panic!() };
-    /// assert_eq!((none.kind(), none.negative_ttl()), (NotFoundKind::NxDomain, Some(300)));
+    /// let Lookup::NoRecord(none) = zone.lookup("c._domainkey.example.com") else { panic!() };
+    /// assert_eq!((none.kind(), none.negative_ttl()), (NoRecordKind::NxDomain, Some(300)));
     /// let Lookup::TempFail(fail) = zone.lookup("down._domainkey.example.com") else { panic!() };
     /// assert_eq!(fail.cause(), &TempFailCause::ServFail);
     /// # Ok::<(), dkim_dns::ZoneError>(())
@@ -244,12 +244,12 @@ impl ZoneFile {
         let mut chain: Vec<String> = Vec::new();
         loop {
             let Some(node) = self.node(&name) else {
-                let kind = if self.interior.contains(&name) { NotFoundKind::NoData } else { NotFoundKind::NxDomain };
-                return Lookup::NotFound(NotFound::new(kind, self.negative_ttl(&name)));
+                let kind = if self.interior.contains(&name) { NoRecordKind::NoData } else { NoRecordKind::NxDomain };
+                return Lookup::NoRecord(NoRecord::new(kind, self.negative_ttl(&name)));
             };
             match node.mark {
                 Some(Mark::NxDomain) => {
-                    return Lookup::NotFound(NotFound::new(NotFoundKind::NxDomain, self.negative_ttl(&name)));
+                    return Lookup::NoRecord(NoRecord::new(NoRecordKind::NxDomain, self.negative_ttl(&name)));
                 }
                 Some(Mark::ServFail) => return Lookup::TempFail(TempFail::new(TempFailCause::ServFail)),
                 Some(Mark::Timeout) => return Lookup::TempFail(TempFail::new(TempFailCause::Timeout)),
@@ -259,7 +259,7 @@ impl ZoneFile {
                 return Lookup::Found(TxtAnswer::new(node.txt.clone(), ttl.min(node.txt_ttl), false));
             }
             let Some((target, cname_ttl)) = &node.cname else {
-                return Lookup::NotFound(NotFound::new(NotFoundKind::NoData, self.negative_ttl(&name)));
+                return Lookup::NoRecord(NoRecord::new(NoRecordKind::NoData, self.negative_ttl(&name)));
             };
             chain.push(name);
             if chain.len() > MAX_CNAME_STEPS || chain.contains(target) {
@@ -1336,7 +1336,7 @@ mod tests {
 
     fn not_found(zone: &ZoneFile, name: &str) -> NotFound {
         match zone.lookup(name) {
-            Lookup::NotFound(none) => none,
+            Lookup::NoRecord(none) => none,
             other => panic!("{name}: {other:?}"),
         }
     }
@@ -1510,8 +1510,8 @@ mod tests {
         assert_eq!(answer.records()[0].joined(), b"v=DKIM1; p=");
         assert_eq!(answer.ttl(), 200);
         assert_eq!(found(&zone, "c.example.net").ttl(), 400);
-        assert_eq!(not_found(&zone, "dangling.example.com").kind(), NotFoundKind::NxDomain);
-        assert_eq!(not_found(&zone, "nodata.example.com").kind(), NotFoundKind::NoData);
+        assert_eq!(not_found(&zone, "dangling.example.com").kind(), NoRecordKind::NxDomain);
+        assert_eq!(not_found(&zone, "nodata.example.com").kind(), NoRecordKind::NoData);
         assert_eq!(zone.entries()[0].data, ZoneData::Cname("b.example.com".to_owned()));
     }
 
@@ -1551,13 +1551,13 @@ mod tests {
              host A 192.0.2.1\n\
              host AAAA 2001:db8::1\n",
         );
-        assert_eq!(not_found(&zone, "host.example.com").kind(), NotFoundKind::NoData);
-        assert_eq!(not_found(&zone, "_domainkey.deep.example.com").kind(), NotFoundKind::NoData);
-        assert_eq!(not_found(&zone, "deep.example.com").kind(), NotFoundKind::NoData);
-        assert_eq!(not_found(&zone, "example.com").kind(), NotFoundKind::NoData);
-        assert_eq!(not_found(&zone, "other.example.com").kind(), NotFoundKind::NxDomain);
-        assert_eq!(not_found(&zone, "x.sel._domainkey.deep.example.com").kind(), NotFoundKind::NxDomain);
-        assert_eq!(not_found(&zone, "eep.example.com").kind(), NotFoundKind::NxDomain);
+        assert_eq!(not_found(&zone, "host.example.com").kind(), NoRecordKind::NoData);
+        assert_eq!(not_found(&zone, "_domainkey.deep.example.com").kind(), NoRecordKind::NoData);
+        assert_eq!(not_found(&zone, "deep.example.com").kind(), NoRecordKind::NoData);
+        assert_eq!(not_found(&zone, "example.com").kind(), NoRecordKind::NoData);
+        assert_eq!(not_found(&zone, "other.example.com").kind(), NoRecordKind::NxDomain);
+        assert_eq!(not_found(&zone, "x.sel._domainkey.deep.example.com").kind(), NoRecordKind::NxDomain);
+        assert_eq!(not_found(&zone, "eep.example.com").kind(), NoRecordKind::NxDomain);
         assert_eq!(not_found(&zone, "other.example.com").negative_ttl(), None);
     }
 
@@ -1569,7 +1569,7 @@ mod tests {
              c.example. Timeout\n\
              d.example. TXT x\n",
         );
-        assert_eq!(not_found(&zone, "a.example").kind(), NotFoundKind::NxDomain);
+        assert_eq!(not_found(&zone, "a.example").kind(), NoRecordKind::NxDomain);
         assert_eq!(temp_fail(&zone, "b.example"), TempFailCause::ServFail);
         assert_eq!(temp_fail(&zone, "C.Example."), TempFailCause::Timeout);
         let data: Vec<&ZoneData> = zone.entries().iter().map(|e| &e.data).collect();
@@ -1656,7 +1656,7 @@ mod tests {
         let zone = parse("test._domainkey.legitimate.com(.attacker.com. TXT \"k\"\n");
         assert_eq!(zone.names().collect::<Vec<_>>(), ["test._domainkey.legitimate.com(.attacker.com"]);
         assert!(matches!(zone.lookup("test._domainkey.legitimate.com(.attacker.com"), Lookup::Found(_)));
-        assert_eq!(not_found(&zone, "test._domainkey.legitimate.com").kind(), NotFoundKind::NxDomain);
+        assert_eq!(not_found(&zone, "test._domainkey.legitimate.com").kind(), NoRecordKind::NxDomain);
         let zone = parse("a.example. TXT (one\ntwo)\nb.example. TXT x)y\n");
         assert_eq!(strings(&found(&zone, "a.example")), [vec![b"one".to_vec(), b"two".to_vec()]]);
         assert_eq!(strings(&found(&zone, "b.example")), [vec![b"x)y".to_vec()]]);
@@ -1670,8 +1670,8 @@ mod tests {
         let zone = parse("$ORIGIN example.\na\\.b TXT x\nc\\065\\\\ TXT y\nx.\\(y TXT z\n");
         assert_eq!(zone.names().collect::<Vec<_>>(), ["a\\.b.example", "ca\\\\.example", "x.(y.example"]);
         assert!(matches!(zone.lookup("a\\.b.example"), Lookup::Found(_)));
-        assert_eq!(not_found(&zone, "a.b.example").kind(), NotFoundKind::NxDomain);
-        assert_eq!(not_found(&zone, "b.example").kind(), NotFoundKind::NxDomain);
+        assert_eq!(not_found(&zone, "a.b.example").kind(), NoRecordKind::NxDomain);
+        assert_eq!(not_found(&zone, "b.example").kind(), NoRecordKind::NxDomain);
         let zone = parse(". TXT root\n$ORIGIN .\nrel TXT r\n");
         assert_eq!(zone.names().collect::<Vec<_>>(), ["", "rel"]);
         let zone = parse("caf\\195\\169.example. TXT x\n");
@@ -1720,7 +1720,7 @@ mod tests {
                 ("HINFO", vec!["\"PC\"", "\"Linux\""]),
             ]
         );
-        assert_eq!(not_found(&zone, "www.example.com").kind(), NotFoundKind::NoData);
+        assert_eq!(not_found(&zone, "www.example.com").kind(), NoRecordKind::NoData);
         assert_eq!(presentation("a b.c(d"), "a\\ b.c\\(d.");
     }
 
@@ -1888,8 +1888,8 @@ mod tests {
                             assert!(answer.records().contains(record), "{at}");
                             assert!(record.strings().iter().all(|s| s.len() <= MAX_STRING), "{at}");
                         }
-                        (ZoneData::NxDomain, Lookup::NotFound(none)) => {
-                            assert_eq!(none.kind(), NotFoundKind::NxDomain, "{at}");
+                        (ZoneData::NxDomain, Lookup::NoRecord(none)) => {
+                            assert_eq!(none.kind(), NoRecordKind::NxDomain, "{at}");
                         }
                         (ZoneData::ServFail, Lookup::TempFail(fail)) => {
                             assert_eq!(fail.cause(), &TempFailCause::ServFail, "{at}");

@@ -22,8 +22,8 @@ use aws_lc_rs::signature::{
 use rsa::pkcs1::der::Decode;
 
 use super::{
-    Algorithm, KeyError, PublicKey, RSA_ENCRYPTION, RsaPublicKey, RustCrypto, SignError, SigningKey, VerifyError,
-    VerifyingBackend, verify_ed25519,
+    Algorithm, CryptoError, KeyError, PublicKey, RsaPublicKey, RustCrypto, SigningKey, VerifyingBackend,
+    public::RSA_ENCRYPTION, verify_ed25519,
 };
 
 /// RSA sizes AWS-LC verifies (its `RSA_PKCS1_1024_8192_*` parameters).
@@ -67,17 +67,17 @@ impl VerifyingBackend for AwsLcRs {
         algorithm: Algorithm,
         digest: &[u8],
         signature: &[u8],
-    ) -> Result<(), VerifyError> {
+    ) -> Result<(), CryptoError> {
         match (key, algorithm) {
             (PublicKey::Rsa(k), Algorithm::RsaSha1 | Algorithm::RsaSha256) => {
                 let Some((parsed, hash)) = k.aws_lc.parsed(k, algorithm) else {
                     return RustCrypto.verify(key, algorithm, digest, signature);
                 };
-                let digest = Digest::import_less_safe(digest, hash).map_err(|_| VerifyError::BadSignature)?;
-                parsed.verify_digest_sig(&digest, signature).map_err(|_| VerifyError::BadSignature)
+                let digest = Digest::import_less_safe(digest, hash).map_err(|_| CryptoError::BadSignature)?;
+                parsed.verify_digest_sig(&digest, signature).map_err(|_| CryptoError::BadSignature)
             }
             (PublicKey::Ed25519(k), Algorithm::Ed25519Sha256) => verify_ed25519(k, digest, signature),
-            _ => Err(VerifyError::KeyTypeMismatch),
+            _ => Err(CryptoError::KeyTypeMismatch),
         }
     }
 }
@@ -240,13 +240,15 @@ impl SigningKey for AwsLcRsaSigningKey {
         Algorithm::RsaSha256
     }
 
-    fn sign_digest(&self, digest: &[u8]) -> Result<Vec<u8>, SignError> {
+    fn bits(&self) -> Option<u32> {
+        u32::try_from(self.key.public_modulus_len() * 8).ok()
+    }
+
+    fn sign_digest(&self, digest: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let digest = Digest::import_less_safe(digest, &digest::SHA256)
-            .map_err(|_| SignError(format!("a SHA-256 digest has 32 bytes, not {}", digest.len())))?;
+            .map_err(|_| CryptoError::DigestLength { expected: 32, actual: digest.len() })?;
         let mut signature = vec![0; self.key.public_modulus_len()];
-        self.key
-            .sign_digest(&RSA_PKCS1_SHA256, &digest, &mut signature)
-            .map_err(|_| SignError(String::from("AWS-LC could not sign")))?;
+        self.key.sign_digest(&RSA_PKCS1_SHA256, &digest, &mut signature).map_err(CryptoError::backend)?;
         Ok(signature)
     }
 }

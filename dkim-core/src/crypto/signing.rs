@@ -1,0 +1,388 @@
+//! Private keys: the signing side.
+
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use base64ct::{Base64, Encoding};
+use rsa::pkcs1::der::Decode;
+use rsa::traits::PublicKeyParts;
+
+use super::public::{ED25519_OID, RSA_ENCRYPTION};
+use super::{Algorithm, CryptoError, KeyError, KeyType};
+use crate::key_record::DnsRecord;
+
+/// id-ecPublicKey (RFC 5480): an ECDSA key, which DKIM does not use.
+const EC_PUBLIC_KEY: rsa::pkcs8::ObjectIdentifier = rsa::pkcs8::ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+
+/// The private half: signs the digest of the canonical header block.
+///
+/// Implement this for a remote signer or another crypto backend. `digest` is
+/// the SHA-256 hash of the canonical header data; RSA keys return the
+/// PKCS#1 v1.5 signature of it, Ed25519 keys the RFC 8463 signature (PureEdDSA
+/// over the 32 digest bytes).
+pub trait SigningKey {
+    /// The algorithm this key signs with.
+    fn algorithm(&self) -> Algorithm;
+
+    /// The key's size in bits, when known (the RSA modulus length; 256 for
+    /// Ed25519). The signer refuses RSA keys under 1024 bits and flags those
+    /// under 2048 ([`Signer::is_weak_key`](crate::Signer::is_weak_key)).
+    fn bits(&self) -> Option<u32> {
+        None
+    }
+
+    /// Signs `digest`.
+    ///
+    /// # Errors
+    ///
+    /// [`CryptoError`] when the backend fails.
+    fn sign_digest(&self, digest: &[u8]) -> Result<Vec<u8>, CryptoError>;
+}
+
+impl<K: SigningKey + ?Sized> SigningKey for Box<K> {
+    fn algorithm(&self) -> Algorithm {
+        (**self).algorithm()
+    }
+
+    fn bits(&self) -> Option<u32> {
+        (**self).bits()
+    }
+
+    fn sign_digest(&self, digest: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        (**self).sign_digest(digest)
+    }
+}
+
+impl<K: SigningKey + ?Sized> SigningKey for &K {
+    fn algorithm(&self) -> Algorithm {
+        (**self).algorithm()
+    }
+
+    fn bits(&self) -> Option<u32> {
+        (**self).bits()
+    }
+
+    fn sign_digest(&self, digest: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        (**self).sign_digest(digest)
+    }
+}
+
+impl<K: SigningKey + ?Sized> SigningKey for alloc::sync::Arc<K> {
+    fn algorithm(&self) -> Algorithm {
+        (**self).algorithm()
+    }
+
+    fn bits(&self) -> Option<u32> {
+        (**self).bits()
+    }
+
+    fn sign_digest(&self, digest: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        (**self).sign_digest(digest)
+    }
+}
+
+/// An RSA private key signing with `rsa-sha256`. Zeroized on drop.
+///
+/// With the `std` feature RSA blinding uses the operating system's random
+/// numbers; without it the (constant-time) private operation is unblinded.
+#[derive(Clone)]
+pub struct RsaSigningKey {
+    key: rsa::PrivateKey,
+}
+
+impl RsaSigningKey {
+    /// From a PKCS#1 `RSAPrivateKey` DER document.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError`] when the DER is not an RSA key or it is shorter than 1024 bits.
+    pub fn from_pkcs1_der(der: &[u8]) -> Result<Self, KeyError> {
+        use rsa::pkcs1::DecodeRsaPrivateKey;
+        let key = rsa::PrivateKey::from_pkcs1_der(der).map_err(|_| KeyError::MalformedPrivateKey)?;
+        Self::from_key(key)
+    }
+
+    /// From a PKCS#8 `PrivateKeyInfo` DER document holding an RSA key.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError`] when the DER is not an RSA key or it is shorter than 1024 bits.
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
+        use rsa::pkcs8::DecodePrivateKey;
+        let key = rsa::PrivateKey::from_pkcs8_der(der).map_err(|_| KeyError::MalformedPrivateKey)?;
+        Self::from_key(key)
+    }
+
+    fn from_key(key: rsa::PrivateKey) -> Result<Self, KeyError> {
+        let bits = key.n().bit_width_vartime();
+        if bits < 1024 {
+            return Err(KeyError::RsaTooShort(bits));
+        }
+        Ok(Self { key })
+    }
+
+    /// Modulus length in bits.
+    pub fn bits(&self) -> u32 {
+        self.key.n().bit_width_vartime()
+    }
+
+    /// The public key, as the DER SubjectPublicKeyInfo that goes into `p=`.
+    pub fn public_key_der(&self) -> Vec<u8> {
+        use rsa::pkcs8::EncodePublicKey;
+        self.key.to_public_key().to_public_key_der().map(|d| d.as_bytes().to_vec()).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for RsaSigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RsaSigningKey").field("bits", &self.bits()).finish_non_exhaustive()
+    }
+}
+
+impl SigningKey for RsaSigningKey {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::RsaSha256
+    }
+
+    fn bits(&self) -> Option<u32> {
+        Some(RsaSigningKey::bits(self))
+    }
+
+    fn sign_digest(&self, digest: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.key.pkcs1v15_sign_prehash::<sha2::Sha256>(digest).map_err(CryptoError::backend)
+    }
+}
+
+/// An Ed25519 private key signing with `ed25519-sha256`. Zeroized on drop.
+#[derive(Clone)]
+pub struct Ed25519SigningKey {
+    key: ed25519_dalek::SigningKey,
+}
+
+impl Ed25519SigningKey {
+    /// From the 32-byte secret seed (RFC 8032).
+    pub fn from_seed(seed: &[u8; 32]) -> Self {
+        Self { key: ed25519_dalek::SigningKey::from_bytes(seed) }
+    }
+
+    /// From a PKCS#8 `PrivateKeyInfo` DER document (RFC 8410).
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError`] when the DER is not an Ed25519 key.
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
+        let info = rsa::pkcs8::PrivateKeyInfoRef::from_der(der).map_err(|_| KeyError::MalformedPrivateKey)?;
+        if info.algorithm.oid != ED25519_OID {
+            return Err(KeyError::UnsupportedKeyKind);
+        }
+        // CurvePrivateKey ::= OCTET STRING, inside the privateKey OCTET STRING.
+        let inner = <&rsa::pkcs8::der::asn1::OctetStringRef>::from_der(info.private_key.as_bytes())
+            .map_err(|_| KeyError::MalformedPrivateKey)?;
+        let seed: &[u8; 32] = inner.as_bytes().try_into().map_err(|_| KeyError::MalformedPrivateKey)?;
+        Ok(Self::from_seed(seed))
+    }
+
+    /// The raw 32-byte public key, as it goes base64-encoded into `p=`.
+    pub fn public_key_bytes(&self) -> [u8; 32] {
+        self.key.verifying_key().to_bytes()
+    }
+}
+
+impl fmt::Debug for Ed25519SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ed25519SigningKey").finish_non_exhaustive()
+    }
+}
+
+impl SigningKey for Ed25519SigningKey {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::Ed25519Sha256
+    }
+
+    fn bits(&self) -> Option<u32> {
+        Some(256)
+    }
+
+    fn sign_digest(&self, digest: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        use ed25519_dalek::Signer as _;
+        Ok(self.key.sign(digest).to_bytes().to_vec())
+    }
+}
+
+/// Either kind of built-in private key, as read from a PEM file.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum PrivateKey {
+    /// RSA (`rsa-sha256`).
+    Rsa(RsaSigningKey),
+    /// Ed25519 (`ed25519-sha256`).
+    Ed25519(Ed25519SigningKey),
+}
+
+impl PrivateKey {
+    /// Reads a PEM private key: PKCS#8 (`PRIVATE KEY`, RSA or Ed25519) or
+    /// PKCS#1 (`RSA PRIVATE KEY`).
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError`] when the PEM is malformed or holds another kind of key.
+    ///
+    /// ```
+    /// use dkim_core::crypto::PrivateKey;
+    /// let pem = "-----BEGIN PRIVATE KEY-----\n\
+    ///            MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n\
+    ///            -----END PRIVATE KEY-----\n";
+    /// let key = PrivateKey::from_pem(pem).unwrap();
+    /// assert!(matches!(key, PrivateKey::Ed25519(_)));
+    /// ```
+    pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
+        let (label, der) = decode_pem(pem)?;
+        match label.as_str() {
+            "RSA PRIVATE KEY" => RsaSigningKey::from_pkcs1_der(&der).map(Self::Rsa),
+            "PRIVATE KEY" => {
+                let info = rsa::pkcs8::PrivateKeyInfoRef::from_der(&der).map_err(|_| KeyError::MalformedPrivateKey)?;
+                match info.algorithm.oid {
+                    ED25519_OID => Ed25519SigningKey::from_pkcs8_der(&der).map(Self::Ed25519),
+                    RSA_ENCRYPTION => RsaSigningKey::from_pkcs8_der(&der).map(Self::Rsa),
+                    EC_PUBLIC_KEY => Err(KeyError::EcKey),
+                    _ => Err(KeyError::UnsupportedKeyKind),
+                }
+            }
+            "ENCRYPTED PRIVATE KEY" => Err(KeyError::EncryptedPrivateKey),
+            "EC PRIVATE KEY" => Err(KeyError::EcKey),
+            _ => Err(KeyError::UnsupportedKeyKind),
+        }
+    }
+
+    /// The key type (`k=` of its record).
+    #[must_use]
+    pub fn key_type(&self) -> KeyType {
+        match self {
+            Self::Rsa(_) => KeyType::Rsa,
+            Self::Ed25519(_) => KeyType::Ed25519,
+        }
+    }
+
+    /// The key record to publish for this key: its text, its 255-byte
+    /// strings and a zone-file line ([`DnsRecord`]).
+    #[must_use]
+    pub fn dns_record(&self) -> DnsRecord {
+        DnsRecord::new(self.key_type(), &self.public_key_base64())
+    }
+
+    /// The `p=` value to publish for this key (base64 of the public key).
+    #[must_use]
+    pub fn public_key_base64(&self) -> String {
+        match self {
+            Self::Rsa(k) => Base64::encode_string(&k.public_key_der()),
+            Self::Ed25519(k) => Base64::encode_string(&k.public_key_bytes()),
+        }
+    }
+}
+
+impl SigningKey for PrivateKey {
+    fn algorithm(&self) -> Algorithm {
+        match self {
+            Self::Rsa(k) => k.algorithm(),
+            Self::Ed25519(k) => k.algorithm(),
+        }
+    }
+
+    fn bits(&self) -> Option<u32> {
+        match self {
+            Self::Rsa(k) => SigningKey::bits(k),
+            Self::Ed25519(k) => SigningKey::bits(k),
+        }
+    }
+
+    fn sign_digest(&self, digest: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        match self {
+            Self::Rsa(k) => k.sign_digest(digest),
+            Self::Ed25519(k) => k.sign_digest(digest),
+        }
+    }
+}
+
+/// Decodes the first PEM block: its label and DER bytes.
+fn decode_pem(pem: &str) -> Result<(String, zeroize::Zeroizing<Vec<u8>>), KeyError> {
+    let mut lines = pem.lines().map(str::trim).skip_while(|l| !l.starts_with("-----BEGIN "));
+    let begin = lines.next().ok_or(KeyError::Pem)?;
+    let label = begin.strip_prefix("-----BEGIN ").and_then(|l| l.strip_suffix("-----")).ok_or(KeyError::Pem)?;
+    let end = alloc::format!("-----END {label}-----");
+    let mut body = zeroize::Zeroizing::new(String::new());
+    let mut closed = false;
+    for line in lines {
+        if line == end {
+            closed = true;
+            break;
+        }
+        if line.contains(':') {
+            // RFC 1421 headers (encrypted PEM) are not supported.
+            return Err(KeyError::Pem);
+        }
+        body.push_str(line);
+    }
+    if !closed {
+        return Err(KeyError::Pem);
+    }
+    let der = Base64::decode_vec(&body).map_err(|_| KeyError::Pem)?;
+    Ok((label.into(), zeroize::Zeroizing::new(der)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::{HashAlgorithm, KeyType, PublicKey};
+
+    #[test]
+    fn algorithm_names_round_trip() {
+        for a in [Algorithm::RsaSha1, Algorithm::RsaSha256, Algorithm::Ed25519Sha256] {
+            assert_eq!(Algorithm::parse(a.as_str()), Some(a));
+        }
+        assert_eq!(Algorithm::Ed25519Sha256.key_type(), KeyType::Ed25519);
+        assert_eq!(Algorithm::RsaSha1.hash(), HashAlgorithm::Sha1);
+    }
+
+    #[test]
+    fn ed25519_sign_verify() {
+        let k = Ed25519SigningKey::from_seed(&[7; 32]);
+        let pk = PublicKey::from_record_bytes(KeyType::Ed25519, &k.public_key_bytes(), 4096).unwrap();
+        let digest = [1u8; 32];
+        let sig = k.sign_digest(&digest).unwrap();
+        assert_eq!(pk.verify(Algorithm::Ed25519Sha256, &digest, &sig), Ok(()));
+        assert_eq!(pk.verify(Algorithm::Ed25519Sha256, &[2u8; 32], &sig), Err(CryptoError::BadSignature));
+        assert_eq!(pk.verify(Algorithm::RsaSha256, &digest, &sig), Err(CryptoError::KeyTypeMismatch));
+    }
+
+    #[test]
+    fn ed25519_wrong_length() {
+        assert_eq!(PublicKey::from_record_bytes(KeyType::Ed25519, &[0; 44], 4096), Err(KeyError::Ed25519Length(44)));
+    }
+
+    #[test]
+    fn pem_errors() {
+        assert_eq!(PrivateKey::from_pem("nothing").unwrap_err(), KeyError::Pem);
+        assert_eq!(
+            PrivateKey::from_pem("-----BEGIN PRIVATE KEY-----\n!!!\n-----END PRIVATE KEY-----").unwrap_err(),
+            KeyError::Pem
+        );
+        assert_eq!(
+            PrivateKey::from_pem("-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----").unwrap_err(),
+            KeyError::EcKey
+        );
+        assert_eq!(
+            PrivateKey::from_pem("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----")
+                .unwrap_err(),
+            KeyError::EncryptedPrivateKey
+        );
+        // A P-256 key in PKCS#8 (openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256).
+        let ec = "-----BEGIN PRIVATE KEY-----\n\
+                  MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgWm1vKwV8Eg5NeV1F\n\
+                  vTrdylUtOHzAIaibuIGrMoD5hlyhRANCAATxpe5Hm8B4EGlMMMnDF3j+PLj7L1YD\n\
+                  Pg+Eij8fqF5p4Vg9um1Tqy/7Fxo1G7yAUnYjujbrtmPnFq8TTUg6L2CF\n\
+                  -----END PRIVATE KEY-----\n";
+        assert_eq!(PrivateKey::from_pem(ec).unwrap_err(), KeyError::EcKey);
+    }
+}
