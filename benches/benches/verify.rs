@@ -28,13 +28,13 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use dkim_core::CryptoError;
 use dkim_core::canon::CanonicalizationAlgorithm;
 use dkim_core::canon::header::canonicalize_field;
-use dkim_core::crypto::VerifyError;
 use dkim_core::{
-    Algorithm, AwsLcRs, AwsLcRsaSigningKey, HeaderStatus, KeyAnswer, KeyRecord, KeyType, Limits, Policy, PrivateKey,
-    PublicKey, RsaSigningKey, RustCrypto, SignSession, Signer, SigningKey, Step, TxtRecord, Verdict, Verifier,
-    VerifyingBackend,
+    Algorithm, AwsLcRs, AwsLcRsaSigningKey, Dnssec, HeaderStatus, KeyAnswer, KeyRecord, KeyType, Limits, Policy,
+    PrivateKey, PublicKey, RsaSigningKey, RustCrypto, SignSession, Signer, SigningKey, Step, TxtRecord, Verdict,
+    Verifier, VerifyingBackend,
 };
 use mail::mail_body;
 use sha2::Digest as _;
@@ -108,14 +108,14 @@ fn verify(
     records: &[(String, Arc<KeyRecord>)],
     backend: &'static dyn VerifyingBackend,
 ) -> Vec<Verdict> {
-    let mut v = Verifier::new(Policy::default().now(NOW).backend(backend));
+    let mut v = Verifier::new(Policy::default().backend(backend), NOW);
     let HeaderStatus::Complete(n) = v.headers(message).expect("header") else { panic!("header incomplete") };
     // One request at a time, as a resolver callback would answer them.
-    while let Step::NeedKeys([r, ..]) = v.step() {
-        let answer = records
-            .iter()
-            .find(|(name, _)| *name == r.name())
-            .map_or(KeyAnswer::NoRecord, |(_, rec)| KeyAnswer::Parsed(Arc::clone(rec)));
+    while let Step::NeedKeys(requests) = v.step() {
+        let r = &requests[0];
+        let answer = records.iter().find(|(name, _)| *name == r.name()).map_or(KeyAnswer::NoRecord, |(_, rec)| {
+            KeyAnswer::Parsed { record: Arc::clone(rec), dnssec: Dnssec::Unknown }
+        });
         v.answer_key(r.id(), answer);
     }
     v.body(&message[n..]);
@@ -223,7 +223,7 @@ fn bench_backends(c: &mut Criterion) {
     let mut group = c.benchmark_group("backend");
     for (name, backend) in BACKENDS {
         assert_eq!(backend.verify(&public, Algorithm::RsaSha256, &digest, &sig), Ok(()), "{name}");
-        assert_eq!(backend.verify(&public, Algorithm::RsaSha256, &wrong, &sig), Err(VerifyError::BadSignature));
+        assert_eq!(backend.verify(&public, Algorithm::RsaSha256, &wrong, &sig), Err(CryptoError::BadSignature));
         group.bench_function(BenchmarkId::new("rsa2048_verify", name), |b| {
             b.iter(|| backend.verify(&public, Algorithm::RsaSha256, black_box(&digest), black_box(&sig)))
         });
@@ -524,10 +524,11 @@ fn bench_async(c: &mut Criterion) {
         let mut source = dkim_dns::StaticKeys::new([]);
         source.insert(&at, txt);
         let s = signed(&message(1024), &[(name, key)]);
-        let policy = Policy::default().now(NOW);
+        let policy = Policy::default();
         for (mode, capacity) in [("kept", 1024), ("parsed_each_time", 0)] {
-            let verifier =
-                dkim_async::AsyncVerifier::new(source.clone(), policy.clone()).with_parsed_key_capacity(capacity);
+            let verifier = dkim_async::AsyncVerifier::new(source.clone(), policy.clone())
+                .parsed_key_capacity(capacity)
+                .clock(dkim_async::ManualClock::new(NOW));
             let results = rt.block_on(verifier.verify_bytes(&s)).expect("verify");
             assert_eq!(results.iter().map(|r| r.verdict()).collect::<Vec<_>>(), [Verdict::Pass], "{name} {mode}");
             assert_eq!(verifier.parsed_key_count(), usize::from(capacity > 0), "{name} {mode}");

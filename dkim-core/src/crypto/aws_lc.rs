@@ -5,8 +5,6 @@
 //! `verify_strict` in every backend, so RFC 8463's strictness never depends
 //! on the choice.
 
-use alloc::format;
-use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
@@ -190,7 +188,7 @@ impl AwsLcRsaSigningKey {
     /// [`KeyError::UnsupportedKeyKind`] for another label or a key that is
     /// not RSA, and the errors of the DER constructors.
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
-        let (label, der) = super::decode_pem(pem)?;
+        let (label, der) = super::signing::decode_pem(pem)?;
         match label.as_str() {
             "RSA PRIVATE KEY" => Self::from_pkcs1_der(&der),
             "PRIVATE KEY" => Self::from_pkcs8_der(&der),

@@ -306,7 +306,7 @@ impl SigningKey for PrivateKey {
 }
 
 /// Decodes the first PEM block: its label and DER bytes.
-fn decode_pem(pem: &str) -> Result<(String, zeroize::Zeroizing<Vec<u8>>), KeyError> {
+pub(super) fn decode_pem(pem: &str) -> Result<(String, zeroize::Zeroizing<Vec<u8>>), KeyError> {
     let mut lines = pem.lines().map(str::trim).skip_while(|l| !l.starts_with("-----BEGIN "));
     let begin = lines.next().ok_or(KeyError::Pem)?;
     let label = begin.strip_prefix("-----BEGIN ").and_then(|l| l.strip_suffix("-----")).ok_or(KeyError::Pem)?;
