@@ -17,8 +17,8 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clap::{Parser, Subcommand};
-use dkim::asynchronous::{AsyncVerifier, FuturesTimer};
 use dkim::dns::{DnsClient, KeySource, ZoneFile};
+use dkim::{AsyncVerifier, FuturesTimer, ManualClock};
 use dkim::{
     Canonicalization, HeaderStatus, LineEndings, Policy, PrivateKey, SignSession, SignatureResult, Signer, Verdict,
 };
@@ -359,11 +359,14 @@ fn verify(
     let message = read_input(file.as_deref())?;
     let le = line_endings(&message);
     require_header_end(&message, le)?;
-    let policy = Policy::default().now(now.unwrap_or_else(now_unix)).line_endings(le);
-    let verifier = AsyncVerifier::new(keys, policy)
-        .with_timer(FuturesTimer)
-        .with_lookup_timeout(Duration::from_secs(10))
-        .with_overall_timeout(Duration::from_secs(30));
+    let policy = Policy::default().line_endings(le);
+    let mut verifier = AsyncVerifier::new(keys, policy)
+        .timer(FuturesTimer)
+        .lookup_timeout(Duration::from_secs(10))
+        .overall_timeout(Duration::from_secs(30));
+    if let Some(t) = now {
+        verifier = verifier.clock(ManualClock::new(t));
+    }
     // The DNS client's sockets are tokio's.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let results = runtime.block_on(verifier.verify_bytes(&message))?;
@@ -598,12 +601,13 @@ fn explain(keys: KeyArgs, now: Option<u64>, json: bool, file: Option<PathBuf>) -
     let recording = Recording { keys: &keys, seen: std::sync::Mutex::new(Vec::new()) };
     let runtime = runtime()?;
     let (results, lookups) = runtime.block_on(async {
-        let verifier = AsyncVerifier::new(&recording, Policy::default().now(now).line_endings(le))
-            .with_timer(FuturesTimer)
-            .with_lookup_timeout(Duration::from_secs(10));
+        let verifier = AsyncVerifier::new(&recording, Policy::default().line_endings(le))
+            .timer(FuturesTimer)
+            .lookup_timeout(Duration::from_secs(10))
+            .clock(ManualClock::new(now));
         let results = verifier.verify_bytes(&message).await?;
         // For keys not found, also look at the names people publish them at by mistake.
-        for r in results.iter().filter(|r| r.reason() == Some(&dkim::Reason::NoKey)) {
+        for r in results.iter().filter(|r| matches!(r.reason(), Some(dkim::Reason::NoRecord { .. }))) {
             for name in dkim::diagnose::wrong_name_candidates(r) {
                 recording.lookup_txt(&name).await;
             }
@@ -753,10 +757,18 @@ fn check_record(domain: &str, selector: &str, keys: KeyArgs, json: bool) -> Resu
                 Some(r) => lint_record(r, &mut findings, &mut facts),
             }
         }
-        dkim::dns::Lookup::NotFound(_) => findings.push(Finding { code: "key-not-found", severity: "error", message: format!("No TXT record at {name}. Publish the key there (selector {selector}, domain {domain}); a record at {domain} or _domainkey.{domain} is at the wrong name.") }),
-        dkim::dns::Lookup::TempFail(t) => findings.push(Finding { code: "key-lookup-failed", severity: "error", message: format!("The lookup of {name} failed for now: {}. Try again.", t.cause()) }),
+        dkim::dns::Lookup::NoRecord(_) => findings.push(Finding { code: "key-not-found", severity: "error", message: format!("No TXT record at {name}. Publish the key there (selector {selector}, domain {domain}); a record at {domain} or _domainkey.{domain} is at the wrong name.") }),
+        other => findings.push(Finding { code: "key-lookup-failed", severity: "error", message: format!("The lookup of {name} failed for now: {}. Try again.", lookup_failure(&other)) }),
     }
     report_findings(&facts, &findings, json)
+}
+
+/// Why a lookup that found no records and no "no record" failed.
+fn lookup_failure(answer: &dkim::dns::Lookup) -> String {
+    match answer {
+        dkim::dns::Lookup::TempFail(t) => t.cause().to_string(),
+        _ => "an answer of a kind this tool does not know".into(),
+    }
 }
 
 fn lint_record(r: &dkim::TxtRecord, findings: &mut Vec<Finding>, facts: &mut Vec<(&'static str, String)>) {
@@ -899,7 +911,7 @@ fn check_key(key: &Path, domain: &str, selector: &str, keys: KeyArgs, json: bool
             .filter_map(|r| dkim::KeyRecord::parse(&r.joined(), &dkim::Limits::default()).ok())
             .filter_map(|k| k.public_key().cloned())
             .collect(),
-        dkim::dns::Lookup::NotFound(_) => {
+        dkim::dns::Lookup::NoRecord(_) => {
             findings.push(Finding {
                 code: "key-not-found",
                 severity: "error",
@@ -907,11 +919,11 @@ fn check_key(key: &Path, domain: &str, selector: &str, keys: KeyArgs, json: bool
             });
             Vec::new()
         }
-        dkim::dns::Lookup::TempFail(t) => {
+        other => {
             findings.push(Finding {
                 code: "key-lookup-failed",
                 severity: "error",
-                message: format!("The lookup of {name} failed for now: {}.", t.cause()),
+                message: format!("The lookup of {name} failed for now: {}.", lookup_failure(&other)),
             });
             Vec::new()
         }
