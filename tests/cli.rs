@@ -5,8 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+
+use hickory_server::proto::op::{Message, MessageType, OpCode, ResponseCode};
+use hickory_server::proto::rr::rdata::TXT;
+use hickory_server::proto::rr::{RData, Record};
 
 fn bin() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
@@ -354,28 +359,70 @@ fn keygen_writes_a_key_and_a_zone_line_that_verify() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-#[path = "../dkim-dns/tests/support/mod.rs"]
-mod support;
+/// A loopback UDP DNS server answering each query with `reply(query)`; it
+/// stops with the test's runtime.
+async fn dns_server(reply: impl Fn(&Message) -> Message + Send + 'static) -> SocketAddr {
+    let socket = tokio::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+    let addr = socket.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 4096];
+        while let Ok((n, peer)) = socket.recv_from(&mut buf).await {
+            let Ok(query) = Message::from_vec(&buf[..n]) else { continue };
+            let _ = socket.send_to(&reply(&query).to_vec().unwrap(), peer).await;
+        }
+    });
+    addr
+}
 
-/// `--dns HOST:PORT` asks a real DNS server (here hickory-server on
-/// 127.0.0.1 serving `examples/data/dns.zone`).
+/// The answer of an authoritative server holding `records` (owner, TTL,
+/// strings): the TXT records at the queried name, or NXDOMAIN.
+fn zone_reply(query: &Message, records: &[(String, u32, Vec<Vec<u8>>)]) -> Message {
+    let qname = query.queries[0].name.clone();
+    let wanted = qname.to_string();
+    let found: Vec<Record> = records
+        .iter()
+        .filter(|(owner, _, _)| owner.trim_end_matches('.').eq_ignore_ascii_case(wanted.trim_end_matches('.')))
+        .map(|(_, ttl, strings)| {
+            Record::from_rdata(
+                qname.clone(),
+                *ttl,
+                RData::TXT(TXT::from_bytes(strings.iter().map(Vec::as_slice).collect())),
+            )
+        })
+        .collect();
+    let mut reply = if found.is_empty() {
+        Message::error_msg(query.metadata.id, OpCode::Query, ResponseCode::NXDomain)
+    } else {
+        Message::new(query.metadata.id, MessageType::Response, OpCode::Query)
+    };
+    reply.metadata.authoritative = true;
+    reply.add_queries(query.queries.clone());
+    reply.add_answers(found);
+    reply
+}
+
+/// `--dns HOST:PORT` asks a real DNS server (here one on 127.0.0.1 serving
+/// the TXT records of `examples/data/dns.zone`).
 #[tokio::test]
 async fn verify_over_dns() {
     let zone = dkim::dns::ZoneFile::from_path(data("dns.zone")).unwrap();
-    let entries: Vec<support::Entry> =
-        zone.txt_records().map(|(n, ttl, r)| (n.to_string(), ttl, support::Rr::Txt(r.strings().to_vec()))).collect();
-    assert_eq!(entries.len(), 2);
-    let server = support::authoritative(&entries).await;
-    let addr = server.addr().to_string();
+    let records: Vec<(String, u32, Vec<Vec<u8>>)> =
+        zone.txt_records().map(|(n, ttl, r)| (n.to_string(), ttl, r.strings().to_vec())).collect();
+    assert_eq!(records.len(), 2);
+    let addr = dns_server(move |query| zone_reply(query, &records)).await.to_string();
     let signed = std::fs::read(data("signed.eml")).unwrap();
     let out = tokio::task::spawn_blocking(move || run(&["verify", "--dns", &addr, "--json"], &signed)).await.unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{text} {}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(text.lines().filter(|l| l.starts_with(r#"{"result":"pass""#)).count(), 2, "{text}");
     // A server that answers SERVFAIL gives temperror, exit 1.
-    let servfail =
-        support::misbehaving(support::Misbehaviour::Rcode(hickory_server::proto::op::ResponseCode::ServFail)).await;
-    let addr = servfail.addr.to_string();
+    let addr = dns_server(|query| {
+        let mut reply = Message::error_msg(query.metadata.id, OpCode::Query, ResponseCode::ServFail);
+        reply.add_queries(query.queries.clone());
+        reply
+    })
+    .await
+    .to_string();
     let signed = std::fs::read(data("signed.eml")).unwrap();
     let out = tokio::task::spawn_blocking(move || run(&["verify", "--dns", &addr, "--json"], &signed)).await.unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
