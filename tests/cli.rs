@@ -172,7 +172,7 @@ fn sign_options_set_their_tags() {
             "--selector",
             "2026rsa",
             "--headers",
-            "from:to:subject:date",
+            "from:to:subject:date:content-type",
             "--identity",
             "alice@example.com",
             "--body-length",
@@ -184,7 +184,7 @@ fn sign_options_set_their_tags() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let (field, _) = split_field(&out.stdout, false);
     let h: Vec<String> = tag(&field, "h").unwrap().split(':').map(|s| s.to_ascii_lowercase()).collect();
-    for name in ["from", "to", "subject", "date"] {
+    for name in ["from", "to", "subject", "date", "content-type"] {
         assert!(h.contains(&name.to_string()), "h={h:?}");
     }
     assert_eq!(tag(&field, "i").as_deref(), Some("alice@example.com"));
@@ -198,6 +198,27 @@ fn sign_options_set_their_tags() {
     let x: u64 = tag(&field, "x").unwrap().parse().unwrap();
     assert_eq!(x, t + 3600);
     assert_eq!(verify_json(&out.stdout).1, 0);
+    // l= without Content-Type signed: the rest of the body could be retyped,
+    // so the verifier's policy refuses it.
+    let out = run(
+        &[
+            "sign",
+            "--key",
+            key.to_str().unwrap(),
+            "--domain",
+            "example.com",
+            "--selector",
+            "2026rsa",
+            "--headers",
+            "from:subject",
+            "--body-length",
+        ],
+        &message_crlf(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let (lines, code) = verify_json(&out.stdout);
+    assert_eq!(code, 1);
+    assert!(lines[0].starts_with(r#"{"result":"policy""#), "{lines:?}");
 }
 
 #[test]
