@@ -361,23 +361,53 @@ fn keygen_writes_a_key_and_a_zone_line_that_verify() {
         run(&["sign", "--key", pem.to_str().unwrap(), "--domain", "example.org", "--selector", "s1"], &message_crlf());
     let v = run(&["verify", "--zone", zone.to_str().unwrap(), "--json"], &signed.stdout);
     assert_eq!(v.status.code(), Some(0), "{}", String::from_utf8_lossy(&v.stdout));
-    // RSA-1024: generated, with a warning; strings of at most 255 bytes.
+    // RSA, 2048 bits by default: a record longer than 255 bytes, split into
+    // strings of at most 255 bytes, that verifies too.
     let prefix = tmp("k-rsa");
-    let out = run(
-        &["keygen", "--bits", "1024", "--domain", "example.org", "--selector", "s2", "--out", prefix.to_str().unwrap()],
-        b"",
-    );
-    assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("weak"));
+    let out = run(&["keygen", "--domain", "example.org", "--selector", "s2", "--out", prefix.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "no warning for 2048 bits");
     let zone_text = std::fs::read_to_string(tmp("k-rsa.zone")).unwrap();
-    for s in zone_text.split('"').skip(1).step_by(2) {
-        assert!(s.len() <= 255, "string of {} bytes", s.len());
+    let strings: Vec<&str> = zone_text.split('"').skip(1).step_by(2).collect();
+    assert!(strings.len() > 1, "{zone_text}");
+    assert!(strings.iter().all(|s| s.len() <= 255), "{zone_text}");
+    let pem = tmp("k-rsa.pem");
+    let signed =
+        run(&["sign", "--key", pem.to_str().unwrap(), "--domain", "example.org", "--selector", "s2"], &message_crlf());
+    let zone = tmp("k-rsa.zone");
+    let v = run(&["verify", "--zone", zone.to_str().unwrap(), "--json"], &signed.stdout);
+    assert_eq!(v.status.code(), Some(0), "{}", String::from_utf8_lossy(&v.stdout));
+}
+
+/// RSA under 2048 bits only with --allow-weak, and never under 1024.
+#[test]
+fn keygen_refuses_weak_rsa_keys_without_allow_weak() {
+    let keygen = |bits: &str, allow_weak: bool, name: &str| {
+        let prefix = tmp(name);
+        let mut args = vec!["keygen", "--bits", bits, "--domain", "example.org", "--selector", "s", "--out"];
+        args.push(prefix.to_str().unwrap());
+        if allow_weak {
+            args.push("--allow-weak");
+        }
+        let out = run(&args, b"");
+        (out.status.code(), String::from_utf8(out.stderr).unwrap(), tmp(&format!("{name}.pem")).exists())
+    };
+    let (code, err, written) = keygen("1024", false, "weak-refused");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.starts_with("dkim: error: ") && err.trim_end().lines().count() == 1, "{err}");
+    assert!(err.contains("--allow-weak"), "{err}");
+    assert!(!written, "no key written");
+    let (code, err, written) = keygen("1024", true, "weak-allowed");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("weak"), "a warning: {err}");
+    assert!(written);
+    for allow_weak in [false, true] {
+        let (code, err, written) = keygen("512", allow_weak, "broken");
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.starts_with("dkim: error: ") && err.trim_end().lines().count() == 1, "{err}");
+        assert!(!err.contains("--allow-weak"), "--allow-weak does not help: {err}");
+        assert!(!written);
     }
-    let out = run(
-        &["keygen", "--bits", "512", "--domain", "example.org", "--selector", "s3", "--out", prefix.to_str().unwrap()],
-        b"",
-    );
-    assert_eq!(out.status.code(), Some(2));
 }
 
 /// A loopback UDP DNS server answering each query with `reply(query)`; it

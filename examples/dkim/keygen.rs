@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use dkim::PrivateKey;
+use dkim::{Algorithm, CryptoError, Limits, PrivateKey, Signer, SigningKey};
 
 use crate::{Fatal, fatal};
 
@@ -16,7 +16,10 @@ pub(crate) struct Args {
     algorithm: String,
     /// RSA modulus size.
     #[arg(long, default_value_t = 2048)]
-    bits: usize,
+    bits: u32,
+    /// Generate an RSA key under 2048 bits (weak; 1024 at least).
+    #[arg(long)]
+    allow_weak: bool,
     /// The domain the key is for.
     #[arg(long)]
     domain: String,
@@ -32,7 +35,7 @@ pub(crate) fn run(a: Args) -> Result<ExitCode, Fatal> {
     let pem = match a.algorithm.as_str() {
         "ed25519-sha256" => ed25519_pkcs8_pem()?,
         "rsa-sha256" => {
-            check_rsa_bits(a.bits)?;
+            judge_rsa_size(&a)?;
             rsa_pkcs8_pem(a.bits)?
         }
         other => return Err(fatal(format!("unknown algorithm {other:?} (rsa-sha256 or ed25519-sha256)"))),
@@ -49,23 +52,48 @@ pub(crate) fn run(a: Args) -> Result<ExitCode, Fatal> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Refuses RSA sizes verifiers refuse; warns about weak and large ones.
-fn check_rsa_bits(bits: usize) -> Result<(), Fatal> {
-    if bits < 1024 {
-        return Err(fatal(format!("{bits}-bit RSA keys are broken and refused by verifiers (RFC 8301); use 2048")));
+/// Has the library judge the RSA key size before the slow generation: a
+/// signer refuses keys under 1024 bits, and calls those under 2048 weak
+/// (refused here without --allow-weak).
+fn judge_rsa_size(a: &Args) -> Result<(), Fatal> {
+    let max = Limits::default().max_rsa_bits;
+    if a.bits > max {
+        return Err(fatal(format!("{}-bit RSA keys are beyond what verifiers accept ({max})", a.bits)));
     }
-    if bits > 8192 {
-        return Err(fatal(format!("{bits}-bit RSA keys are beyond what verifiers accept (8192)")));
+    let planned = Signer::builder(PlannedRsaKey(a.bits), &a.domain, &a.selector).no_timestamp().build()?;
+    if planned.is_weak_key() {
+        if !a.allow_weak {
+            return Err(fatal(format!(
+                "{}-bit RSA keys are weak; use 2048 bits, or --allow-weak to generate one anyway",
+                a.bits
+            )));
+        }
+        eprintln!("dkim: warning: {}-bit RSA is weak; 2048 bits is the norm", a.bits);
     }
-    if bits < 2048 {
-        eprintln!("dkim: warning: {bits}-bit RSA is weak; 2048 bits is the norm");
-    }
-    if bits > 2048 {
+    if a.bits > 2048 {
         eprintln!(
-            "dkim: warning: a {bits}-bit key makes a TXT record some DNS providers cannot publish; 2048 bits is the norm"
+            "dkim: warning: a {}-bit key makes a TXT record some DNS providers cannot publish; 2048 bits is the norm",
+            a.bits
         );
     }
     Ok(())
+}
+
+/// An RSA key of this many bits, not generated yet: it cannot sign.
+struct PlannedRsaKey(u32);
+
+impl SigningKey for PlannedRsaKey {
+    fn algorithm(&self) -> Algorithm {
+        Algorithm::RsaSha256
+    }
+
+    fn bits(&self) -> Option<u32> {
+        Some(self.0)
+    }
+
+    fn sign_digest(&self, _digest: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        Err(CryptoError::ExternalKey)
+    }
 }
 
 fn with_suffix(prefix: &Path, ext: &str) -> PathBuf {
@@ -112,10 +140,10 @@ fn ed25519_pkcs8_pem() -> Result<String, Fatal> {
     Ok(pem("PRIVATE KEY", &der))
 }
 
-fn rsa_pkcs8_pem(bits: usize) -> Result<String, Fatal> {
+fn rsa_pkcs8_pem(bits: u32) -> Result<String, Fatal> {
     use rsa::pkcs8::{EncodePrivateKey, LineEnding};
-    let key =
-        rsa::PrivateKey::new(&mut getrandom::SysRng, bits).map_err(|e| fatal(format!("RSA key generation: {e}")))?;
+    let key = rsa::PrivateKey::new(&mut getrandom::SysRng, bits as usize)
+        .map_err(|e| fatal(format!("RSA key generation: {e}")))?;
     let pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| fatal(format!("PKCS#8 encoding: {e}")))?;
     Ok(pem.to_string())
 }

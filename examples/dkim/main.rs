@@ -7,7 +7,7 @@
 //! dkim explain [--zone ZONEFILE | --dns HOST:PORT] [--json] [--now UNIX] [FILE|-]
 //! dkim check-record --domain D --selector S [--zone ZONEFILE | --dns HOST:PORT] [--json]
 //! dkim check-key --key KEYFILE --domain D --selector S [--zone ZONEFILE | --dns HOST:PORT] [--json]
-//! dkim keygen [--algorithm A] [--bits 2048] --domain D --selector S --out PREFIX
+//! dkim keygen [--algorithm A] [--bits 2048] [--allow-weak] --domain D --selector S --out PREFIX
 //! ```
 //!
 //! Exit status: 0 on success (for `verify` and `explain`: some signature
