@@ -410,6 +410,50 @@ fn keygen_refuses_weak_rsa_keys_without_allow_weak() {
     }
 }
 
+/// Signing with a weak key works, with a warning on standard error; the
+/// output keeps the input's line ends.
+#[test]
+fn sign_warns_about_a_weak_key() {
+    let prefix = tmp("weak-signer");
+    let out = run(
+        &[
+            "keygen",
+            "--bits",
+            "1024",
+            "--allow-weak",
+            "--domain",
+            "example.org",
+            "--selector",
+            "w",
+            "--out",
+            prefix.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let (pem, zone) = (tmp("weak-signer.pem"), tmp("weak-signer.zone"));
+    for lf in [false, true] {
+        let input = if lf { message_lf() } else { message_crlf() };
+        let out = run(&["sign", "--key", pem.to_str().unwrap(), "--domain", "example.org", "--selector", "w"], &input);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(err.starts_with("dkim: warning: ") && err.contains("weak") && err.contains("1024"), "{err}");
+        let (field, rest) = split_field(&out.stdout, lf);
+        assert_eq!(rest, input);
+        assert_eq!(field.contains('\r'), !lf, "the field's line ends are the input's: {field:?}");
+        let v = run(&["verify", "--zone", zone.to_str().unwrap(), "--json"], &out.stdout);
+        assert_eq!(v.status.code(), Some(0), "{}", String::from_utf8_lossy(&v.stdout));
+    }
+    // A 2048-bit key: no warning.
+    let key = data("rsa2048.pem");
+    let out = run(
+        &["sign", "--key", key.to_str().unwrap(), "--domain", "example.com", "--selector", "2026rsa"],
+        &message_crlf(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
 /// A loopback UDP DNS server answering each query with `reply(query)`; it
 /// stops with the test's runtime.
 async fn dns_server(reply: impl Fn(&Message) -> Message + Send + 'static) -> SocketAddr {

@@ -71,6 +71,10 @@ pub(crate) fn run(a: Args) -> Result<ExitCode, Fatal> {
         builder = builder.expire_after(secs);
     }
     let signer = builder.body_length(a.body_length).build()?;
+    if signer.is_weak_key() {
+        let bits = signer.key_bits().unwrap_or_default();
+        eprintln!("dkim: warning: {} is a weak {bits}-bit RSA key; 2048 bits is the norm", a.key.display());
+    }
     let field = signer.sign(&message)?;
     let mut out = std::io::stdout().lock();
     out.write_all(field.as_bytes()).and_then(|()| out.write_all(&message)).and_then(|()| out.flush())?;
