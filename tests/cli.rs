@@ -264,6 +264,100 @@ fn verify_reports_each_signature_in_order_and_sets_the_exit_status() {
     assert!(String::from_utf8_lossy(&v.stdout).starts_with(r#"{"result":"permerror""#));
 }
 
+/// `--now` is the verifier's clock; without it, the system's.
+#[test]
+fn verify_now_sets_the_clock() {
+    const SIGNED_AT: u64 = 1_700_000_000;
+    let pem = std::fs::read_to_string(data("ed25519.pem")).unwrap();
+    let key = dkim::PrivateKey::from_pem(&pem).unwrap();
+    let signer =
+        dkim::Signer::builder(key, "example.com", "2026").timestamp(SIGNED_AT).expire_after(3600).build().unwrap();
+    let message = message_crlf();
+    let signed = [signer.sign(&message).unwrap().into_bytes(), message].concat();
+    let zone = data("dns.zone");
+    let verify = |now: Option<u64>| {
+        let now = now.map(|t| t.to_string());
+        let mut args = vec!["verify", "--zone", zone.to_str().unwrap(), "--json"];
+        if let Some(t) = &now {
+            args.extend(["--now", t]);
+        }
+        let out = run(&args, &signed);
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    let (code, text) = verify(Some(SIGNED_AT + 60));
+    assert_eq!(code, Some(0), "{text}");
+    // After x=, and before t= (beyond the clock skew): permerror.
+    for now in [SIGNED_AT + 7200, SIGNED_AT - 3600] {
+        let (code, text) = verify(Some(now));
+        assert_eq!(code, Some(1), "{text}");
+        assert!(text.starts_with(r#"{"result":"permerror""#), "{text}");
+    }
+    // The system clock is long past x=.
+    let (code, text) = verify(None);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.starts_with(r#"{"result":"permerror""#) && text.contains("expired"), "{text}");
+}
+
+/// What the library takes for a message the tool verifies; what it refuses
+/// is exit 2 with the library's reason.
+#[test]
+fn verify_takes_a_header_only_message_and_refuses_what_is_not_a_message() {
+    let zone = data("dns.zone");
+    let key = data("ed25519.pem");
+    let sign = |message: &[u8]| {
+        let out =
+            run(&["sign", "--key", key.to_str().unwrap(), "--domain", "example.com", "--selector", "2026"], message);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    // No empty line after the header: a message with an empty body, whose
+    // relaxed body hash is SHA-256 of nothing (RFC 6376 section 3.4.4).
+    for header in [&b"From: alice@example.com\r\nSubject: hi\r\n"[..], b"From: alice@example.com\nSubject: hi\n"] {
+        let signed = sign(header);
+        let (field, _) = split_field(&signed, !header.contains(&b'\r'));
+        assert_eq!(tag(&field, "bh").as_deref(), Some("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="));
+        let (lines, code) = verify_json(&signed);
+        assert_eq!(code, 0, "{lines:?}");
+        assert!(lines[0].starts_with(r#"{"result":"pass""#), "{lines:?}");
+    }
+    for input in [&b""[..], b"not a message", b"no colon\r\n\r\nbody\r\n", b"From: a\r\nSubject: ends inside a line"] {
+        let expected = dkim::verify::verify(input, &dkim::Policy::default(), dkim::Now::danger_no_clock(), |_| {
+            dkim::KeyAnswer::NoRecord
+        })
+        .unwrap_err();
+        for command in ["verify", "explain"] {
+            let out = run(&[command, "--zone", zone.to_str().unwrap(), "-"], input);
+            assert_eq!(out.status.code(), Some(2), "{command} {input:?}");
+            assert_eq!(
+                String::from_utf8_lossy(&out.stderr),
+                format!("dkim: error: {expected}\n"),
+                "{command} {input:?}"
+            );
+            assert!(out.stdout.is_empty());
+        }
+    }
+}
+
+/// Line ends follow the first line: LF there means a Unix file, read with
+/// every bare LF as CRLF (even when a CRLF comes later).
+#[test]
+fn verify_reads_lf_messages() {
+    let mut mixed = message_lf();
+    mixed.extend_from_slice(b"a line with CRLF\r\n");
+    for input in [message_lf(), mixed] {
+        let key = data("rsa2048.pem");
+        let out =
+            run(&["sign", "--key", key.to_str().unwrap(), "--domain", "example.com", "--selector", "2026rsa"], &input);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let (lines, code) = verify_json(&out.stdout);
+        assert_eq!(code, 0, "{lines:?}");
+        // The same message with CRLF line ends is what was signed.
+        let crlf = String::from_utf8(out.stdout.clone()).unwrap().replace("\r\n", "\n").replace('\n', "\r\n");
+        let (lines, code) = verify_json(crlf.as_bytes());
+        assert_eq!(code, 0, "{lines:?}");
+    }
+}
+
 #[test]
 fn human_report_and_authentication_results() {
     let zone = data("dns.zone");
@@ -294,7 +388,7 @@ fn bad_input_is_one_line_on_stderr_and_exit_2() {
     let cases: Vec<(Vec<&str>, &[u8])> = vec![
         (vec!["verify", "--zone", zone.to_str().unwrap(), "--json", "/nonexistent/message.eml"], b""),
         (vec!["verify", "--zone", bad_zone.to_str().unwrap(), "--json", "-"], b"From: a\r\n\r\nbody\r\n"),
-        (vec!["verify", "--zone", zone.to_str().unwrap(), "--json", "-"], b"From: a\r\nSubject: no header end\r\n"),
+        (vec!["verify", "--zone", zone.to_str().unwrap(), "--json", "-"], b"From: a\r\nSubject: ends inside a line"),
         (
             vec!["sign", "--key", bad_key.to_str().unwrap(), "--domain", "example.com", "--selector", "s"],
             b"From: a\r\n\r\nb\r\n",

@@ -31,7 +31,6 @@ pub(crate) fn run(a: Args) -> Result<ExitCode, Fatal> {
     let keys = a.keys.source()?;
     let message = crate::read_input(a.file.as_deref())?;
     let le = crate::line_endings(&message);
-    crate::require_header_end(&message, le)?;
     let now = a.now.unwrap_or_else(crate::now_unix);
     let recording = Recording { keys: &keys, seen: Mutex::new(Vec::new()) };
     let results = crate::runtime()?.block_on(async {

@@ -112,25 +112,12 @@ fn read_key(path: &Path) -> Result<PrivateKey, Fatal> {
     PrivateKey::from_pem(&pem).map_err(|e| fatal(format!("{}: {e}", path.display())))
 }
 
-/// CRLF when the input has any CRLF; LF-only input (a Unix mailbox file) is
-/// read with LF line ends.
+/// LF when the first line ends in a bare LF (a message stored with Unix
+/// line ends: every bare LF is then read as CRLF), else CRLF, as on the wire.
 fn line_endings(message: &[u8]) -> LineEndings {
-    if message.windows(2).any(|w| w == b"\r\n") || !message.contains(&b'\n') {
-        LineEndings::Crlf
-    } else {
-        LineEndings::NormalizeLf
-    }
-}
-
-/// Checks that the header block ends (an empty line), so that a truncated
-/// or non-mail input is an error rather than a header-only message.
-fn require_header_end(message: &[u8], le: LineEndings) -> Result<(), Fatal> {
-    let end: &[u8] = if le == LineEndings::Crlf { b"\r\n\r\n" } else { b"\n\n" };
-    let starts_empty = message.starts_with(if le == LineEndings::Crlf { b"\r\n" } else { b"\n" });
-    if starts_empty || message.windows(end.len()).any(|w| w == end) {
-        Ok(())
-    } else {
-        Err(fatal("the message has no end of header (no empty line after the header fields)"))
+    match message.iter().position(|&b| b == b'\n') {
+        Some(i) if i == 0 || message[i - 1] != b'\r' => LineEndings::NormalizeLf,
+        _ => LineEndings::Crlf,
     }
 }
 

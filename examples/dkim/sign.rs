@@ -58,7 +58,6 @@ pub(crate) fn run(a: Args) -> Result<ExitCode, Fatal> {
     })?;
     let message = crate::read_input(a.file.as_deref())?;
     let le = crate::line_endings(&message);
-    crate::require_header_end(&message, le)?;
     let now = crate::now_unix();
     let mut builder = Signer::builder(key, &a.domain, &a.selector).canonicalization(c).timestamp(now).line_endings(le);
     if let Some(h) = &a.headers {
