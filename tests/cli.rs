@@ -229,6 +229,15 @@ fn verify_reports_each_signature_in_order_and_sets_the_exit_status() {
     assert_eq!(lines.len(), 2);
     assert!(lines[0].contains(r#""selector":"2026rsa""#) && lines[0].contains(r#""algorithm":"rsa-sha256""#));
     assert!(lines[1].contains(r#""selector":"2026""#) && lines[1].contains(r#""algorithm":"ed25519-sha256""#));
+    // A zone file cannot vouch for DNSSEC; the key is there all the same.
+    for line in &lines {
+        assert!(
+            ["authenticated", "not authenticated", "unknown"]
+                .iter()
+                .any(|d| line.ends_with(&format!(r#","dnssec":"{d}"}}"#))),
+            "{line}"
+        );
+    }
     // A mailing-list footer breaks both.
     let mut footer = signed.clone();
     footer.extend_from_slice(b"--\r\nlist footer\r\n");
@@ -239,7 +248,7 @@ fn verify_reports_each_signature_in_order_and_sets_the_exit_status() {
     let (lines, code) = verify_json(&message_crlf());
     assert_eq!(code, 1);
     assert_eq!(lines.len(), 1);
-    assert!(lines[0].starts_with(r#"{"result":"none""#), "{lines:?}");
+    assert!(lines[0].starts_with(r#"{"result":"none""#) && lines[0].ends_with(r#","dnssec":null}"#), "{lines:?}");
     // --now after x= makes an expiring signature fail as permerror.
     let key = data("ed25519.pem");
     let out = run(
@@ -564,8 +573,9 @@ async fn dns_server(reply: impl Fn(&Message) -> Message + Send + 'static) -> Soc
 }
 
 /// The answer of an authoritative server holding `records` (owner, TTL,
-/// strings): the TXT records at the queried name, or NXDOMAIN.
-fn zone_reply(query: &Message, records: &[(String, u32, Vec<Vec<u8>>)]) -> Message {
+/// strings): the TXT records at the queried name, or NXDOMAIN; with the AD
+/// bit (DNSSEC-validated, as a validating resolver says) when `ad`.
+fn zone_reply(query: &Message, records: &[(String, u32, Vec<Vec<u8>>)], ad: bool) -> Message {
     let qname = query.queries[0].name.clone();
     let wanted = qname.to_string();
     let found: Vec<Record> = records
@@ -585,6 +595,7 @@ fn zone_reply(query: &Message, records: &[(String, u32, Vec<Vec<u8>>)]) -> Messa
         Message::new(query.metadata.id, MessageType::Response, OpCode::Query)
     };
     reply.metadata.authoritative = true;
+    reply.metadata.authentic_data = ad;
     reply.add_queries(query.queries.clone());
     reply.add_answers(found);
     reply
@@ -598,12 +609,19 @@ async fn verify_over_dns() {
     let records: Vec<(String, u32, Vec<Vec<u8>>)> =
         zone.txt_records().map(|(n, ttl, r)| (n.to_string(), ttl, r.strings().to_vec())).collect();
     assert_eq!(records.len(), 2);
-    let addr = dns_server(move |query| zone_reply(query, &records)).await.to_string();
-    let signed = std::fs::read(data("signed.eml")).unwrap();
-    let out = tokio::task::spawn_blocking(move || run(&["verify", "--dns", &addr, "--json"], &signed)).await.unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(0), "{text} {}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(text.lines().filter(|l| l.starts_with(r#"{"result":"pass""#)).count(), 2, "{text}");
+    // The JSON says whether the key's answer was DNSSEC-authenticated.
+    for (ad, dnssec) in [(false, "not authenticated"), (true, "authenticated")] {
+        let records = records.clone();
+        let addr = dns_server(move |query| zone_reply(query, &records, ad)).await.to_string();
+        let signed = std::fs::read(data("signed.eml")).unwrap();
+        let out =
+            tokio::task::spawn_blocking(move || run(&["verify", "--dns", &addr, "--json"], &signed)).await.unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(0), "{text} {}", String::from_utf8_lossy(&out.stderr));
+        let pass = text.lines().filter(|l| l.starts_with(r#"{"result":"pass""#));
+        let dnssec = format!(r#","dnssec":"{dnssec}"}}"#);
+        assert_eq!(pass.filter(|l| l.ends_with(&dnssec)).count(), 2, "{text}");
+    }
     // A server that answers SERVFAIL gives temperror, exit 1.
     let addr = dns_server(|query| {
         let mut reply = Message::error_msg(query.metadata.id, OpCode::Query, ResponseCode::ServFail);

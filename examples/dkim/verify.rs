@@ -78,15 +78,17 @@ pub(crate) fn exit_status(results: &[SignatureResult]) -> ExitCode {
 }
 
 /// The JSON object for an unsigned message.
-const UNSIGNED: [(&str, Option<&str>); 5] = [
+const UNSIGNED: [(&str, Option<&str>); 6] = [
     ("result", Some("none")),
     ("domain", None),
     ("selector", None),
     ("algorithm", None),
     ("reason", Some("the message has no DKIM-Signature field")),
+    ("dnssec", None),
 ];
 
-/// The members of one signature's JSON object.
+/// The members of one signature's JSON object; `dnssec` says whether the
+/// key's DNS answer was DNSSEC-authenticated (`unknown` from a zone file).
 pub(crate) fn result_members(r: &SignatureResult) -> String {
     let reason = r.reason().map(|x| x.to_string());
     json_members(&[
@@ -95,6 +97,7 @@ pub(crate) fn result_members(r: &SignatureResult) -> String {
         ("selector", r.selector()),
         ("algorithm", r.algorithm().map(|a| a.as_str())),
         ("reason", reason.as_deref()),
+        ("dnssec", Some(r.dnssec().as_str())),
     ])
 }
 
