@@ -1,6 +1,7 @@
 //! The `dkim` example program's command-line contract: `sign`, `verify`,
-//! `keygen`, exit statuses and error handling. `cargo test` builds the
-//! examples; the binary is found beside the test executable.
+//! `explain`, `check-record`, `check-key`, `keygen`, exit statuses and error
+//! handling; and the quickstart example's output. `cargo test` builds the
+//! examples; the binaries are found beside the test executable.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -14,9 +15,14 @@ use hickory_server::proto::rr::rdata::TXT;
 use hickory_server::proto::rr::{RData, Record};
 
 fn bin() -> PathBuf {
+    example("dkim")
+}
+
+/// The example program `name`, built by cargo beside the test executable.
+fn example(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().and_then(Path::parent).unwrap();
-    let p = dir.join("examples").join("dkim");
+    let p = dir.join("examples").join(name);
     assert!(p.exists(), "{} not built (cargo test builds the examples)", p.display());
     // `cargo test --test cli` alone does not rebuild the examples: refuse to
     // test a binary older than a file cargo built it from (its dep-info).
@@ -26,7 +32,7 @@ fn bin() -> PathBuf {
         .find(|f| std::fs::metadata(f).and_then(|m| m.modified()).is_ok_and(|t| t > built))
     {
         panic!(
-            "{} is older than {}: run `cargo test` (which builds the examples) or `cargo build --example dkim` first",
+            "{} is older than {}: run `cargo test` (which builds the examples) or `cargo build --example {name}` first",
             p.display(),
             newer.display()
         );
@@ -766,5 +772,26 @@ fn zone_and_dns_exclude_each_other_in_every_lookup_command() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains("cannot be used with"), "{args:?}: {err}");
+    }
+}
+
+/// The quickstart signs with both keys, both signatures verify against
+/// `examples/data/keys.txt`, and a list footer breaks both (body hash).
+#[test]
+fn quickstart_signs_verifies_and_shows_the_footer_failure() {
+    let out = Command::new(example("quickstart")).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{text} {}", String::from_utf8_lossy(&out.stderr));
+    let (fields, rest) = text.split_once("== verified as sent ==").unwrap();
+    let (sent, footer) = rest.split_once("== after a mailing list appended a footer ==").unwrap();
+    assert_eq!(fields.matches("\nDKIM-Signature: ").count(), 2, "{fields}");
+    let results = |part: &str| part.lines().filter(|l| l.starts_with("dkim=")).map(str::to_string).collect::<Vec<_>>();
+    let (sent, footer) = (results(sent), results(footer));
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(footer.len(), 2, "{footer:?}");
+    for (line, selector, alg) in [(0, "2026", "ed25519-sha256"), (1, "2026rsa", "rsa-sha256")] {
+        let which = format!("d=example.com s={selector} a={alg}");
+        assert_eq!(sent[line], format!("dkim=pass {which}"));
+        assert!(footer[line].starts_with(&format!("dkim=fail {which} (body hash")), "{}", footer[line]);
     }
 }
