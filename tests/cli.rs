@@ -524,19 +524,9 @@ fn keygen_refuses_weak_rsa_keys_without_allow_weak() {
 #[test]
 fn sign_warns_about_a_weak_key() {
     let prefix = tmp("weak-signer");
+    let p = prefix.to_str().unwrap();
     let out = run(
-        &[
-            "keygen",
-            "--bits",
-            "1024",
-            "--allow-weak",
-            "--domain",
-            "example.org",
-            "--selector",
-            "w",
-            "--out",
-            prefix.to_str().unwrap(),
-        ],
+        &["keygen", "--bits", "1024", "--allow-weak", "--domain", "example.org", "--selector", "w", "--out", p],
         b"",
     );
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
@@ -661,11 +651,11 @@ fn closed_stdout_is_not_an_error() {
     assert_eq!(out.status.code(), Some(0));
 }
 
+/// explain: per signature, the tags in words, the verdict and the diagnoses; 80 columns.
 #[test]
-fn explain_check_record_and_check_key() {
+fn explain_gives_the_diagnoses() {
     let zone = data("dns.zone");
     let z = zone.to_str().unwrap();
-    // explain: per signature, the tags in words, the verdict and the diagnoses; 80 columns.
     let mut footer = std::fs::read(data("signed.eml")).unwrap();
     footer.extend_from_slice(b"--\r\nlist footer\r\n");
     let out = run(&["explain", "--zone", z], &footer);
@@ -681,8 +671,13 @@ fn explain_check_record_and_check_key() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.lines().filter(|l| l.contains(r#""code":"dmarc-aligned""#)).count(), 2, "{text}");
+}
 
-    // check-record: clean record, missing record, bad record.
+/// check-record: clean record, missing record, bad record.
+#[test]
+fn check_record_lints_the_published_record() {
+    let zone = data("dns.zone");
+    let z = zone.to_str().unwrap();
     let out = run(&["check-record", "--domain", "example.com", "--selector", "2026rsa", "--zone", z], b"");
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{text}");
@@ -709,48 +704,22 @@ fn explain_check_record_and_check_key() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains(r#""code":"testing-mode""#));
+}
 
-    // check-key: the right key matches, another one does not.
-    let ed = data("ed25519.pem");
-    let out = run(
-        &["check-key", "--key", ed.to_str().unwrap(), "--domain", "example.com", "--selector", "2026", "--zone", z],
-        b"",
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
-    let rsa = data("rsa2048.pem");
-    let out = run(
-        &[
-            "check-key",
-            "--key",
-            rsa.to_str().unwrap(),
-            "--domain",
-            "example.com",
-            "--selector",
-            "2026",
-            "--zone",
-            z,
-            "--json",
-        ],
-        b"",
-    );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains(r#""code":"key-mismatch""#));
-    let out = run(
-        &[
-            "check-key",
-            "--key",
-            rsa.to_str().unwrap(),
-            "--domain",
-            "example.com",
-            "--selector",
-            "2026rsa",
-            "--zone",
-            z,
-            "--json",
-        ],
-        b"",
-    );
-    assert_eq!(out.status.code(), Some(0));
+/// check-key: the right key matches, another one does not.
+#[test]
+fn check_key_compares_the_private_key_with_the_record() {
+    let zone = data("dns.zone");
+    let z = zone.to_str().unwrap();
+    for (key, selector, code) in [("ed25519.pem", "2026", 0), ("rsa2048.pem", "2026", 1), ("rsa2048.pem", "2026rsa", 0)]
+    {
+        let key = data(key);
+        let args = ["check-key", "--key", key.to_str().unwrap(), "--domain", "example.com", "--selector", selector];
+        let out = run(&[&args[..], &["--zone", z, "--json"]].concat(), b"");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(code), "{key:?} {selector}: {text}");
+        assert_eq!(text.contains(r#""code":"key-mismatch""#), code == 1, "{text}");
+    }
 }
 
 /// Every command that looks keys up takes `--zone` or `--dns`, never both.
