@@ -15,7 +15,8 @@
 //! a check found a problem, 2 for usage, input and I/O errors (one line on
 //! standard error, never a panic).
 //!
-//! One module per command; what a command checks is the library's.
+//! One module per command: `sign`, `verify`, `explain`, `check` (both checks)
+//! and `keygen`; what they share (input, key sources, JSON, wrapping) is here.
 
 mod check;
 mod explain;
