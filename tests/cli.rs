@@ -1,17 +1,28 @@
 //! The `dkim` example program's command-line contract: `sign`, `verify`,
-//! `keygen`, exit statuses and error handling. `cargo test` builds the
-//! examples; the binary is found beside the test executable.
+//! `explain`, `check-record`, `check-key`, `keygen`, exit statuses and error
+//! handling; and the quickstart example's output. `cargo test` builds the
+//! examples; the binaries are found beside the test executable.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use hickory_server::proto::op::{Message, MessageType, OpCode, ResponseCode};
+use hickory_server::proto::rr::rdata::TXT;
+use hickory_server::proto::rr::{RData, Record};
+
 fn bin() -> PathBuf {
+    example("dkim")
+}
+
+/// The example program `name`, built by cargo beside the test executable.
+fn example(name: &str) -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().and_then(Path::parent).unwrap();
-    let p = dir.join("examples").join("dkim");
+    let p = dir.join("examples").join(name);
     assert!(p.exists(), "{} not built (cargo test builds the examples)", p.display());
     // `cargo test --test cli` alone does not rebuild the examples: refuse to
     // test a binary older than a file cargo built it from (its dep-info).
@@ -21,7 +32,7 @@ fn bin() -> PathBuf {
         .find(|f| std::fs::metadata(f).and_then(|m| m.modified()).is_ok_and(|t| t > built))
     {
         panic!(
-            "{} is older than {}: run `cargo test` (which builds the examples) or `cargo build --example dkim` first",
+            "{} is older than {}: run `cargo test` (which builds the examples) or `cargo build --example {name}` first",
             p.display(),
             newer.display()
         );
@@ -167,7 +178,7 @@ fn sign_options_set_their_tags() {
             "--selector",
             "2026rsa",
             "--headers",
-            "from:to:subject:date",
+            "from:to:subject:date:content-type",
             "--identity",
             "alice@example.com",
             "--body-length",
@@ -179,7 +190,7 @@ fn sign_options_set_their_tags() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let (field, _) = split_field(&out.stdout, false);
     let h: Vec<String> = tag(&field, "h").unwrap().split(':').map(|s| s.to_ascii_lowercase()).collect();
-    for name in ["from", "to", "subject", "date"] {
+    for name in ["from", "to", "subject", "date", "content-type"] {
         assert!(h.contains(&name.to_string()), "h={h:?}");
     }
     assert_eq!(tag(&field, "i").as_deref(), Some("alice@example.com"));
@@ -193,6 +204,27 @@ fn sign_options_set_their_tags() {
     let x: u64 = tag(&field, "x").unwrap().parse().unwrap();
     assert_eq!(x, t + 3600);
     assert_eq!(verify_json(&out.stdout).1, 0);
+    // l= without Content-Type signed: the rest of the body could be retyped,
+    // so the verifier's policy refuses it.
+    let out = run(
+        &[
+            "sign",
+            "--key",
+            key.to_str().unwrap(),
+            "--domain",
+            "example.com",
+            "--selector",
+            "2026rsa",
+            "--headers",
+            "from:subject",
+            "--body-length",
+        ],
+        &message_crlf(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let (lines, code) = verify_json(&out.stdout);
+    assert_eq!(code, 1);
+    assert!(lines[0].starts_with(r#"{"result":"policy""#), "{lines:?}");
 }
 
 #[test]
@@ -203,6 +235,15 @@ fn verify_reports_each_signature_in_order_and_sets_the_exit_status() {
     assert_eq!(lines.len(), 2);
     assert!(lines[0].contains(r#""selector":"2026rsa""#) && lines[0].contains(r#""algorithm":"rsa-sha256""#));
     assert!(lines[1].contains(r#""selector":"2026""#) && lines[1].contains(r#""algorithm":"ed25519-sha256""#));
+    // A zone file cannot vouch for DNSSEC; the key is there all the same.
+    for line in &lines {
+        assert!(
+            ["authenticated", "not authenticated", "unknown"]
+                .iter()
+                .any(|d| line.ends_with(&format!(r#","dnssec":"{d}"}}"#))),
+            "{line}"
+        );
+    }
     // A mailing-list footer breaks both.
     let mut footer = signed.clone();
     footer.extend_from_slice(b"--\r\nlist footer\r\n");
@@ -213,7 +254,7 @@ fn verify_reports_each_signature_in_order_and_sets_the_exit_status() {
     let (lines, code) = verify_json(&message_crlf());
     assert_eq!(code, 1);
     assert_eq!(lines.len(), 1);
-    assert!(lines[0].starts_with(r#"{"result":"none""#), "{lines:?}");
+    assert!(lines[0].starts_with(r#"{"result":"none""#) && lines[0].ends_with(r#","dnssec":null}"#), "{lines:?}");
     // --now after x= makes an expiring signature fail as permerror.
     let key = data("ed25519.pem");
     let out = run(
@@ -236,6 +277,100 @@ fn verify_reports_each_signature_in_order_and_sets_the_exit_status() {
     let v = run(&["verify", "--zone", zone.to_str().unwrap(), "--json", "--now", &later], &out.stdout);
     assert_eq!(v.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&v.stdout).starts_with(r#"{"result":"permerror""#));
+}
+
+/// `--now` is the verifier's clock; without it, the system's.
+#[test]
+fn verify_now_sets_the_clock() {
+    const SIGNED_AT: u64 = 1_700_000_000;
+    let pem = std::fs::read_to_string(data("ed25519.pem")).unwrap();
+    let key = dkim::PrivateKey::from_pem(&pem).unwrap();
+    let signer =
+        dkim::Signer::builder(key, "example.com", "2026").timestamp(SIGNED_AT).expire_after(3600).build().unwrap();
+    let message = message_crlf();
+    let signed = [signer.sign(&message).unwrap().into_bytes(), message].concat();
+    let zone = data("dns.zone");
+    let verify = |now: Option<u64>| {
+        let now = now.map(|t| t.to_string());
+        let mut args = vec!["verify", "--zone", zone.to_str().unwrap(), "--json"];
+        if let Some(t) = &now {
+            args.extend(["--now", t]);
+        }
+        let out = run(&args, &signed);
+        (out.status.code(), String::from_utf8(out.stdout).unwrap())
+    };
+    let (code, text) = verify(Some(SIGNED_AT + 60));
+    assert_eq!(code, Some(0), "{text}");
+    // After x=, and before t= (beyond the clock skew): permerror.
+    for now in [SIGNED_AT + 7200, SIGNED_AT - 3600] {
+        let (code, text) = verify(Some(now));
+        assert_eq!(code, Some(1), "{text}");
+        assert!(text.starts_with(r#"{"result":"permerror""#), "{text}");
+    }
+    // The system clock is long past x=.
+    let (code, text) = verify(None);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.starts_with(r#"{"result":"permerror""#) && text.contains("expired"), "{text}");
+}
+
+/// What the library takes for a message the tool verifies; what it refuses
+/// is exit 2 with the library's reason.
+#[test]
+fn verify_takes_a_header_only_message_and_refuses_what_is_not_a_message() {
+    let zone = data("dns.zone");
+    let key = data("ed25519.pem");
+    let sign = |message: &[u8]| {
+        let out =
+            run(&["sign", "--key", key.to_str().unwrap(), "--domain", "example.com", "--selector", "2026"], message);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        out.stdout
+    };
+    // No empty line after the header: a message with an empty body, whose
+    // relaxed body hash is SHA-256 of nothing (RFC 6376 section 3.4.4).
+    for header in [&b"From: alice@example.com\r\nSubject: hi\r\n"[..], b"From: alice@example.com\nSubject: hi\n"] {
+        let signed = sign(header);
+        let (field, _) = split_field(&signed, !header.contains(&b'\r'));
+        assert_eq!(tag(&field, "bh").as_deref(), Some("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="));
+        let (lines, code) = verify_json(&signed);
+        assert_eq!(code, 0, "{lines:?}");
+        assert!(lines[0].starts_with(r#"{"result":"pass""#), "{lines:?}");
+    }
+    for input in [&b""[..], b"not a message", b"no colon\r\n\r\nbody\r\n", b"From: a\r\nSubject: ends inside a line"] {
+        let expected = dkim::verify::verify(input, &dkim::Policy::default(), dkim::Now::danger_no_clock(), |_| {
+            dkim::KeyAnswer::NoRecord
+        })
+        .unwrap_err();
+        for command in ["verify", "explain"] {
+            let out = run(&[command, "--zone", zone.to_str().unwrap(), "-"], input);
+            assert_eq!(out.status.code(), Some(2), "{command} {input:?}");
+            assert_eq!(
+                String::from_utf8_lossy(&out.stderr),
+                format!("dkim: error: {expected}\n"),
+                "{command} {input:?}"
+            );
+            assert!(out.stdout.is_empty());
+        }
+    }
+}
+
+/// Line ends follow the first line: LF there means a Unix file, read with
+/// every bare LF as CRLF (even when a CRLF comes later).
+#[test]
+fn verify_reads_lf_messages() {
+    let mut mixed = message_lf();
+    mixed.extend_from_slice(b"a line with CRLF\r\n");
+    for input in [message_lf(), mixed] {
+        let key = data("rsa2048.pem");
+        let out =
+            run(&["sign", "--key", key.to_str().unwrap(), "--domain", "example.com", "--selector", "2026rsa"], &input);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let (lines, code) = verify_json(&out.stdout);
+        assert_eq!(code, 0, "{lines:?}");
+        // The same message with CRLF line ends is what was signed.
+        let crlf = String::from_utf8(out.stdout.clone()).unwrap().replace("\r\n", "\n").replace('\n', "\r\n");
+        let (lines, code) = verify_json(crlf.as_bytes());
+        assert_eq!(code, 0, "{lines:?}");
+    }
 }
 
 #[test]
@@ -268,7 +403,7 @@ fn bad_input_is_one_line_on_stderr_and_exit_2() {
     let cases: Vec<(Vec<&str>, &[u8])> = vec![
         (vec!["verify", "--zone", zone.to_str().unwrap(), "--json", "/nonexistent/message.eml"], b""),
         (vec!["verify", "--zone", bad_zone.to_str().unwrap(), "--json", "-"], b"From: a\r\n\r\nbody\r\n"),
-        (vec!["verify", "--zone", zone.to_str().unwrap(), "--json", "-"], b"From: a\r\nSubject: no header end\r\n"),
+        (vec!["verify", "--zone", zone.to_str().unwrap(), "--json", "-"], b"From: a\r\nSubject: ends inside a line"),
         (
             vec!["sign", "--key", bad_key.to_str().unwrap(), "--domain", "example.com", "--selector", "s"],
             b"From: a\r\n\r\nb\r\n",
@@ -335,47 +470,162 @@ fn keygen_writes_a_key_and_a_zone_line_that_verify() {
         run(&["sign", "--key", pem.to_str().unwrap(), "--domain", "example.org", "--selector", "s1"], &message_crlf());
     let v = run(&["verify", "--zone", zone.to_str().unwrap(), "--json"], &signed.stdout);
     assert_eq!(v.status.code(), Some(0), "{}", String::from_utf8_lossy(&v.stdout));
-    // RSA-1024: generated, with a warning; strings of at most 255 bytes.
+    // RSA, 2048 bits by default: a record longer than 255 bytes, split into
+    // strings of at most 255 bytes, that verifies too.
     let prefix = tmp("k-rsa");
-    let out = run(
-        &["keygen", "--bits", "1024", "--domain", "example.org", "--selector", "s2", "--out", prefix.to_str().unwrap()],
-        b"",
-    );
-    assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("weak"));
+    let out = run(&["keygen", "--domain", "example.org", "--selector", "s2", "--out", prefix.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "no warning for 2048 bits");
     let zone_text = std::fs::read_to_string(tmp("k-rsa.zone")).unwrap();
-    for s in zone_text.split('"').skip(1).step_by(2) {
-        assert!(s.len() <= 255, "string of {} bytes", s.len());
-    }
-    let out = run(
-        &["keygen", "--bits", "512", "--domain", "example.org", "--selector", "s3", "--out", prefix.to_str().unwrap()],
-        b"",
-    );
-    assert_eq!(out.status.code(), Some(2));
+    let strings: Vec<&str> = zone_text.split('"').skip(1).step_by(2).collect();
+    assert!(strings.len() > 1, "{zone_text}");
+    assert!(strings.iter().all(|s| s.len() <= 255), "{zone_text}");
+    let pem = tmp("k-rsa.pem");
+    let signed =
+        run(&["sign", "--key", pem.to_str().unwrap(), "--domain", "example.org", "--selector", "s2"], &message_crlf());
+    let zone = tmp("k-rsa.zone");
+    let v = run(&["verify", "--zone", zone.to_str().unwrap(), "--json"], &signed.stdout);
+    assert_eq!(v.status.code(), Some(0), "{}", String::from_utf8_lossy(&v.stdout));
 }
 
-#[path = "../dkim-dns/tests/support/mod.rs"]
-mod support;
+/// RSA under 2048 bits only with --allow-weak, and never under 1024.
+#[test]
+fn keygen_refuses_weak_rsa_keys_without_allow_weak() {
+    let keygen = |bits: &str, allow_weak: bool, name: &str| {
+        let prefix = tmp(name);
+        let mut args = vec!["keygen", "--bits", bits, "--domain", "example.org", "--selector", "s", "--out"];
+        args.push(prefix.to_str().unwrap());
+        if allow_weak {
+            args.push("--allow-weak");
+        }
+        let out = run(&args, b"");
+        (out.status.code(), String::from_utf8(out.stderr).unwrap(), tmp(&format!("{name}.pem")).exists())
+    };
+    let (code, err, written) = keygen("1024", false, "weak-refused");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.starts_with("dkim: error: ") && err.trim_end().lines().count() == 1, "{err}");
+    assert!(err.contains("--allow-weak"), "{err}");
+    assert!(!written, "no key written");
+    let (code, err, written) = keygen("1024", true, "weak-allowed");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("weak"), "a warning: {err}");
+    assert!(written);
+    for allow_weak in [false, true] {
+        let (code, err, written) = keygen("512", allow_weak, "broken");
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.starts_with("dkim: error: ") && err.trim_end().lines().count() == 1, "{err}");
+        assert!(!err.contains("--allow-weak"), "--allow-weak does not help: {err}");
+        assert!(!written);
+    }
+}
 
-/// `--dns HOST:PORT` asks a real DNS server (here hickory-server on
-/// 127.0.0.1 serving `examples/data/dns.zone`).
+/// Signing with a weak key works, with a warning on standard error; the
+/// output keeps the input's line ends.
+#[test]
+fn sign_warns_about_a_weak_key() {
+    let prefix = tmp("weak-signer");
+    let p = prefix.to_str().unwrap();
+    let out = run(
+        &["keygen", "--bits", "1024", "--allow-weak", "--domain", "example.org", "--selector", "w", "--out", p],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let (pem, zone) = (tmp("weak-signer.pem"), tmp("weak-signer.zone"));
+    for lf in [false, true] {
+        let input = if lf { message_lf() } else { message_crlf() };
+        let out = run(&["sign", "--key", pem.to_str().unwrap(), "--domain", "example.org", "--selector", "w"], &input);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(err.starts_with("dkim: warning: ") && err.contains("weak") && err.contains("1024"), "{err}");
+        let (field, rest) = split_field(&out.stdout, lf);
+        assert_eq!(rest, input);
+        assert_eq!(field.contains('\r'), !lf, "the field's line ends are the input's: {field:?}");
+        let v = run(&["verify", "--zone", zone.to_str().unwrap(), "--json"], &out.stdout);
+        assert_eq!(v.status.code(), Some(0), "{}", String::from_utf8_lossy(&v.stdout));
+    }
+    // A 2048-bit key: no warning.
+    let key = data("rsa2048.pem");
+    let out = run(
+        &["sign", "--key", key.to_str().unwrap(), "--domain", "example.com", "--selector", "2026rsa"],
+        &message_crlf(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+/// A loopback UDP DNS server answering each query with `reply(query)`; it
+/// stops with the test's runtime.
+async fn dns_server(reply: impl Fn(&Message) -> Message + Send + 'static) -> SocketAddr {
+    let socket = tokio::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
+    let addr = socket.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 4096];
+        while let Ok((n, peer)) = socket.recv_from(&mut buf).await {
+            let Ok(query) = Message::from_vec(&buf[..n]) else { continue };
+            let _ = socket.send_to(&reply(&query).to_vec().unwrap(), peer).await;
+        }
+    });
+    addr
+}
+
+/// The answer of an authoritative server holding `records` (owner, TTL,
+/// strings): the TXT records at the queried name, or NXDOMAIN; with the AD
+/// bit (DNSSEC-validated, as a validating resolver says) when `ad`.
+fn zone_reply(query: &Message, records: &[(String, u32, Vec<Vec<u8>>)], ad: bool) -> Message {
+    let qname = query.queries[0].name.clone();
+    let wanted = qname.to_string();
+    let found: Vec<Record> = records
+        .iter()
+        .filter(|(owner, _, _)| owner.trim_end_matches('.').eq_ignore_ascii_case(wanted.trim_end_matches('.')))
+        .map(|(_, ttl, strings)| {
+            Record::from_rdata(
+                qname.clone(),
+                *ttl,
+                RData::TXT(TXT::from_bytes(strings.iter().map(Vec::as_slice).collect())),
+            )
+        })
+        .collect();
+    let mut reply = if found.is_empty() {
+        Message::error_msg(query.metadata.id, OpCode::Query, ResponseCode::NXDomain)
+    } else {
+        Message::new(query.metadata.id, MessageType::Response, OpCode::Query)
+    };
+    reply.metadata.authoritative = true;
+    reply.metadata.authentic_data = ad;
+    reply.add_queries(query.queries.clone());
+    reply.add_answers(found);
+    reply
+}
+
+/// `--dns HOST:PORT` asks a real DNS server (here one on 127.0.0.1 serving
+/// the TXT records of `examples/data/dns.zone`).
 #[tokio::test]
 async fn verify_over_dns() {
     let zone = dkim::dns::ZoneFile::from_path(data("dns.zone")).unwrap();
-    let entries: Vec<support::Entry> =
-        zone.txt_records().map(|(n, ttl, r)| (n.to_string(), ttl, support::Rr::Txt(r.strings().to_vec()))).collect();
-    assert_eq!(entries.len(), 2);
-    let server = support::authoritative(&entries).await;
-    let addr = server.addr().to_string();
-    let signed = std::fs::read(data("signed.eml")).unwrap();
-    let out = tokio::task::spawn_blocking(move || run(&["verify", "--dns", &addr, "--json"], &signed)).await.unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(0), "{text} {}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(text.lines().filter(|l| l.starts_with(r#"{"result":"pass""#)).count(), 2, "{text}");
+    let records: Vec<(String, u32, Vec<Vec<u8>>)> =
+        zone.txt_records().map(|(n, ttl, r)| (n.to_string(), ttl, r.strings().to_vec())).collect();
+    assert_eq!(records.len(), 2);
+    // The JSON says whether the key's answer was DNSSEC-authenticated.
+    for (ad, dnssec) in [(false, "not authenticated"), (true, "authenticated")] {
+        let records = records.clone();
+        let addr = dns_server(move |query| zone_reply(query, &records, ad)).await.to_string();
+        let signed = std::fs::read(data("signed.eml")).unwrap();
+        let out =
+            tokio::task::spawn_blocking(move || run(&["verify", "--dns", &addr, "--json"], &signed)).await.unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(0), "{text} {}", String::from_utf8_lossy(&out.stderr));
+        let pass = text.lines().filter(|l| l.starts_with(r#"{"result":"pass""#));
+        let dnssec = format!(r#","dnssec":"{dnssec}"}}"#);
+        assert_eq!(pass.filter(|l| l.ends_with(&dnssec)).count(), 2, "{text}");
+    }
     // A server that answers SERVFAIL gives temperror, exit 1.
-    let servfail =
-        support::misbehaving(support::Misbehaviour::Rcode(hickory_server::proto::op::ResponseCode::ServFail)).await;
-    let addr = servfail.addr.to_string();
+    let addr = dns_server(|query| {
+        let mut reply = Message::error_msg(query.metadata.id, OpCode::Query, ResponseCode::ServFail);
+        reply.add_queries(query.queries.clone());
+        reply
+    })
+    .await
+    .to_string();
     let signed = std::fs::read(data("signed.eml")).unwrap();
     let out = tokio::task::spawn_blocking(move || run(&["verify", "--dns", &addr, "--json"], &signed)).await.unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
@@ -401,11 +651,11 @@ fn closed_stdout_is_not_an_error() {
     assert_eq!(out.status.code(), Some(0));
 }
 
+/// explain: per signature, the tags in words, the verdict and the diagnoses; 80 columns.
 #[test]
-fn explain_check_record_and_check_key() {
+fn explain_gives_the_diagnoses() {
     let zone = data("dns.zone");
     let z = zone.to_str().unwrap();
-    // explain: per signature, the tags in words, the verdict and the diagnoses; 80 columns.
     let mut footer = std::fs::read(data("signed.eml")).unwrap();
     footer.extend_from_slice(b"--\r\nlist footer\r\n");
     let out = run(&["explain", "--zone", z], &footer);
@@ -421,8 +671,13 @@ fn explain_check_record_and_check_key() {
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(text.lines().filter(|l| l.contains(r#""code":"dmarc-aligned""#)).count(), 2, "{text}");
+}
 
-    // check-record: clean record, missing record, bad record.
+/// check-record: clean record, missing record, bad record.
+#[test]
+fn check_record_lints_the_published_record() {
+    let zone = data("dns.zone");
+    let z = zone.to_str().unwrap();
     let out = run(&["check-record", "--domain", "example.com", "--selector", "2026rsa", "--zone", z], b"");
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{text}");
@@ -449,48 +704,22 @@ fn explain_check_record_and_check_key() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains(r#""code":"testing-mode""#));
+}
 
-    // check-key: the right key matches, another one does not.
-    let ed = data("ed25519.pem");
-    let out = run(
-        &["check-key", "--key", ed.to_str().unwrap(), "--domain", "example.com", "--selector", "2026", "--zone", z],
-        b"",
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
-    let rsa = data("rsa2048.pem");
-    let out = run(
-        &[
-            "check-key",
-            "--key",
-            rsa.to_str().unwrap(),
-            "--domain",
-            "example.com",
-            "--selector",
-            "2026",
-            "--zone",
-            z,
-            "--json",
-        ],
-        b"",
-    );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains(r#""code":"key-mismatch""#));
-    let out = run(
-        &[
-            "check-key",
-            "--key",
-            rsa.to_str().unwrap(),
-            "--domain",
-            "example.com",
-            "--selector",
-            "2026rsa",
-            "--zone",
-            z,
-            "--json",
-        ],
-        b"",
-    );
-    assert_eq!(out.status.code(), Some(0));
+/// check-key: the right key matches, another one does not.
+#[test]
+fn check_key_compares_the_private_key_with_the_record() {
+    let zone = data("dns.zone");
+    let z = zone.to_str().unwrap();
+    for (key, selector, code) in [("ed25519.pem", "2026", 0), ("rsa2048.pem", "2026", 1), ("rsa2048.pem", "2026rsa", 0)]
+    {
+        let key = data(key);
+        let args = ["check-key", "--key", key.to_str().unwrap(), "--domain", "example.com", "--selector", selector];
+        let out = run(&[&args[..], &["--zone", z, "--json"]].concat(), b"");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(code), "{key:?} {selector}: {text}");
+        assert_eq!(text.contains(r#""code":"key-mismatch""#), code == 1, "{text}");
+    }
 }
 
 /// Every command that looks keys up takes `--zone` or `--dns`, never both.
@@ -512,5 +741,26 @@ fn zone_and_dns_exclude_each_other_in_every_lookup_command() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains("cannot be used with"), "{args:?}: {err}");
+    }
+}
+
+/// The quickstart signs with both keys, both signatures verify against
+/// `examples/data/keys.txt`, and a list footer breaks both (body hash).
+#[test]
+fn quickstart_signs_verifies_and_shows_the_footer_failure() {
+    let out = Command::new(example("quickstart")).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{text} {}", String::from_utf8_lossy(&out.stderr));
+    let (fields, rest) = text.split_once("== verified as sent ==").unwrap();
+    let (sent, footer) = rest.split_once("== after a mailing list appended a footer ==").unwrap();
+    assert_eq!(fields.matches("\nDKIM-Signature: ").count(), 2, "{fields}");
+    let results = |part: &str| part.lines().filter(|l| l.starts_with("dkim=")).map(str::to_string).collect::<Vec<_>>();
+    let (sent, footer) = (results(sent), results(footer));
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(footer.len(), 2, "{footer:?}");
+    for (line, selector, alg) in [(0, "2026", "ed25519-sha256"), (1, "2026rsa", "rsa-sha256")] {
+        let which = format!("d=example.com s={selector} a={alg}");
+        assert_eq!(sent[line], format!("dkim=pass {which}"));
+        assert!(footer[line].starts_with(&format!("dkim=fail {which} (body hash")), "{}", footer[line]);
     }
 }
