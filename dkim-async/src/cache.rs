@@ -108,6 +108,7 @@ impl<K, C> KeyCache<K, C> {
 
     /// How many names with records are kept (default 10 000). Zero turns
     /// caching of records off.
+    #[must_use]
     pub fn capacity(mut self, names: usize) -> Self {
         self.settings.capacity = names;
         self
@@ -115,6 +116,7 @@ impl<K, C> KeyCache<K, C> {
 
     /// How many "no record" answers are kept (default 1 000). Zero turns
     /// negative caching off.
+    #[must_use]
     pub fn negative_capacity(mut self, names: usize) -> Self {
         self.settings.negative_capacity = names;
         self
@@ -123,6 +125,7 @@ impl<K, C> KeyCache<K, C> {
     /// Bounds on how long records are kept, in seconds (default 0 and
     /// 86 400): a TTL below `min` counts as `min`, above `max` as `max`. A
     /// TTL of zero is not kept.
+    #[must_use]
     pub fn ttl_bounds(mut self, min: u32, max: u32) -> Self {
         self.settings.min_ttl = min.min(max);
         self.settings.max_ttl = max;
@@ -131,6 +134,7 @@ impl<K, C> KeyCache<K, C> {
 
     /// The longest time a "no record" answer is kept, in seconds (default
     /// 300); also the time used when the answer carries no negative TTL.
+    #[must_use]
     pub fn max_negative_ttl(mut self, seconds: u32) -> Self {
         self.settings.max_negative_ttl = seconds;
         self

@@ -117,7 +117,8 @@ where
     Ok(v.into_results())
 }
 
-/// Progress of the header.
+/// Progress of the header. Exhaustive on purpose (like httparse's
+/// `Status`): a header is either complete or not.
 #[must_use]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HeaderStatus {
@@ -413,7 +414,7 @@ impl Verifier {
 
     fn evaluate_header(&mut self) -> Result<(), VerifyError> {
         let block = HeaderBlock::parse(self.collector.take(), self.policy.limits.max_header_fields)?;
-        if block.len() == 0 {
+        if block.is_empty() {
             return Err(VerifyError::Header(HeaderError::Empty));
         }
         self.phase = Phase::Body;

@@ -178,6 +178,7 @@ impl DnsClient {
     }
 
     /// Time to wait for each answer (default 2 s).
+    #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -185,6 +186,7 @@ impl DnsClient {
 
     /// Rounds over the server list for timeouts and network errors (default
     /// 2, at least 1).
+    #[must_use]
     pub fn attempts(mut self, attempts: u32) -> Self {
         self.attempts = attempts.max(1);
         self
@@ -192,12 +194,14 @@ impl DnsClient {
 
     /// EDNS(0) UDP payload to offer, or `None` for plain 512-byte DNS
     /// (answers that do not fit then come over TCP).
+    #[must_use]
     pub fn edns_payload(mut self, payload: Option<u16>) -> Self {
         self.edns_payload = payload.map(|p| p.max(512));
         self
     }
 
     /// Most CNAMEs followed for one lookup (default 8).
+    #[must_use]
     pub fn max_cnames(mut self, max: usize) -> Self {
         self.max_cnames = max;
         self

@@ -46,6 +46,7 @@ impl StaticKeys {
     }
 
     /// The TTL reported with every answer (default 3600).
+    #[must_use]
     pub fn ttl(mut self, ttl: u32) -> Self {
         self.ttl = ttl;
         self

@@ -310,6 +310,7 @@ impl ResInfo {
     /// ar.push(ResInfo::new(Verdict::Pass).domain("example.com"));
     /// assert!(ar.to_field().ends_with("\tdkim=pass header.d=example.com"));
     /// ```
+    #[must_use]
     pub fn domain(mut self, domain: impl Into<String>) -> Self {
         self.domain = Some(domain.into());
         self
@@ -324,6 +325,7 @@ impl ResInfo {
     /// ar.push(ResInfo::new(Verdict::Pass).selector("2026"));
     /// assert!(ar.to_field().ends_with("\tdkim=pass header.s=2026"));
     /// ```
+    #[must_use]
     pub fn selector(mut self, selector: impl Into<String>) -> Self {
         self.selector = Some(selector.into());
         self
@@ -338,6 +340,7 @@ impl ResInfo {
     /// ar.push(ResInfo::new(Verdict::Pass).identity("joe@mail.example.com"));
     /// assert!(ar.to_field().ends_with("\tdkim=pass header.i=joe@mail.example.com"));
     /// ```
+    #[must_use]
     pub fn identity(mut self, identity: impl Into<String>) -> Self {
         self.identity = Some(identity.into());
         self
@@ -352,6 +355,7 @@ impl ResInfo {
     /// ar.push(ResInfo::new(Verdict::Pass).algorithm(Algorithm::Ed25519Sha256.as_str()));
     /// assert!(ar.to_field().ends_with("\tdkim=pass header.a=ed25519-sha256"));
     /// ```
+    #[must_use]
     pub fn algorithm(mut self, algorithm: impl Into<String>) -> Self {
         self.algorithm = Some(algorithm.into());
         self
@@ -370,6 +374,7 @@ impl ResInfo {
     /// let value = ar.to_value();
     /// assert!(value.contains("header.b=abcdEFGH1;") && value.ends_with("header.b=abcdEFGH2"));
     /// ```
+    #[must_use]
     pub fn b(mut self, b: impl Into<String>) -> Self {
         self.b = Some(b.into());
         self
@@ -384,6 +389,7 @@ impl ResInfo {
     /// ar.push(ResInfo::new(Verdict::PermError).reason(Reason::KeyRevoked));
     /// assert!(ar.to_field().ends_with("\tdkim=permerror (the key has been revoked \\(empty p=\\))"));
     /// ```
+    #[must_use]
     pub fn reason(mut self, reason: impl fmt::Display) -> Self {
         self.comment.insert(0, reason.to_string());
         self
@@ -399,6 +405,7 @@ impl ResInfo {
     /// ar.push(ResInfo::new(Verdict::Pass).note("key in testing mode, t=y"));
     /// assert!(ar.to_field().ends_with("\tdkim=pass (key in testing mode, t=y)"));
     /// ```
+    #[must_use]
     pub fn note(mut self, note: impl fmt::Display) -> Self {
         self.comment.push(note.to_string());
         self
@@ -420,6 +427,7 @@ impl ResInfo {
     /// ));
     /// # Ok::<(), dkim_core::SignatureError>(())
     /// ```
+    #[must_use]
     pub fn signature(self, signature: &Signature) -> Self {
         self.domain(signature.domain())
             .selector(signature.selector())

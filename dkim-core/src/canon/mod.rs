@@ -11,6 +11,7 @@ pub(crate) use body::{BLOCK_ROOM, Emit, relaxed_blocks, relaxed_span};
 
 /// One canonicalization algorithm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum CanonicalizationAlgorithm {
     /// `simple`: (almost) no change.
     Simple,

@@ -12,6 +12,7 @@ use alloc::vec::Vec;
 
 /// A public key from a DKIM key record, ready to verify.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PublicKey {
     /// An RSA public key.
     Rsa(RsaPublicKey),

@@ -144,6 +144,7 @@ impl fmt::Display for Diagnosis {
 
 /// How bad a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Severity {
     /// The signature does not count (or the message is not signed).
     Error,
@@ -374,6 +375,7 @@ impl<'a> DiagnoseInput<'a> {
     /// The message header (the whole message also works: everything after
     /// the first empty line is ignored; bare LF line ends are accepted).
     /// Without it there is no header coverage or DMARC alignment check.
+    #[must_use]
     pub fn header(mut self, bytes: &[u8]) -> Self {
         self.header = Some(header_block(bytes));
         self
@@ -383,12 +385,14 @@ impl<'a> DiagnoseInput<'a> {
     /// has no TXT record (NXDOMAIN or no data). Give the answers for the key
     /// names the verifier asked for and, when a key was not found, for the
     /// names of [`wrong_name_candidates`].
+    #[must_use]
     pub fn lookup(mut self, name: &str, records: Option<Vec<TxtRecord>>) -> Self {
         self.lookups.push((normalize_name(name), records));
         self
     }
 
     /// Several answers at once (see [`DiagnoseInput::lookup`]).
+    #[must_use]
     pub fn lookups(mut self, lookups: impl IntoIterator<Item = (String, Option<Vec<TxtRecord>>)>) -> Self {
         self.lookups.extend(lookups.into_iter().map(|(n, r)| (normalize_name(&n), r)));
         self

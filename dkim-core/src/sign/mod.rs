@@ -270,6 +270,7 @@ impl<K: SigningKey> Signer<K> {
 
 impl<K: SigningKey> SignerBuilder<K> {
     /// `c=` (default `relaxed/relaxed`).
+    #[must_use]
     pub fn canonicalization(mut self, c: Canonicalization) -> Self {
         self.inner.canonicalization = c;
         self
@@ -302,6 +303,7 @@ impl<K: SigningKey> SignerBuilder<K> {
     }
 
     /// `i=`, the agent or user identity; must be in `d=` or a subdomain.
+    #[must_use]
     pub fn identity(mut self, identity: &str) -> Self {
         self.inner.identity = Some(identity.into());
         self
@@ -310,6 +312,7 @@ impl<K: SigningKey> SignerBuilder<K> {
     /// Adds `l=` with the length of the canonical body. Anyone can then
     /// append content below the signed part; use only when a mailing list in
     /// the path is known to add footers.
+    #[must_use]
     pub fn body_length(mut self, sign_length: bool) -> Self {
         self.inner.body_length = sign_length;
         self
@@ -318,24 +321,28 @@ impl<K: SigningKey> SignerBuilder<K> {
     /// `t=`, the signing time (Unix seconds). Without it, the signer reads
     /// the system clock at [`build`](Self::build) when the `std` feature is
     /// on (the default), and writes no `t=` without `std` (no clock).
+    #[must_use]
     pub fn timestamp(mut self, unix_seconds: u64) -> Self {
         self.inner.timestamp = Timestamp::At(unix_seconds);
         self
     }
 
     /// Writes no `t=` at all (reproducible output, test vectors).
+    #[must_use]
     pub fn no_timestamp(mut self) -> Self {
         self.inner.timestamp = Timestamp::Omitted;
         self
     }
 
     /// `x=`, the absolute expiration time.
+    #[must_use]
     pub fn expiration(mut self, unix_seconds: u64) -> Self {
         self.inner.expiration = Some(Expiration::At(unix_seconds));
         self
     }
 
     /// `x=` as `t=` plus `seconds` (needs [`SignerBuilder::timestamp`]).
+    #[must_use]
     pub fn expire_after(mut self, seconds: u64) -> Self {
         self.inner.expiration = Some(Expiration::After(seconds));
         self
@@ -343,6 +350,7 @@ impl<K: SigningKey> SignerBuilder<K> {
 
     /// How line ends in the input are treated (default CRLF). With
     /// [`LineEndings::NormalizeLf`], bare LF is read as CRLF.
+    #[must_use]
     pub fn line_endings(mut self, le: LineEndings) -> Self {
         self.inner.line_endings = le;
         self
