@@ -131,11 +131,19 @@ impl<'a> Lexer<'a> {
     }
 }
 
-/// Decodes `\X` and `\DDD`; each byte comes with whether it was escaped.
+/// Decodes the escapes of a token; each byte comes with whether it was
+/// escaped.
 pub(super) fn unescape(token: &Token<'_>) -> Result<Vec<(u8, bool)>, ZoneError> {
-    let raw = token.raw;
-    let bytes = raw.as_bytes();
     let start = token.pos.column + usize::from(token.quoted);
+    decode_escapes(token.raw)
+        .map_err(|(offset, kind)| ZoneError::new(Pos { line: token.pos.line, column: start + offset }, kind))
+}
+
+/// Decodes `\X` and `\DDD` (RFC 1035 section 5.1): `\DDD` is the byte of
+/// decimal value DDD, `\X` is the character X. Each byte comes with whether
+/// it was escaped. A bad escape is an error at its byte offset.
+pub(super) fn decode_escapes(raw: &str) -> Result<Vec<(u8, bool)>, (usize, ZoneErrorKind)> {
+    let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
@@ -144,12 +152,10 @@ pub(super) fn unescape(token: &Token<'_>) -> Result<Vec<(u8, bool)>, ZoneError> 
             i += 1;
             continue;
         }
-        let at = Pos { line: token.pos.line, column: start + i };
         let digits = bytes.get(i + 1..i + 4).filter(|d| d.iter().all(u8::is_ascii_digit));
         if let Some(digits) = digits {
             let value = digits.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
-            let byte =
-                u8::try_from(value).map_err(|_| ZoneError::new(at, ZoneErrorKind::EscapeOutOfRange { value }))?;
+            let byte = u8::try_from(value).map_err(|_| (i, ZoneErrorKind::EscapeOutOfRange { value }))?;
             out.push((byte, true));
             i += 4;
             continue;
@@ -161,7 +167,7 @@ pub(super) fn unescape(token: &Token<'_>) -> Result<Vec<(u8, bool)>, ZoneError> 
                 out.extend(bytes[i + 1..i + 1 + len].iter().map(|&b| (b, true)));
                 i += 1 + len;
             }
-            _ => return Err(ZoneError::new(at, ZoneErrorKind::IncompleteEscape)),
+            _ => return Err((i, ZoneErrorKind::IncompleteEscape)),
         }
     }
     Ok(out)

@@ -27,6 +27,7 @@ mod tests;
 use error::Pos;
 pub use error::{ZoneError, ZoneErrorKind};
 use lexer::Token;
+use name::Name;
 use parser::Parser;
 use store::Store;
 
@@ -112,10 +113,14 @@ const MAX_NAME: usize = 253;
 ///   RFC 3597 `TYPEnnn` form) is accepted and its fields kept as written. A
 ///   word that is not a record type is an error.
 ///
-/// Names are kept in ASCII lower case, absolute, without the final dot. A
-/// dot or backslash inside a label is kept escaped (`\.`, `\\`); every other
-/// byte is kept as itself, so names must be valid UTF-8 once unescaped.
-/// Labels are at most 63 bytes and names at most 253.
+/// Labels are at most 63 bytes and names at most 253; each label must be
+/// valid UTF-8 once unescaped. Names are given back (by [`names`](Self::names),
+/// in [`ZoneEntry::name`] and in [`ZoneData`]) in the *stored form*: ASCII
+/// lower case, absolute, labels joined by dots, no final dot (the root is
+/// `""`); a dot or backslash inside a label is escaped (`\.`, `\\`), every
+/// other byte is itself. So a stored name ends with a dot only when its last
+/// label does (`x\.` is the one-label name `x.`), and every stored name,
+/// given to [`lookup`](Self::lookup), finds itself.
 ///
 /// # Test extension
 ///
@@ -130,8 +135,16 @@ const MAX_NAME: usize = 253;
 ///
 /// # Lookups
 ///
-/// [`lookup`](Self::lookup) (and [`KeySource::lookup_txt`]) compare names
-/// without regard to ASCII case, with or without the final dot:
+/// [`lookup`](Self::lookup) (and [`KeySource::lookup_txt`]) read the name
+/// asked for in presentation format, as in a master file: labels separated
+/// by dots, the final dot optional, and in a label `\.` (or `\046`) for a
+/// dot, `\\` for a backslash, `\DDD` for any byte; every other character is
+/// itself, so a plain dotted name such as `sel._domainkey.example.com`
+/// means what it says. Names are compared label by label, without regard to
+/// ASCII case: `A\.b.example` finds the owner `a\.b.example.` (labels `a.b`
+/// and `example`), never `a.b.example.`. A name that cannot be one (a bad
+/// escape, an empty label, a label over 63 bytes or a name over 253) is
+/// NXDOMAIN, with no negative TTL. Then:
 ///
 /// - a name marked `SERVFAIL` or `TIMEOUT` is a temporary failure, one
 ///   marked `NXDOMAIN` is "no such name";
@@ -193,7 +206,7 @@ impl ZoneFile {
     /// invalid `origin` gives an error at line 0.
     pub fn parse_with_origin(text: &str, origin: &str) -> Result<Self, ZoneError> {
         let token = Token { raw: origin, quoted: false, pos: Pos { line: 0, column: 0 } };
-        let origin = name::domain_name(&token, Some(""))
+        let origin = Name::from_token(&token, Some(&Name::ROOT))
             .map_err(|e| ZoneError::new(Pos { line: 0, column: 0 }, e.into_kind()))?;
         Parser::new(text, Some(origin)).run()
     }
@@ -260,7 +273,20 @@ impl ZoneFile {
     }
 
     /// Every owner name in the file, once, in order of first appearance, in
-    /// the stored form (lower case, no final dot).
+    /// the stored form (lower case, no final dot, `\.` for a dot inside a
+    /// label; see "Syntax" above).
+    ///
+    /// ```
+    /// use dkim_dns::{Lookup, ZoneFile};
+    ///
+    /// let zone = ZoneFile::parse("$ORIGIN Example.\nA\\.b TXT one\na.b TXT two\nend\\. TXT three\n")?;
+    /// let names: Vec<&str> = zone.names().collect();
+    /// assert_eq!(names, ["a\\.b.example", "a.b.example", "end\\..example"]);
+    /// for name in names {
+    ///     assert!(matches!(zone.lookup(name), Lookup::Found(_)), "{name}");
+    /// }
+    /// # Ok::<(), dkim_dns::ZoneError>(())
+    /// ```
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.store.names()
     }
@@ -299,10 +325,11 @@ impl ZoneFile {
         &self.entries
     }
 
-    /// Adds a record to the file, checking it against the name's other
-    /// records.
-    fn add(&mut self, pos: Pos, entry: ZoneEntry) -> Result<(), ZoneError> {
-        self.store.add(pos, &entry)?;
+    /// Adds a record at `owner` (the name of `entry`) to the file, checking
+    /// it against the name's other records; `cname` is the target of a
+    /// CNAME record.
+    fn add(&mut self, pos: Pos, owner: &Name, entry: ZoneEntry, cname: Option<Name>) -> Result<(), ZoneError> {
+        self.store.add(pos, owner, &entry, cname)?;
         self.entries.push(entry);
         Ok(())
     }
@@ -317,7 +344,8 @@ impl KeySource for ZoneFile {
 /// One record (or test-extension line) of a [`ZoneFile`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ZoneEntry {
-    /// The owner name: lower case, absolute, without the final dot.
+    /// The owner name in the stored form (see [`ZoneFile`]): lower case,
+    /// absolute, without the final dot, `\.` for a dot inside a label.
     pub name: String,
     /// Time to live, seconds (0 for the test-extension lines).
     pub ttl: u32,
@@ -328,7 +356,8 @@ pub struct ZoneEntry {
 /// The data of a [`ZoneEntry`].
 ///
 /// Names in [`Cname`](Self::Cname) and [`Soa`](Self::Soa) are in the same
-/// form as owner names: lower case, absolute, no final dot.
+/// stored form as owner names: lower case, absolute, no final dot, `\.` for
+/// a dot inside a label.
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ZoneData {

@@ -4,24 +4,24 @@
 
 use super::error::{ZoneError, ZoneErrorKind};
 use super::lexer::{Entry, Lexer, Token};
-use super::name::domain_name;
-use super::rdata::{parse_ttl, rdata};
+use super::name::Name;
+use super::rdata::{Rdata, parse_ttl, rdata};
 use super::{DEFAULT_TTL, ZoneData, ZoneEntry, ZoneFile};
 
 /// Turns entries into records.
 pub(super) struct Parser<'a> {
     lexer: Lexer<'a>,
     zone: ZoneFile,
-    origin: Option<String>,
+    origin: Option<Name>,
     /// From `$TTL`.
     default_ttl: Option<u32>,
     /// The TTL last written on a record.
     last_ttl: Option<u32>,
-    last_owner: Option<String>,
+    last_owner: Option<Name>,
 }
 
 impl<'a> Parser<'a> {
-    pub(super) fn new(text: &'a str, origin: Option<String>) -> Self {
+    pub(super) fn new(text: &'a str, origin: Option<Name>) -> Self {
         Self {
             lexer: Lexer::new(text),
             zone: ZoneFile::default(),
@@ -49,7 +49,7 @@ impl<'a> Parser<'a> {
         } else if !first.quoted && first.raw.starts_with('$') {
             return self.directive(first, &tokens[1..]);
         } else {
-            (domain_name(first, self.origin.as_deref())?, &tokens[1..])
+            (Name::from_token(first, self.origin.as_ref())?, &tokens[1..])
         };
         self.last_owner = Some(owner.clone());
 
@@ -64,7 +64,7 @@ impl<'a> Parser<'a> {
                 None
             };
             if let Some(data) = data {
-                return self.zone.add(first.pos, ZoneEntry { name: owner, ttl: 0, data });
+                return self.zone.add(first.pos, &owner, ZoneEntry { name: owner.to_text(), ttl: 0, data }, None);
             }
         }
 
@@ -92,8 +92,8 @@ impl<'a> Parser<'a> {
             self.last_ttl = Some(ttl);
         }
         let ttl = ttl.or(self.default_ttl).or(self.last_ttl).unwrap_or(DEFAULT_TTL);
-        let data = rdata(rtype, &rest[i + 1..], self.origin.as_deref())?;
-        self.zone.add(first.pos, ZoneEntry { name: owner, ttl, data })
+        let Rdata { data, cname } = rdata(rtype, &rest[i + 1..], self.origin.as_ref())?;
+        self.zone.add(first.pos, &owner, ZoneEntry { name: owner.to_text(), ttl, data }, cname)
     }
 
     fn directive(&mut self, directive: &Token<'a>, args: &[Token<'a>]) -> Result<(), ZoneError> {
@@ -110,7 +110,7 @@ impl<'a> Parser<'a> {
             return Err(ZoneError::new(at, ZoneErrorKind::DirectiveArguments { directive: name.to_owned() }));
         };
         if is_origin {
-            self.origin = Some(domain_name(arg, self.origin.as_deref())?);
+            self.origin = Some(Name::from_token(arg, self.origin.as_ref())?);
         } else {
             self.default_ttl = Some(parse_ttl(arg)?);
         }

@@ -4,7 +4,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::error::{ZoneError, ZoneErrorKind};
 use super::lexer::{Token, unescape};
-use super::name::{domain_name, presentation};
+use super::name::Name;
 use super::{MAX_STRING, MAX_TTL, TxtRecord, ZoneData};
 
 /// Record types a master file may name: the mnemonics of the IANA registry,
@@ -96,9 +96,16 @@ const RECORD_TYPES: &[&str] = &[
     "DLV",
 ];
 
+/// The data of one record, and for a CNAME its target as a [`Name`] (the
+/// store follows it).
+pub(super) struct Rdata {
+    pub(super) data: ZoneData,
+    pub(super) cname: Option<Name>,
+}
+
 /// The data of a record of type `rtype` (a token that must name a record
 /// type) with fields `args`; relative names are completed with `origin`.
-pub(super) fn rdata(rtype: &Token<'_>, args: &[Token<'_>], origin: Option<&str>) -> Result<ZoneData, ZoneError> {
+pub(super) fn rdata(rtype: &Token<'_>, args: &[Token<'_>], origin: Option<&Name>) -> Result<Rdata, ZoneError> {
     if rtype.quoted {
         return Err(rtype.error(ZoneErrorKind::Quoted));
     }
@@ -107,11 +114,12 @@ pub(super) fn rdata(rtype: &Token<'_>, args: &[Token<'_>], origin: Option<&str>)
         return Err(rtype.error(ZoneErrorKind::UnknownType { found: rtype.raw.to_owned() }));
     }
     let fields = Fields { rtype, upper, args, origin };
-    match fields.upper.as_str() {
+    let data = match fields.upper.as_str() {
         "TXT" => fields.txt(),
         "CNAME" => {
             fields.exactly(1, "expected one name")?;
-            Ok(ZoneData::Cname(fields.name(0)?))
+            let target = fields.name(0)?;
+            return Ok(Rdata { data: ZoneData::Cname(target.to_text()), cname: Some(target) });
         }
         "SOA" => fields.soa(),
         "A" => {
@@ -126,12 +134,12 @@ pub(super) fn rdata(rtype: &Token<'_>, args: &[Token<'_>], origin: Option<&str>)
         }
         "NS" | "PTR" | "DNAME" => {
             fields.exactly(1, "expected one name")?;
-            Ok(fields.other(vec![presentation(&fields.name(0)?)]))
+            Ok(fields.other(vec![fields.name(0)?.presentation()]))
         }
         "MX" => {
             fields.exactly(2, "expected a preference and a mail exchanger")?;
             let preference = fields.u16_at(0, "the preference is not a number from 0 to 65535")?;
-            Ok(fields.other(vec![preference.to_string(), presentation(&fields.name(1)?)]))
+            Ok(fields.other(vec![preference.to_string(), fields.name(1)?.presentation()]))
         }
         "SRV" => fields.srv(),
         _ => {
@@ -140,7 +148,8 @@ pub(super) fn rdata(rtype: &Token<'_>, args: &[Token<'_>], origin: Option<&str>)
             }
             Ok(fields.other(args.iter().map(Token::written).collect()))
         }
-    }
+    }?;
+    Ok(Rdata { data, cname: None })
 }
 
 /// The type and fields of one record.
@@ -149,7 +158,7 @@ struct Fields<'t, 'a> {
     /// The type mnemonic in upper case.
     upper: String,
     args: &'t [Token<'a>],
-    origin: Option<&'t str>,
+    origin: Option<&'t Name>,
 }
 
 impl Fields<'_, '_> {
@@ -166,8 +175,8 @@ impl Fields<'_, '_> {
         let args = self.args;
         let serial = plain_number(&args[2]).ok_or_else(|| self.invalid(&args[2], "the serial is not a number"))?;
         Ok(ZoneData::Soa {
-            mname: self.name(0)?,
-            rname: self.name(1)?,
+            mname: self.name(0)?.to_text(),
+            rname: self.name(1)?.to_text(),
             serial,
             refresh: parse_ttl(&args[3])?,
             retry: parse_ttl(&args[4])?,
@@ -182,7 +191,7 @@ impl Fields<'_, '_> {
         for i in 0..3 {
             rdata.push(self.u16_at(i, "not a number from 0 to 65535")?.to_string());
         }
-        rdata.push(presentation(&self.name(3)?));
+        rdata.push(self.name(3)?.presentation());
         Ok(self.other(rdata))
     }
 
@@ -209,8 +218,8 @@ impl Fields<'_, '_> {
     }
 
     /// Field `i` (which [`exactly`](Self::exactly) checked is there) as a name.
-    fn name(&self, i: usize) -> Result<String, ZoneError> {
-        domain_name(&self.args[i], self.origin)
+    fn name(&self, i: usize) -> Result<Name, ZoneError> {
+        Name::from_token(&self.args[i], self.origin)
     }
 
     /// Field `i` as a number of 16 bits, as in MX and SRV records.

@@ -4,33 +4,40 @@
 use std::collections::{HashMap, HashSet};
 
 use super::error::{Pos, ZoneError, ZoneErrorKind};
-use super::name::parent;
+use super::name::{Name, parent};
 use super::{MAX_CNAME_STEPS, ZoneData, ZoneEntry};
-use crate::{Lookup, NotFound, NotFoundKind, TempFail, TempFailCause, TxtAnswer, TxtRecord, normalize_name};
+use crate::{Lookup, NotFound, NotFoundKind, TempFail, TempFailCause, TxtAnswer, TxtRecord};
 
 /// The owner names of a zone file and their records, indexed for lookups.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Store {
     nodes: Vec<Node>,
-    index: HashMap<String, usize>,
-    /// Names that are a proper suffix of an owner name.
-    interior: HashSet<String>,
+    /// Where each owner name's node is, by the name's wire form.
+    index: HashMap<Vec<u8>, usize>,
+    /// Names (wire form) that are a proper suffix of an owner name.
+    interior: HashSet<Vec<u8>>,
 }
 
 impl Store {
-    /// Answers a TXT lookup for `name` (the rules are on `ZoneFile`).
+    /// Answers a TXT lookup for `name`, a name in presentation format (the
+    /// rules are on `ZoneFile`).
     pub(super) fn lookup(&self, name: &str) -> Lookup {
-        let mut name = normalize_name(name);
+        let Some(query) = Name::from_lookup(name) else {
+            // Not a name (a bad escape, an empty or overlong label): nothing
+            // can be published there.
+            return Lookup::NotFound(NotFound::new(NotFoundKind::NxDomain, None));
+        };
+        let mut name = query.wire();
         let mut ttl = u32::MAX;
-        let mut chain: Vec<String> = Vec::new();
+        let mut chain: Vec<&[u8]> = Vec::new();
         loop {
-            let Some(node) = self.node(&name) else {
-                let kind = if self.interior.contains(&name) { NotFoundKind::NoData } else { NotFoundKind::NxDomain };
-                return Lookup::NotFound(NotFound::new(kind, self.negative_ttl(&name)));
+            let Some(node) = self.node(name) else {
+                let kind = if self.interior.contains(name) { NotFoundKind::NoData } else { NotFoundKind::NxDomain };
+                return Lookup::NotFound(NotFound::new(kind, self.negative_ttl(name)));
             };
             match node.mark {
                 Some(Mark::NxDomain) => {
-                    return Lookup::NotFound(NotFound::new(NotFoundKind::NxDomain, self.negative_ttl(&name)));
+                    return Lookup::NotFound(NotFound::new(NotFoundKind::NxDomain, self.negative_ttl(name)));
                 }
                 Some(Mark::ServFail) => return Lookup::TempFail(TempFail::new(TempFailCause::ServFail)),
                 Some(Mark::Timeout) => return Lookup::TempFail(TempFail::new(TempFailCause::Timeout)),
@@ -40,14 +47,14 @@ impl Store {
                 return Lookup::Found(TxtAnswer::new(node.txt.clone(), ttl.min(node.txt_ttl), false));
             }
             let Some((target, cname_ttl)) = &node.cname else {
-                return Lookup::NotFound(NotFound::new(NotFoundKind::NoData, self.negative_ttl(&name)));
+                return Lookup::NotFound(NotFound::new(NotFoundKind::NoData, self.negative_ttl(name)));
             };
             chain.push(name);
-            if chain.len() > MAX_CNAME_STEPS || chain.contains(target) {
+            if chain.len() > MAX_CNAME_STEPS || chain.contains(&target.wire()) {
                 return Lookup::TempFail(TempFail::new(TempFailCause::CnameChain));
             }
             ttl = ttl.min(*cname_ttl);
-            name = target.clone();
+            name = target.wire();
         }
     }
 
@@ -56,12 +63,12 @@ impl Store {
         self.nodes.iter().map(|node| node.name.as_str())
     }
 
-    fn node(&self, name: &str) -> Option<&Node> {
+    fn node(&self, name: &[u8]) -> Option<&Node> {
         self.index.get(name).and_then(|&i| self.nodes.get(i))
     }
 
     /// The negative-caching TTL from the SOA at the nearest enclosing name.
-    fn negative_ttl(&self, name: &str) -> Option<u32> {
+    fn negative_ttl(&self, name: &[u8]) -> Option<u32> {
         let mut current = Some(name);
         while let Some(name) = current {
             if let Some(ttl) = self.node(name).and_then(|node| node.negative_ttl) {
@@ -72,11 +79,17 @@ impl Store {
         None
     }
 
-    /// Adds a record to the file, checking it against the name's other
-    /// records.
-    pub(super) fn add(&mut self, pos: Pos, entry: &ZoneEntry) -> Result<(), ZoneError> {
+    /// Adds a record at `owner` (the name of `entry`), checking it against
+    /// the name's other records; `cname` is the target of a CNAME record.
+    pub(super) fn add(
+        &mut self,
+        pos: Pos,
+        owner: &Name,
+        entry: &ZoneEntry,
+        cname: Option<Name>,
+    ) -> Result<(), ZoneError> {
         let nodes = &mut self.nodes;
-        let i = *self.index.entry(entry.name.clone()).or_insert_with(|| {
+        let i = *self.index.entry(owner.wire().to_vec()).or_insert_with(|| {
             nodes.push(Node { name: entry.name.clone(), ..Node::default() });
             nodes.len() - 1
         });
@@ -91,15 +104,16 @@ impl Store {
         if node.mark.is_some() || (mark.is_some() && node.records > 0) {
             return Err(ZoneError::new(pos, ZoneErrorKind::MarkAndOtherData));
         }
-        match &entry.data {
+        // The parser gives every CNAME record its target.
+        match (&entry.data, cname) {
             _ if mark.is_some() => node.mark = mark,
-            ZoneData::Cname(target) => {
+            (ZoneData::Cname(_), Some(target)) => {
                 if node.cname.is_some() || node.cname_conflict {
                     return Err(ZoneError::new(pos, ZoneErrorKind::CnameAndOtherData));
                 }
-                node.cname = Some((target.clone(), entry.ttl));
+                node.cname = Some((target, entry.ttl));
             }
-            data => {
+            (data, _) => {
                 let with_cname = matches!(data, ZoneData::Other { rtype, .. } if rtype == "RRSIG" || rtype == "NSEC");
                 if !with_cname {
                     if node.cname.is_some() {
@@ -130,10 +144,10 @@ impl Store {
 
     /// Records the empty non-terminals, once every record is in.
     pub(super) fn finish(&mut self) {
-        for node in &self.nodes {
-            let mut current = parent(&node.name);
+        for owner in self.index.keys() {
+            let mut current = parent(owner);
             while let Some(name) = current {
-                self.interior.insert(name.to_owned());
+                self.interior.insert(name.to_vec());
                 current = parent(name);
             }
         }
@@ -143,13 +157,14 @@ impl Store {
 /// What the file says about one owner name, for lookups.
 #[derive(Clone, Debug, Default)]
 struct Node {
+    /// The owner name in stored form.
     name: String,
     mark: Option<Mark>,
     txt: Vec<TxtRecord>,
     /// The smallest TTL of `txt`.
     txt_ttl: u32,
     /// The target and TTL of the CNAME.
-    cname: Option<(String, u32)>,
+    cname: Option<(Name, u32)>,
     /// From the SOA at this name.
     negative_ttl: Option<u32>,
     /// How many records (test-extension lines aside).

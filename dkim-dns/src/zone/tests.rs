@@ -2,7 +2,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-use super::name::presentation;
 use super::rdata::is_record_type;
 use super::*;
 use crate::{KeySource, Lookup, NotFound, NotFoundKind, TempFailCause, TxtAnswer};
@@ -396,7 +395,6 @@ fn other_record_types() {
         ]
     );
     assert_eq!(not_found(&zone, "www.example.com").kind(), NotFoundKind::NoData);
-    assert_eq!(presentation("a b.c(d"), "a\\ b.c\\(d.");
 }
 
 #[test]
