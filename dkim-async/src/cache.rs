@@ -261,7 +261,7 @@ impl State {
         };
         let remaining = u32::try_from(expires.saturating_sub(now)).unwrap_or(u32::MAX);
         Some(match lookup {
-            Lookup::Found(a) => Lookup::Found(TxtAnswer::new(a.records().to_vec(), remaining, a.authenticated())),
+            Lookup::Found(a) => Lookup::Found(TxtAnswer::new(a.records().to_vec(), remaining, a.dnssec())),
             Lookup::NoRecord(n) => Lookup::NoRecord(NoRecord::new(n.kind(), Some(remaining))),
             other => other.clone(),
         })
@@ -411,7 +411,11 @@ mod tests {
     use dkim_dns::{NotFoundKind, TxtRecord};
 
     fn found(ttl: u32) -> Lookup {
-        Lookup::Found(TxtAnswer::new(vec![TxtRecord::from_text("v=DKIM1; p=")], ttl, false))
+        Lookup::Found(TxtAnswer::new(
+            vec![TxtRecord::from_text("v=DKIM1; p=")],
+            ttl,
+            dkim_dns::Dnssec::NotAuthenticated,
+        ))
     }
 
     #[test]

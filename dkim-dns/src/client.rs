@@ -28,7 +28,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::time::{Instant, timeout_at};
 
-use crate::{KeySource, Lookup, NoRecord, NoRecordKind, TempFail, TempFailCause, TxtAnswer, TxtRecord};
+use crate::{Dnssec, KeySource, Lookup, NoRecord, NoRecordKind, TempFail, TempFailCause, TxtAnswer, TxtRecord};
 
 /// The EDNS(0) UDP payload size offered by default (the DNS flag day 2020
 /// value: no IP fragmentation on common paths).
@@ -272,7 +272,11 @@ impl DnsClient {
                 })
                 .collect();
             if !records.is_empty() {
-                return Lookup::Found(TxtAnswer::new(records, ttl, response.metadata.authentic_data));
+                return Lookup::Found(TxtAnswer::new(
+                    records,
+                    ttl,
+                    Dnssec::from_ad_bit(response.metadata.authentic_data),
+                ));
             }
             if target == current {
                 return Lookup::NoRecord(NoRecord::new(NoRecordKind::NoData, negative_ttl()));

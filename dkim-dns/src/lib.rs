@@ -29,8 +29,8 @@
 
 use std::future::Future;
 
-use dkim_core::{Dnssec, KeyAnswer};
-pub use dkim_core::{TempFailCause, TxtRecord};
+use dkim_core::KeyAnswer;
+pub use dkim_core::{Dnssec, TempFailCause, TxtRecord};
 
 mod static_keys;
 pub use static_keys::StaticKeys;
@@ -84,7 +84,7 @@ impl From<Lookup> for KeyAnswer {
     fn from(l: Lookup) -> Self {
         match l {
             Lookup::Found(a) if a.records.is_empty() => KeyAnswer::NoRecord,
-            Lookup::Found(a) => KeyAnswer::Records { records: a.records, dnssec: Dnssec::from_ad_bit(a.authenticated) },
+            Lookup::Found(a) => KeyAnswer::Records { records: a.records, dnssec: a.dnssec },
             Lookup::NoRecord(_) => KeyAnswer::NoRecord,
             Lookup::TempFail(t) => KeyAnswer::TempFail(t.cause),
         }
@@ -95,22 +95,24 @@ impl From<Lookup> for KeyAnswer {
 ///
 /// ```
 /// use dkim_dns::{TxtAnswer, TxtRecord};
-/// let answer = TxtAnswer::new(vec![TxtRecord::from_text("v=DKIM1; p=")], 300, true);
-/// assert_eq!((answer.records().len(), answer.ttl(), answer.authenticated()), (1, 300, true));
+/// use dkim_dns::Dnssec;
+/// let answer = TxtAnswer::new(vec![TxtRecord::from_text("v=DKIM1; p=")], 300, Dnssec::Authenticated);
+/// assert_eq!((answer.records().len(), answer.ttl(), answer.dnssec()), (1, 300, Dnssec::Authenticated));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TxtAnswer {
     records: Vec<TxtRecord>,
     ttl: u32,
-    authenticated: bool,
+    dnssec: Dnssec,
 }
 
 impl TxtAnswer {
     /// An answer with `records`, their (smallest) `ttl` in seconds, and
-    /// whether the resolver authenticated it with DNSSEC (the AD bit).
+    /// whether the resolver authenticated it with DNSSEC (from the AD bit;
+    /// [`Dnssec::Unknown`] for a source that cannot tell, like a zone file).
     #[must_use]
-    pub fn new(records: Vec<TxtRecord>, ttl: u32, authenticated: bool) -> Self {
-        Self { records, ttl, authenticated }
+    pub fn new(records: Vec<TxtRecord>, ttl: u32, dnssec: Dnssec) -> Self {
+        Self { records, ttl, dnssec }
     }
 
     /// The records, each with its strings kept apart.
@@ -131,10 +133,10 @@ impl TxtAnswer {
         self.ttl
     }
 
-    /// Whether the answer was DNSSEC-authenticated (AD bit).
+    /// Whether DNSSEC authenticated the answer.
     #[must_use]
-    pub fn authenticated(&self) -> bool {
-        self.authenticated
+    pub fn dnssec(&self) -> Dnssec {
+        self.dnssec
     }
 }
 

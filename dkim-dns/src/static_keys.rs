@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 
-use crate::{KeySource, Lookup, NoRecord, NoRecordKind, TxtAnswer, TxtRecord, normalize_name};
+use crate::{Dnssec, KeySource, Lookup, NoRecord, NoRecordKind, TxtAnswer, TxtRecord, normalize_name};
 
 /// An in-memory map from names to TXT records; every other name is
 /// NXDOMAIN. Several records at one name form an RRset.
@@ -54,7 +54,7 @@ impl StaticKeys {
 
     fn answer(&self, name: &str) -> Lookup {
         match self.map.get(&normalize_name(name)) {
-            Some(records) => Lookup::Found(TxtAnswer::new(records.clone(), self.ttl, false)),
+            Some(records) => Lookup::Found(TxtAnswer::new(records.clone(), self.ttl, Dnssec::Unknown)),
             None => Lookup::NoRecord(NoRecord::new(NoRecordKind::NxDomain, Some(self.ttl))),
         }
     }

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use super::error::{Pos, ZoneError, ZoneErrorKind};
 use super::name::{Name, parent};
 use super::{MAX_CNAME_STEPS, ZoneData, ZoneEntry};
-use crate::{Lookup, NoRecord, NoRecordKind, TempFail, TempFailCause, TxtAnswer, TxtRecord};
+use crate::{Dnssec, Lookup, NoRecord, NoRecordKind, TempFail, TempFailCause, TxtAnswer, TxtRecord};
 
 /// The owner names of a zone file and their records, indexed for lookups.
 #[derive(Clone, Debug, Default)]
@@ -44,7 +44,7 @@ impl Store {
                 None => {}
             }
             if !node.txt.is_empty() {
-                return Lookup::Found(TxtAnswer::new(node.txt.clone(), ttl.min(node.txt_ttl), false));
+                return Lookup::Found(TxtAnswer::new(node.txt.clone(), ttl.min(node.txt_ttl), Dnssec::Unknown));
             }
             let Some((target, cname_ttl)) = &node.cname else {
                 return Lookup::NoRecord(NoRecord::new(NoRecordKind::NoData, self.negative_ttl(name)));
