@@ -168,6 +168,12 @@ impl Corpus {
     pub fn report(&self, count: usize, unit: &str, rows: usize) {
         say(&format!("corpus: {}: {count} {unit} over {rows} rows", self.test));
     }
+
+    /// Prints what the test ran, for a table whose every row is one
+    /// check: `corpus: <test>: <count> <unit>`.
+    pub fn report_vectors(&self, count: usize, unit: &str) {
+        say(&format!("corpus: {}: {count} {unit}", self.test));
+    }
 }
 
 /// One line on standard error, written directly (not through `eprintln!`,

@@ -21,7 +21,8 @@ pub const ROWS: usize = 120;
 pub const ANY_NOW: u64 = 1_795_000_000;
 
 /// The columns of `expected.tsv`, as its first (comment) line names them.
-const COLUMNS: [&str; 11] = ["message", "sig", "d", "s", "expected", "legacy", "upstream", "reason", "dns", "eol", "now"];
+const COLUMNS: [&str; 11] =
+    ["message", "sig", "d", "s", "expected", "legacy", "upstream", "reason", "dns", "eol", "now"];
 
 /// How a corpus message's lines end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -45,6 +45,7 @@ pub mod rfc8463;
 pub mod stream;
 
 pub use corpus::Corpus;
+pub use dkim_dns::ZoneFile;
 pub use expected::{Eol, ExpectedRow};
 pub use keys::{txt_line, verify, zone};
 pub use stream::Generated;
