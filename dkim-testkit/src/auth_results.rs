@@ -117,6 +117,27 @@ pub fn parse_value(value: &str) -> Result<ParsedField, String> {
     Ok(field)
 }
 
+/// The first `Authentication-Results` field in `text` (a message's header
+/// block, a program's output): from its name, at the start of a line, to
+/// the first line end that is not followed by a space or tab (that line
+/// end left out).
+///
+/// ```
+/// let out = "signature 1: pass\nAuthentication-Results: mx;\r\n\tdkim=pass\nnext line\n";
+/// assert_eq!(dkim_testkit::auth_results::find(out), Some("Authentication-Results: mx;\r\n\tdkim=pass"));
+/// ```
+pub fn find(text: &str) -> Option<&str> {
+    let lower = text.to_ascii_lowercase();
+    let name = format!("{}:", FIELD_NAME.to_ascii_lowercase());
+    let start = lower.match_indices(&name).map(|(i, _)| i).find(|&i| i == 0 || text.as_bytes()[i - 1] == b'\n')?;
+    let rest = &text[start..];
+    let bytes = rest.as_bytes();
+    let end = (0..bytes.len())
+        .find(|&i| bytes[i] == b'\n' && !matches!(bytes.get(i + 1), Some(b' ' | b'\t')))
+        .map_or(rest.len(), |i| if i > 0 && bytes[i - 1] == b'\r' { i - 1 } else { i });
+    Some(&rest[..end])
+}
+
 /// Checks that `field` is one well-formed header field: printable ASCII
 /// and tabs, lines broken only by CRLF followed by a space or tab
 /// (folding), no line empty or only whitespace, none over 998 bytes; one
@@ -347,6 +368,15 @@ mod tests {
         let r = &f.resinfos[0];
         assert_eq!(r.comments, ["x)y"]);
         assert_eq!(r.properties, [("header.d".into(), "a b".into()), ("header.b".into(), "ab/+9".into())]);
+    }
+
+    #[test]
+    fn found_in_a_message() {
+        let message = "Received: x\r\nauthentication-results: mx;\r\n dkim=fail\r\nFrom: a\r\n\r\nbody\r\n";
+        let field = find(message).unwrap();
+        assert_eq!(field, "authentication-results: mx;\r\n dkim=fail");
+        assert_eq!(parse(field).unwrap().resinfos[0].result, "fail");
+        assert_eq!(find("X-Authentication-Results: mx; none\n"), None);
     }
 
     #[test]
