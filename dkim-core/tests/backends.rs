@@ -2,7 +2,7 @@
 //! by one verify with the other, the same inputs are refused by both, the
 //! keys AWS-LC does not take fall back to RustCrypto, and a whole message
 //! signed with `AwsLcRsaSigningKey` passes the `Verifier` on `AwsLcRs`.
-//! `conformance.rs` runs the testdata rows with both backends.
+//! `conformance.rs` runs the corpus rows with both backends.
 
 #![cfg(feature = "aws-lc-rs")]
 #![allow(clippy::unwrap_used)]

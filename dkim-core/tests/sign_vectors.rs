@@ -15,7 +15,7 @@ use dkim_testkit::{Corpus, rfc8463};
 /// A PEM key, or an Ed25519 seed in base64.
 fn load_key(text: &str) -> Box<dyn SigningKey> {
     if text.contains("-----BEGIN") {
-        Box::new(PrivateKey::from_pem(&text).unwrap())
+        Box::new(PrivateKey::from_pem(text).unwrap())
     } else {
         let seed: [u8; 32] = Base64::decode_vec(text.trim()).unwrap().try_into().unwrap();
         Box::new(Ed25519SigningKey::from_seed(&seed))

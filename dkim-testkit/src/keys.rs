@@ -97,7 +97,9 @@ pub fn verify(message: &[u8], zone: &ZoneFile, policy: Policy, chunk: usize) -> 
 
 fn answer_all(v: &mut Verifier, zone: &ZoneFile) {
     while let Step::NeedKeys(requests) = v.step() {
-        for r in requests.to_vec() {
+        // Owned: answering borrows the verifier.
+        let requests = requests.to_vec();
+        for r in requests {
             v.answer_key(r.id(), answer(zone, r.name()));
         }
     }
