@@ -21,9 +21,9 @@
 //!   `Authentication-Results` fields the library writes.
 //!
 //! A corpus test starts with [`Corpus::open`] and ends with
-//! [`Corpus::report`]:
+//! [`Corpus::report`] (not run here: it is not a corpus test itself):
 //!
-//! ```
+//! ```no_run
 //! use dkim_testkit::Corpus;
 //!
 //! # fn main() {
