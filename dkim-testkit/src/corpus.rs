@@ -33,7 +33,15 @@ pub const TESTDATA_VAR: &str = "DKIM_TESTDATA";
 pub const REQUIRE_VAR: &str = "DKIM_REQUIRE_TESTDATA";
 
 /// The workspace root: the parent of this crate's directory.
-const WORKSPACE_ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+fn workspace_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("dkim-testkit sits in the workspace root")
+}
+
+/// `<workspace root>/../shared/testdata`, without the `..`.
+fn default_dir() -> PathBuf {
+    let root = workspace_root();
+    root.parent().unwrap_or(root).join("shared/testdata")
+}
 
 /// Where the corpus is looked for, and why there.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,7 +64,7 @@ impl Location {
     pub fn current() -> Self {
         match std::env::var_os(TESTDATA_VAR) {
             Some(dir) if !dir.is_empty() => Self { dir: PathBuf::from(dir), from_env: true },
-            _ => Self { dir: Path::new(WORKSPACE_ROOT).join("../shared/testdata"), from_env: false },
+            _ => Self { dir: default_dir(), from_env: false },
         }
     }
 
@@ -189,10 +197,12 @@ mod tests {
 
     #[test]
     fn default_location_is_beside_the_workspace() {
-        let root = Path::new(WORKSPACE_ROOT).canonicalize().expect("workspace root");
-        assert!(root.join("Cargo.toml").is_file());
-        assert!(root.join("dkim-testkit").is_dir());
-        let location = Location { dir: Path::new(WORKSPACE_ROOT).join("../shared/testdata"), from_env: false };
+        let root = workspace_root();
+        assert!(root.join("Cargo.toml").is_file() && root.join("dkim-testkit").is_dir());
+        let dir = default_dir();
+        assert_eq!(dir.parent().and_then(Path::parent), root.parent(), "{}", dir.display());
+        assert!(dir.ends_with("shared/testdata"));
+        let location = Location { dir, from_env: false };
         assert!(location.describe().contains("beside the workspace"));
     }
 }
