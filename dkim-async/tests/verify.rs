@@ -15,6 +15,7 @@ use dkim_core::{
     Algorithm, Limits, Policy, PublicKey, Reason, RustCrypto, SignatureResult, Signer, Verdict, VerifyingBackend,
 };
 use dkim_dns::StaticKeys;
+use dkim_testkit::Generated;
 use futures::executor::block_on;
 use support::*;
 
@@ -343,8 +344,8 @@ fn large_body_streams_in_bounded_chunks() {
     let results = block_on(verifier.verify_reader(&mut reader)).unwrap();
     assert_eq!(verdicts(&results), [Verdict::Pass; 2]);
     assert_eq!(reader.consumed(), reader.total_len(), "the whole stream was read");
-    assert!(reader.largest_read <= 16 * 1024, "reads of at most 16 KiB, not {}", reader.largest_read);
-    assert!(reader.reads as u64 >= BODY / (16 * 1024), "{} reads", reader.reads);
+    assert!(reader.largest_read() <= 16 * 1024, "reads of at most 16 KiB, not {}", reader.largest_read());
+    assert!(reader.reads() as u64 >= BODY / (16 * 1024), "{} reads", reader.reads());
 }
 
 /// Set once; futures wait for it.

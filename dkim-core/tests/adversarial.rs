@@ -1,6 +1,8 @@
 //! The adversarial corpus: hostile messages and key records, each a named
 //! case with the typed error or verdict it must produce, never a panic,
-//! always within the limits and in bounded time (each case is timed).
+//! always within the limits and in bounded time (each case is timed against
+//! `BOUND`). Every case is its own `#[test]`, so one runs alone:
+//! `cargo test -p dkim-core --test adversarial -- --exact header_100k_fields`.
 //!
 //! DNS-level cases (answers with the wrong ID or name, CNAME loops,
 //! truncation) are in `dkim-dns/tests/dns_client.rs`.
@@ -132,8 +134,8 @@ fn run(message: &[u8], keys: &Keys, policy: Policy, limits: Limits) -> Run {
 
 type Check = Box<dyn Fn(&Result<Vec<SignatureResult>, VerifyError>) -> bool>;
 
+/// One hostile input and what it must give.
 struct Case {
-    name: &'static str,
     message: Vec<u8>,
     keys: Keys,
     policy: Policy,
@@ -142,16 +144,54 @@ struct Case {
     check: Check,
 }
 
-fn case(name: &'static str, message: Vec<u8>, expect: &'static str, check: Check) -> Case {
-    Case {
-        name,
-        message,
-        keys: Keys::Good,
-        policy: Policy::default().now(NOW),
-        limits: Limits::default(),
-        expect,
-        check,
+/// A case with the test key at every name, the default policy at `NOW` and
+/// the default limits.
+fn case(message: Vec<u8>, expect: &'static str, check: Check) -> Case {
+    Case { message, keys: Keys::Good, policy: Policy::default().now(NOW), limits: Limits::default(), expect, check }
+}
+
+impl Case {
+    fn keys(self, keys: Keys) -> Self {
+        Self { keys, ..self }
     }
+
+    fn policy(self, policy: Policy) -> Self {
+        Self { policy, ..self }
+    }
+
+    fn limits(self, limits: Limits) -> Self {
+        Self { limits, ..self }
+    }
+}
+
+/// Runs `case` and fails the test unless its check holds within [`BOUND`].
+fn check(name: &str, case: Case) {
+    let run = run(&case.message, &case.keys, case.policy, case.limits);
+    let got = match &run.outcome {
+        Ok(v) if v.is_empty() => "no signatures".to_string(),
+        Ok(v) => format!("{} result(s), first: {} {:?}", v.len(), v[0].verdict(), v[0].reason()),
+        Err(e) => format!("error {e:?}"),
+    };
+    println!("{name}: {got} in {:?}", run.elapsed);
+    assert!((case.check)(&run.outcome), "{name}: want {}, got {got}", case.expect);
+    assert!(run.elapsed <= BOUND, "{name}: took {:?}, more than {BOUND:?}", run.elapsed);
+}
+
+/// One `#[test]` per case, named after it (so `cargo test -p dkim-core
+/// --test adversarial <name>` runs one), and [`CASES`], every name.
+macro_rules! adversarial {
+    ($($(#[$meta:meta])* $name:ident: $case:expr;)*) => {
+        $(
+            $(#[$meta])*
+            #[test]
+            fn $name() {
+                check(stringify!($name), $case);
+            }
+        )*
+
+        /// Every case's name.
+        const CASES: &[&str] = &[$(stringify!($name)),*];
+    };
 }
 
 fn first(r: &Result<Vec<SignatureResult>, VerifyError>) -> Option<&SignatureResult> {
@@ -214,121 +254,150 @@ fn fake_rsa_spki(bits: usize) -> String {
     Base64::encode_string(&seq)
 }
 
-fn cases() -> Vec<Case> {
-    let mut c = Vec::new();
-    let big_limits = Limits::default().max_header_bytes(64 << 20).max_header_fields(200_000);
+/// The limits raised far enough for the message-size cases to pass the
+/// header stage.
+fn big_limits() -> Limits {
+    Limits::default().max_header_bytes(64 << 20).max_header_fields(200_000)
+}
 
-    // --- Header framing ---------------------------------------------------
+/// A field with an `n`-byte value above a signed message.
+fn long_field(n: usize) -> Vec<u8> {
     let mut m = b"X-Long: ".to_vec();
-    m.extend(std::iter::repeat_n(b'a', 1_000_000));
+    m.extend(std::iter::repeat_n(b'a', n));
     m.extend_from_slice(b"\r\n");
     m.extend_from_slice(&signed());
-    c.push(case("header_line_1mb_within_limit", m, "pass", pass()));
-    let mut m = b"X-Long: ".to_vec();
-    m.extend(std::iter::repeat_n(b'a', 2_000_000));
-    m.extend_from_slice(b"\r\n");
-    m.extend_from_slice(&signed());
-    c.push(case(
-        "header_line_2mb_over_limit",
-        m,
-        "HeaderError::TooLarge",
-        header_error(|e| matches!(e, HeaderError::TooLarge { .. })),
-    ));
+    m
+}
+
+/// 100 000 fields above a signed message.
+fn many_fields() -> Vec<u8> {
     let mut m = Vec::new();
     for _ in 0..100_000 {
         m.extend_from_slice(b"X: v\r\n");
     }
     m.extend_from_slice(&signed());
-    c.push(case(
-        "header_100k_fields",
-        m.clone(),
-        "HeaderError::TooManyFields",
-        header_error(|e| matches!(e, HeaderError::TooManyFields { .. })),
-    ));
-    let mut big = case("header_100k_fields_raised_limits", m, "pass", pass());
-    big.limits = big_limits.clone();
-    // With the limits raised, the signature (below the extra fields) still passes.
-    c.push(big);
-    c.push(case(
-        "header_without_colon",
-        [b"Not a header line\r\n".as_slice(), &signed()].concat(),
-        "HeaderError::MissingColon",
-        header_error(|e| matches!(e, HeaderError::MissingColon { .. })),
-    ));
-    c.push(case(
-        "message_starts_with_folded_line",
-        [b" folded\r\n".as_slice(), &signed()].concat(),
-        "HeaderError::LeadingContinuation",
-        header_error(|e| matches!(e, HeaderError::LeadingContinuation)),
-    ));
-    c.push(case(
-        "field_name_with_space",
-        [b"Bad Name: x\r\n".as_slice(), &signed()].concat(),
-        "HeaderError::InvalidFieldName",
-        header_error(|e| matches!(e, HeaderError::InvalidFieldName { .. })),
-    ));
-    c.push(case(
-        "nul_in_field_name",
-        [b"X-\0: x\r\n".as_slice(), &signed()].concat(),
-        "HeaderError::InvalidFieldName",
-        header_error(|e| matches!(e, HeaderError::InvalidFieldName { .. })),
-    ));
-    c.push(case("empty_input", Vec::new(), "no signature (none)", Box::new(|r| matches!(r, Ok(v) if v.is_empty()))));
-    c.push(case(
-        "header_only_no_body",
-        b"From: a@example.com\r\nSubject: x\r\n".to_vec(),
-        "no signature (none)",
-        Box::new(|r| matches!(r, Ok(v) if v.is_empty())),
-    ));
+    m
+}
 
-    // --- Hostile bytes in signed content -----------------------------------
-    let nul = b"From: Alice <alice@example.com>\r\nSubject: nul\0byte and \xff\xfe 8-bit\r\n\r\nbody\r\n";
-    c.push(case("nul_and_8bit_in_signed_header", sign_with(nul, signer().build().unwrap()), "pass", pass()));
-    let bare_cr = b"From: alice@example.com\r\nSubject: bare\rcr\r\n\r\nline\rwith bare CR\r\nand bare\nLF\r\n";
-    c.push(case("bare_cr_and_lf_are_data", sign_with(bare_cr, signer().build().unwrap()), "pass", pass()));
-    let tampered = replace_once(&sign_with(bare_cr, signer().build().unwrap()), b"line\rwith", b"line\r\nwith");
-    c.push(case(
-        "bare_cr_turned_into_crlf_fails",
-        tampered,
-        "fail: BodyHashMismatch",
-        verdict(Verdict::Fail, |r| r == Some(&Reason::BodyHashMismatch)),
-    ));
-    let mut m = signed();
-    m.extend(std::iter::repeat_n(b"\r\n".as_slice(), 5_000_000).flatten());
-    c.push(case("ten_mb_of_trailing_empty_lines", m, "pass", pass()));
-    c.push(case(
-        "body_changed",
-        replace_once(&signed(), b"how are you?", b"how are you!"),
-        "fail: BodyHashMismatch",
-        verdict(Verdict::Fail, |r| r == Some(&Reason::BodyHashMismatch)),
-    ));
-    c.push(case(
-        "signed_header_changed",
-        replace_once(&signed(), b"Subject: hello", b"Subject: HELLO"),
-        "fail: SignatureMismatch",
-        verdict(Verdict::Fail, |r| r == Some(&Reason::SignatureMismatch)),
-    ));
-    c.push(case(
-        "unsigned_message",
-        MESSAGE.to_vec(),
-        "no signature (none)",
-        Box::new(|r| matches!(r, Ok(v) if v.is_empty())),
-    ));
+/// `prefix` above a signed message.
+fn above_signed(prefix: &[u8]) -> Vec<u8> {
+    [prefix, &signed()].concat()
+}
 
-    // --- Many signatures ---------------------------------------------------
+/// 10 000 copies of one valid signature field above the message.
+fn many_signatures() -> Vec<u8> {
     let one = signed();
-    let field_end = one.windows(4).position(|w| w == b"\r\nTo").unwrap();
-    let field_start = 0;
-    let sig_field = &one[field_start..one.windows(6).position(|w| w == b"\r\nFrom").unwrap() + 2];
-    let _ = field_end;
+    let sig_field = &one[..one.windows(6).position(|w| w == b"\r\nFrom").unwrap() + 2];
     let mut m = Vec::new();
     for _ in 0..10_000 {
         m.extend_from_slice(sig_field);
     }
     m.extend_from_slice(MESSAGE);
-    let mut many = case(
-        "ten_thousand_signatures",
-        m,
+    m
+}
+
+/// A signature without the tag `tag`.
+fn missing(tag: &'static str, expect: &'static str) -> Case {
+    let text = tags(&[]).split("; ").filter(|t| !t.starts_with(&format!("{tag}="))).collect::<Vec<_>>().join("; ");
+    case(with_signature(&text), expect, sig_error(move |e| matches!(e, SignatureError::MissingTag(t) if *t == tag)))
+}
+
+/// The message signed with `l=`.
+fn l_signed() -> Vec<u8> {
+    sign_with(MESSAGE, signer().body_length(true).build().unwrap())
+}
+
+/// [`l_signed`] with `l=` 1000 bytes beyond the body.
+fn l_beyond_the_body_message() -> Vec<u8> {
+    let text = String::from_utf8_lossy(&l_signed()).to_string();
+    let l: u64 = text.split("l=").nth(1).unwrap().split(';').next().unwrap().trim().parse().unwrap();
+    text.replacen(&format!("l={l};"), &format!("l={};", l + 1000), 1).into_bytes()
+}
+
+/// The signed message, with these TXT records (one string each) at every name.
+fn with_keys(records: &[&str], expect: &'static str, check: Check) -> Case {
+    case(signed(), expect, check).keys(Keys::Records(records.iter().map(|r| TxtRecord::from_text(r)).collect()))
+}
+
+const OTHER_ED25519_RECORD: &str = "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+
+fn none() -> Check {
+    Box::new(|r| matches!(r, Ok(v) if v.is_empty()))
+}
+
+adversarial! {
+    // --- Header framing ---------------------------------------------------
+    header_line_1mb_within_limit: case(long_field(1_000_000), "pass", pass());
+    header_line_2mb_over_limit: case(
+        long_field(2_000_000),
+        "HeaderError::TooLarge",
+        header_error(|e| matches!(e, HeaderError::TooLarge { .. })),
+    );
+    header_100k_fields: case(
+        many_fields(),
+        "HeaderError::TooManyFields",
+        header_error(|e| matches!(e, HeaderError::TooManyFields { .. })),
+    );
+    /// With the limits raised, the signature (below the extra fields) still passes.
+    header_100k_fields_raised_limits: case(many_fields(), "pass", pass()).limits(big_limits());
+    header_without_colon: case(
+        above_signed(b"Not a header line\r\n"),
+        "HeaderError::MissingColon",
+        header_error(|e| matches!(e, HeaderError::MissingColon { .. })),
+    );
+    message_starts_with_folded_line: case(
+        above_signed(b" folded\r\n"),
+        "HeaderError::LeadingContinuation",
+        header_error(|e| matches!(e, HeaderError::LeadingContinuation)),
+    );
+    field_name_with_space: case(
+        above_signed(b"Bad Name: x\r\n"),
+        "HeaderError::InvalidFieldName",
+        header_error(|e| matches!(e, HeaderError::InvalidFieldName { .. })),
+    );
+    nul_in_field_name: case(
+        above_signed(b"X-\0: x\r\n"),
+        "HeaderError::InvalidFieldName",
+        header_error(|e| matches!(e, HeaderError::InvalidFieldName { .. })),
+    );
+    empty_input: case(Vec::new(), "no signature (none)", none());
+    header_only_no_body: case(b"From: a@example.com\r\nSubject: x\r\n".to_vec(), "no signature (none)", none());
+
+    // --- Hostile bytes in signed content -----------------------------------
+    nul_and_8bit_in_signed_header: case(
+        sign_with(
+            b"From: Alice <alice@example.com>\r\nSubject: nul\0byte and \xff\xfe 8-bit\r\n\r\nbody\r\n",
+            signer().build().unwrap(),
+        ),
+        "pass",
+        pass(),
+    );
+    bare_cr_and_lf_are_data: case(sign_with(BARE_CR, signer().build().unwrap()), "pass", pass());
+    bare_cr_turned_into_crlf_fails: case(
+        replace_once(&sign_with(BARE_CR, signer().build().unwrap()), b"line\rwith", b"line\r\nwith"),
+        "fail: BodyHashMismatch",
+        verdict(Verdict::Fail, |r| r == Some(&Reason::BodyHashMismatch)),
+    );
+    ten_mb_of_trailing_empty_lines: case(
+        [signed(), b"\r\n".repeat(5_000_000)].concat(),
+        "pass",
+        pass(),
+    );
+    body_changed: case(
+        replace_once(&signed(), b"how are you?", b"how are you!"),
+        "fail: BodyHashMismatch",
+        verdict(Verdict::Fail, |r| r == Some(&Reason::BodyHashMismatch)),
+    );
+    signed_header_changed: case(
+        replace_once(&signed(), b"Subject: hello", b"Subject: HELLO"),
+        "fail: SignatureMismatch",
+        verdict(Verdict::Fail, |r| r == Some(&Reason::SignatureMismatch)),
+    );
+    unsigned_message: case(MESSAGE.to_vec(), "no signature (none)", none());
+
+    // --- Many signatures ---------------------------------------------------
+    ten_thousand_signatures: case(
+        many_signatures(),
         "10 000 results: the first 16 pass, the rest TooManySignatures",
         Box::new(|r| {
             r.as_ref().is_ok_and(|v| {
@@ -337,392 +406,285 @@ fn cases() -> Vec<Case> {
                     && v[16..].iter().all(|s| matches!(s.reason(), Some(Reason::TooManySignatures { .. })))
             })
         }),
-    );
-    many.limits = big_limits.clone();
-    c.push(many);
+    )
+    .limits(big_limits());
 
     // --- DKIM-Signature syntax ---------------------------------------------
-    let h4096 = format!("from{}", ":f".repeat(4095));
-    c.push(case(
-        "h_with_4096_entries",
-        with_signature(&tags(&[("h", &h4096)])),
+    h_with_4096_entries: case(
+        with_signature(&tags(&[("h", &format!("from{}", ":f".repeat(4095)))])),
         "TooManySignedHeaders",
         sig_error(|e| matches!(e, SignatureError::TooManySignedHeaders { .. })),
-    ));
-    let h_long = vec!["from"; 4096].join(":");
-    c.push(case(
-        "h_over_the_tag_value_limit",
-        with_signature(&tags(&[("h", &h_long)])),
+    );
+    h_over_the_tag_value_limit: case(
+        with_signature(&tags(&[("h", &vec!["from"; 4096].join(":"))])),
         "TagList ValueTooLong on h",
         sig_error(|e| matches!(e, SignatureError::TagList(t) if t.kind() == TagListErrorKind::ValueTooLong)),
-    ));
-    c.push(case(
-        "l_with_80_digits",
+    );
+    l_with_80_digits: case(
         with_signature(&tags(&[("l", &"9".repeat(80))])),
         "InvalidNumber",
         sig_error(|e| matches!(e, SignatureError::InvalidNumber { .. })),
-    ));
-    c.push(case(
-        "t_overflowing",
+    );
+    t_overflowing: case(
         with_signature(&tags(&[("t", "99999999999999999999999")])),
         "InvalidNumber",
         sig_error(|e| matches!(e, SignatureError::InvalidNumber { .. })),
-    ));
-    c.push(case(
-        "x_overflowing",
+    );
+    x_overflowing: case(
         with_signature(&tags(&[("t", "1"), ("x", "184467440737095516160")])),
         "InvalidNumber",
         sig_error(|e| matches!(e, SignatureError::InvalidNumber { .. })),
-    ));
-    c.push(case(
-        "x_before_t",
+    );
+    x_before_t: case(
         with_signature(&tags(&[("t", "2000"), ("x", "1000")])),
         "ExpirationBeforeTimestamp",
         sig_error(|e| matches!(e, SignatureError::ExpirationBeforeTimestamp { .. })),
-    ));
-    c.push(case(
-        "negative_l",
+    );
+    negative_l: case(
         with_signature(&tags(&[("l", "-5")])),
         "InvalidNumber",
         sig_error(|e| matches!(e, SignatureError::InvalidNumber { .. })),
-    ));
-    c.push(case(
-        "truncated_base64_b",
+    );
+    truncated_base64_b: case(
         with_signature(&tags(&[("b", "dGVzd")])),
         "InvalidBase64",
         sig_error(|e| matches!(e, SignatureError::InvalidBase64 { .. })),
-    ));
-    c.push(case(
-        "non_canonical_base64_b",
+    );
+    non_canonical_base64_b: case(
         with_signature(&tags(&[("b", "dGVzdB==")])),
         "InvalidBase64",
         sig_error(|e| matches!(e, SignatureError::InvalidBase64 { .. })),
-    ));
-    c.push(case(
-        "garbage_in_bh",
+    );
+    garbage_in_bh: case(
         with_signature(&tags(&[("bh", "!!notbase64!!")])),
         "InvalidBase64",
         sig_error(|e| matches!(e, SignatureError::InvalidBase64 { .. })),
-    ));
-    c.push(case(
-        "duplicate_tag",
+    );
+    duplicate_tag: case(
         with_signature(&format!("{}; d=evil.example", tags(&[]))),
         "TagList DuplicateTag",
         sig_error(|e| matches!(e, SignatureError::TagList(t) if t.kind() == TagListErrorKind::DuplicateTag)),
-    ));
-    c.push(case(
-        "empty_tag_spec",
+    );
+    empty_tag_spec: case(
         with_signature(&tags(&[]).replace("; s=sel", "; ; s=sel")),
         "TagList EmptyTagSpec",
         sig_error(|e| matches!(e, SignatureError::TagList(_))),
-    ));
-    c.push(case(
-        "tag_without_equals",
+    );
+    tag_without_equals: case(
         with_signature(&format!("{}; novalue", tags(&[]))),
         "TagList ExpectedEquals",
         sig_error(|e| matches!(e, SignatureError::TagList(_))),
-    ));
-    c.push(case(
-        "control_byte_in_tag_list",
+    );
+    control_byte_in_tag_list: case(
         with_signature(&tags(&[]).replace("; s=sel", "; s=s\u{1}el")),
         "TagList error",
         sig_error(|e| matches!(e, SignatureError::TagList(_) | SignatureError::InvalidSelector(_))),
-    ));
-    c.push(case(
-        "tag_value_over_limit",
+    );
+    tag_value_over_limit: case(
         with_signature(&tags(&[("z", &"a".repeat(20_000))])),
         "TagList ValueTooLong",
         sig_error(|e| matches!(e, SignatureError::TagList(_))),
-    ));
-    for (name, tag, expect) in [
-        ("missing_b", "b", "MissingTag(b)"),
-        ("missing_bh", "bh", "MissingTag(bh)"),
-        ("missing_d", "d", "MissingTag(d)"),
-        ("missing_s", "s", "MissingTag(s)"),
-        ("missing_h", "h", "MissingTag(h)"),
-        ("missing_a", "a", "MissingTag(a)"),
-        ("missing_v", "v", "MissingTag(v)"),
-    ] {
-        let text = tags(&[]).split("; ").filter(|t| !t.starts_with(&format!("{tag}="))).collect::<Vec<_>>().join("; ");
-        let want = tag;
-        c.push(case(
-            name,
-            with_signature(&text),
-            expect,
-            sig_error(move |e| matches!(e, SignatureError::MissingTag(t) if *t == want)),
-        ));
-    }
-    c.push(case(
-        "empty_b",
+    );
+    missing_b: missing("b", "MissingTag(b)");
+    missing_bh: missing("bh", "MissingTag(bh)");
+    missing_d: missing("d", "MissingTag(d)");
+    missing_s: missing("s", "MissingTag(s)");
+    missing_h: missing("h", "MissingTag(h)");
+    missing_a: missing("a", "MissingTag(a)");
+    missing_v: missing("v", "MissingTag(v)");
+    empty_b: case(
         with_signature(&tags(&[("b", "")])),
         "EmptyTag(b)",
         sig_error(|e| matches!(e, SignatureError::EmptyTag("b") | SignatureError::MissingTag("b"))),
-    ));
-    c.push(case(
-        "version_2",
+    );
+    version_2: case(
         with_signature(&tags(&[("v", "2")])),
         "UnsupportedVersion",
         sig_error(|e| matches!(e, SignatureError::UnsupportedVersion(_))),
-    ));
-    c.push(case(
-        "algorithm_rsa_md5",
+    );
+    algorithm_rsa_md5: case(
         with_signature(&tags(&[("a", "rsa-md5")])),
         "UnsupportedAlgorithm",
         sig_error(|e| matches!(e, SignatureError::UnsupportedAlgorithm(_))),
-    ));
-    c.push(case(
-        "canonicalization_fancy",
+    );
+    canonicalization_fancy: case(
         with_signature(&tags(&[("c", "fancy/simple")])),
         "UnsupportedCanonicalization",
         sig_error(|e| matches!(e, SignatureError::UnsupportedCanonicalization(_))),
-    ));
-    c.push(case(
-        "query_method_http",
+    );
+    query_method_http: case(
         with_signature(&tags(&[("q", "http/get")])),
         "UnsupportedQueryMethod",
         sig_error(|e| matches!(e, SignatureError::UnsupportedQueryMethod(_))),
-    ));
-    c.push(case(
-        "domain_with_space",
+    );
+    domain_with_space: case(
         with_signature(&tags(&[("d", "exa mple.com")])),
         "InvalidDomain",
         sig_error(|e| matches!(e, SignatureError::InvalidDomain(_))),
-    ));
-    c.push(case(
-        "domain_with_crlf_injection",
+    );
+    domain_with_crlf_injection: case(
         with_signature(&tags(&[("d", "example.com\r\n\tX-Evil: 1")])),
         "InvalidDomain",
         sig_error(|e| matches!(e, SignatureError::InvalidDomain(_))),
-    ));
-    c.push(case(
-        "selector_with_slash",
+    );
+    selector_with_slash: case(
         with_signature(&tags(&[("s", "a/b")])),
         "InvalidSelector",
         sig_error(|e| matches!(e, SignatureError::InvalidSelector(_))),
-    ));
-    c.push(case(
-        "identity_outside_domain",
+    );
+    identity_outside_domain: case(
         with_signature(&tags(&[("i", "joe@evil.example")])),
         "IdentityOutsideDomain",
         sig_error(|e| matches!(e, SignatureError::IdentityOutsideDomain { .. })),
-    ));
-    c.push(case(
-        "from_not_signed",
+    );
+    from_not_signed: case(
         with_signature(&tags(&[("h", "to:subject")])),
         "FromNotSigned",
         sig_error(|e| matches!(e, SignatureError::FromNotSigned)),
-    ));
-    c.push(case(
-        "invalid_utf8_in_signature",
+    );
+    invalid_utf8_in_signature: case(
         [b"DKIM-Signature: v=1; d=\xff\xfe; s=x\r\n".as_slice(), MESSAGE].concat(),
         "permerror (syntax)",
         verdict(Verdict::PermError, |r| matches!(r, Some(Reason::Signature(_)))),
-    ));
+    );
 
     // --- Body length --------------------------------------------------------
-    let l_signed = sign_with(MESSAGE, signer().body_length(true).build().unwrap());
-    let l_text = String::from_utf8_lossy(&l_signed).to_string();
-    let l_value: u64 = l_text.split("l=").nth(1).unwrap().split(';').next().unwrap().trim().parse().unwrap();
-    let beyond = l_text.replacen(&format!("l={l_value};"), &format!("l={};", l_value + 1000), 1).into_bytes();
-    // RFC 6376 6.1.3: an l= larger than the body makes the signature fail.
-    c.push(case(
-        "l_beyond_the_body",
-        beyond,
+    /// RFC 6376 6.1.3: an l= larger than the body makes the signature fail.
+    l_beyond_the_body: case(
+        l_beyond_the_body_message(),
         "fail BodyLengthExceedsBody",
         verdict(Verdict::Fail, |r| matches!(r, Some(Reason::BodyLengthExceedsBody { .. }))),
-    ));
-    let mut refused = case(
-        "l_refused_by_policy",
-        l_signed.clone(),
+    );
+    l_refused_by_policy: case(
+        l_signed(),
         "policy BodyLengthRefused",
         verdict(Verdict::Policy, |r| r == Some(&Reason::BodyLengthRefused)),
-    );
-    refused.policy = refused.policy.accept_body_length(false);
-    c.push(refused);
+    )
+    .policy(Policy::default().now(NOW).accept_body_length(false));
 
     // --- Time ---------------------------------------------------------------
-    let expired = sign_with(MESSAGE, signer().timestamp(NOW - 7200).expiration(NOW - 3600).build().unwrap());
-    c.push(case(
-        "expired",
-        expired,
+    expired: case(
+        sign_with(MESSAGE, signer().timestamp(NOW - 7200).expiration(NOW - 3600).build().unwrap()),
         "permerror Expired",
         verdict(Verdict::PermError, |r| matches!(r, Some(Reason::Expired { .. }))),
-    ));
-    let future =
-        sign_with(MESSAGE, Signer::builder(key(), "example.com", "sel").timestamp(NOW + 86_400).build().unwrap());
-    c.push(case(
-        "timestamp_in_future",
-        future,
+    );
+    timestamp_in_future: case(
+        sign_with(MESSAGE, Signer::builder(key(), "example.com", "sel").timestamp(NOW + 86_400).build().unwrap()),
         "permerror TimestampInFuture",
         verdict(Verdict::PermError, |r| matches!(r, Some(Reason::TimestampInFuture { .. }))),
-    ));
+    );
 
     // --- Key records ----------------------------------------------------------
-    let with_keys = |name: &'static str, records: Vec<&str>, expect: &'static str, check: Check| {
-        let mut k = case(name, signed(), expect, check);
-        k.keys = Keys::Records(records.into_iter().map(TxtRecord::from_text).collect());
-        k
-    };
-    let huge = format!("v=DKIM1; k=ed25519; n={}; p={}", "x".repeat(64 * 1024), key().public_key_base64());
-    c.push(with_keys(
-        "key_record_64kib",
-        vec![&huge],
+    key_record_64kib: with_keys(
+        &[&format!("v=DKIM1; k=ed25519; n={}; p={}", "x".repeat(64 * 1024), key().public_key_base64())],
         "KeyRecord TooLarge",
         key_error(|e| matches!(e, KeyRecordError::TooLarge { .. })),
-    ));
-    c.push(with_keys(
-        "key_p_not_a_key",
-        vec!["v=DKIM1; k=rsa; p=SGVsbG8gd29ybGQsIHRoaXMgaXMgbm90IGEga2V5"],
+    );
+    key_p_not_a_key: with_keys(
+        &["v=DKIM1; k=rsa; p=SGVsbG8gd29ybGQsIHRoaXMgaXMgbm90IGEga2V5"],
         "KeyRecord Key(NotAKey)",
         key_error(|e| matches!(e, KeyRecordError::Key(KeyError::NotAKey))),
-    ));
-    c.push(with_keys(
-        "key_p_not_base64",
-        vec!["v=DKIM1; k=ed25519; p=!!!"],
+    );
+    key_p_not_base64: with_keys(
+        &["v=DKIM1; k=ed25519; p=!!!"],
         "KeyRecord InvalidBase64",
         key_error(|e| matches!(e, KeyRecordError::InvalidBase64)),
-    ));
-    c.push(with_keys(
-        "key_ed25519_31_bytes",
-        vec![&format!("v=DKIM1; k=ed25519; p={}", Base64::encode_string(&[1u8; 31]))],
+    );
+    key_ed25519_31_bytes: with_keys(
+        &[&format!("v=DKIM1; k=ed25519; p={}", Base64::encode_string(&[1u8; 31]))],
         "Key(Ed25519Length(31))",
         key_error(|e| matches!(e, KeyRecordError::Key(KeyError::Ed25519Length(31)))),
-    ));
-    let rsa16k = format!("v=DKIM1; k=rsa; p={}", fake_rsa_spki(16_384));
-    let mut k16 = with_keys(
-        "key_rsa_16384_bits",
-        vec![&rsa16k],
+    );
+    key_rsa_16384_bits: with_keys(
+        &[&format!("v=DKIM1; k=rsa; p={}", fake_rsa_spki(16_384))],
         "KeyRecord Key(RsaTooLarge) or TooLarge, fast",
         key_error(|e| matches!(e, KeyRecordError::Key(KeyError::RsaTooLarge { .. }) | KeyRecordError::TooLarge { .. })),
-    );
-    k16.limits = Limits::default().max_key_record_bytes(64 * 1024);
-    c.push(k16);
-    c.push(with_keys(
-        "key_revoked",
-        vec!["v=DKIM1; k=ed25519; p="],
+    )
+    .limits(Limits::default().max_key_record_bytes(64 * 1024));
+    key_revoked: with_keys(
+        &["v=DKIM1; k=ed25519; p="],
         "permerror KeyRevoked",
         verdict(Verdict::PermError, |r| r == Some(&Reason::KeyRevoked)),
-    ));
-    c.push(with_keys(
-        "key_version_2",
-        vec![&record().replace("DKIM1", "DKIM2")],
+    );
+    key_version_2: with_keys(
+        &[&record().replace("DKIM1", "DKIM2")],
         "KeyRecord UnsupportedVersion",
         key_error(|e| matches!(e, KeyRecordError::UnsupportedVersion(_))),
-    ));
-    c.push(with_keys(
-        "key_version_not_first",
-        vec![&format!("k=ed25519; v=DKIM1; p={}", key().public_key_base64())],
+    );
+    key_version_not_first: with_keys(
+        &[&format!("k=ed25519; v=DKIM1; p={}", key().public_key_base64())],
         "KeyRecord VersionNotFirst",
         key_error(|e| matches!(e, KeyRecordError::VersionNotFirst)),
-    ));
-    c.push(with_keys(
-        "key_unknown_type",
-        vec![&record().replace("k=ed25519", "k=foo")],
+    );
+    key_unknown_type: with_keys(
+        &[&record().replace("k=ed25519", "k=foo")],
         "KeyRecord UnknownKeyType",
         key_error(|e| matches!(e, KeyRecordError::UnknownKeyType(_))),
-    ));
-    c.push(with_keys(
-        "key_missing_p",
-        vec!["v=DKIM1; k=ed25519"],
+    );
+    key_missing_p: with_keys(
+        &["v=DKIM1; k=ed25519"],
         "KeyRecord MissingKey",
         key_error(|e| matches!(e, KeyRecordError::MissingKey)),
-    ));
-    c.push(with_keys(
-        "key_duplicate_tag",
-        vec![&format!("{}; k=rsa", record())],
+    );
+    key_duplicate_tag: with_keys(
+        &[&format!("{}; k=rsa", record())],
         "KeyRecord TagList(DuplicateTag)",
         key_error(|e| matches!(e, KeyRecordError::TagList(_))),
-    ));
-    c.push(with_keys(
-        "key_type_mismatch",
-        vec![&record().replace("k=ed25519", "k=rsa")],
+    );
+    key_type_mismatch: with_keys(
+        &[&record().replace("k=ed25519", "k=rsa")],
         "KeyTypeMismatch (or a key error)",
         verdict(Verdict::PermError, |r| matches!(r, Some(Reason::KeyTypeMismatch { .. } | Reason::KeyRecord(_)))),
-    ));
-    c.push(with_keys(
-        "key_hash_sha1_only",
-        vec![&record().replace("k=ed25519", "k=ed25519; h=sha1")],
+    );
+    key_hash_sha1_only: with_keys(
+        &[&record().replace("k=ed25519", "k=ed25519; h=sha1")],
         "KeyHashMismatch",
         verdict(Verdict::PermError, |r| r == Some(&Reason::KeyHashMismatch)),
-    ));
-    c.push(with_keys(
-        "key_service_chat",
-        vec![&record().replace("k=ed25519", "k=ed25519; s=chat")],
+    );
+    key_service_chat: with_keys(
+        &[&record().replace("k=ed25519", "k=ed25519; s=chat")],
         "KeyServiceMismatch",
         verdict(Verdict::PermError, |r| r == Some(&Reason::KeyServiceMismatch)),
-    ));
-    c.push(with_keys(
-        "two_different_key_records",
-        vec![&record(), "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="],
+    );
+    two_different_key_records: with_keys(
+        &[&record(), OTHER_ED25519_RECORD],
         "AmbiguousKeyRecords",
         verdict(Verdict::PermError, |r| matches!(r, Some(Reason::AmbiguousKeyRecords { .. }))),
-    ));
-    c.push(with_keys(
-        "key_record_plus_spf_record",
-        vec!["v=spf1 -all", &record()],
-        "pass (the DKIM record counts)",
-        pass(),
-    ));
-    c.push(with_keys(
-        "other_key_published",
-        vec!["v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="],
+    );
+    key_record_plus_spf_record: with_keys(&["v=spf1 -all", &record()], "pass (the DKIM record counts)", pass());
+    other_key_published: with_keys(
+        &[OTHER_ED25519_RECORD],
         "fail SignatureMismatch",
         verdict(Verdict::Fail, |r| r == Some(&Reason::SignatureMismatch)),
-    ));
-    let split: Vec<Vec<u8>> = record().as_bytes().chunks(7).map(<[u8]>::to_vec).collect();
-    let mut sp = case("record_in_many_small_strings", signed(), "pass (strings joined without spaces)", pass());
-    sp.keys = Keys::Records(vec![TxtRecord::new(split)]);
-    c.push(sp);
-    let mut oversized = case(
-        "oversized_txt_record",
+    );
+    record_in_many_small_strings: case(signed(), "pass (strings joined without spaces)", pass())
+        .keys(Keys::Records(vec![TxtRecord::new(record().as_bytes().chunks(7).map(<[u8]>::to_vec).collect())]));
+    oversized_txt_record: case(
         signed(),
         "KeyRecord TooLarge",
         key_error(|e| matches!(e, KeyRecordError::TooLarge { .. })),
-    );
-    oversized.keys = Keys::Records(vec![TxtRecord::new(vec![vec![b'a'; 255]; 400])]);
-    c.push(oversized);
-    let mut nokey =
-        case("no_key_record", signed(), "permerror NoKey", verdict(Verdict::PermError, |r| r == Some(&Reason::NoKey)));
-    nokey.keys = Keys::NoRecord;
-    c.push(nokey);
-    let mut temp = case(
-        "key_lookup_temporary_failure",
+    )
+    .keys(Keys::Records(vec![TxtRecord::new(vec![vec![b'a'; 255]; 400])]));
+    no_key_record: case(signed(), "permerror NoKey", verdict(Verdict::PermError, |r| r == Some(&Reason::NoKey)))
+        .keys(Keys::NoRecord);
+    key_lookup_temporary_failure: case(
         signed(),
         "temperror KeyLookupTempFail",
         verdict(Verdict::TempError, |r| r == Some(&Reason::KeyLookupTempFail)),
-    );
-    temp.keys = Keys::TempFail;
-    c.push(temp);
-    let mut empty =
-        case("empty_txt_record", signed(), "permerror (no usable key)", verdict(Verdict::PermError, |_| true));
-    empty.keys = Keys::Records(vec![TxtRecord::new(vec![Vec::new()])]);
-    c.push(empty);
-    c
+    )
+    .keys(Keys::TempFail);
+    empty_txt_record: case(signed(), "permerror (no usable key)", verdict(Verdict::PermError, |_| true))
+        .keys(Keys::Records(vec![TxtRecord::new(vec![Vec::new()])]));
 }
 
+/// A body and a header with bare CR and bare LF in them.
+const BARE_CR: &[u8] = b"From: alice@example.com\r\nSubject: bare\rcr\r\n\r\nline\rwith bare CR\r\nand bare\nLF\r\n";
+
 #[test]
-fn adversarial_corpus() {
-    let cases = cases();
-    let mut names = std::collections::BTreeSet::new();
-    let mut failures = Vec::new();
-    for case in &cases {
-        assert!(names.insert(case.name), "duplicate case name {}", case.name);
-        let run = run(&case.message, &case.keys, case.policy.clone(), case.limits.clone());
-        if !(case.check)(&run.outcome) {
-            let got = match &run.outcome {
-                Ok(v) if v.is_empty() => "no signatures".to_string(),
-                Ok(v) => format!("{} result(s), first: {} {:?}", v.len(), v[0].verdict(), v[0].reason()),
-                Err(e) => format!("error {e:?}"),
-            };
-            failures.push(format!("{}: want {}, got {got}", case.name, case.expect));
-        }
-        if run.elapsed > BOUND {
-            failures.push(format!("{}: took {:?}", case.name, run.elapsed));
-        }
-    }
-    println!("adversarial corpus: {} cases, {} failures", cases.len(), failures.len());
-    assert!(cases.len() >= 50, "at least 50 named cases, have {}", cases.len());
-    assert!(failures.is_empty(), "{}", failures.join("\n"));
+fn at_least_50_named_cases() {
+    assert!(CASES.len() >= 50, "at least 50 named cases, have {}", CASES.len());
+    let names: std::collections::BTreeSet<&str> = CASES.iter().copied().collect();
+    assert_eq!(names.len(), CASES.len(), "case names are unique");
 }
 
 /// `SignatureResult::domain` and `selector` name the signer whichever way the

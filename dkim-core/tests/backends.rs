@@ -2,22 +2,20 @@
 //! by one verify with the other, the same inputs are refused by both, the
 //! keys AWS-LC does not take fall back to RustCrypto, and a whole message
 //! signed with `AwsLcRsaSigningKey` passes the `Verifier` on `AwsLcRs`.
-//! `conformance.rs` runs the testdata rows with both backends.
+//! `conformance.rs` runs the corpus rows with both backends.
 
 #![cfg(feature = "aws-lc-rs")]
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use base64ct::{Base64, Encoding};
-use common::{Zone, verify};
 use dkim_core::crypto::{KeyError, VerifyError};
 use dkim_core::{
     Algorithm, AwsLcRs, AwsLcRsaSigningKey, Ed25519SigningKey, KeyType, Policy, PublicKey, Reason, RsaSigningKey,
     RustCrypto, SignSession, Signer, SigningKey, Verdict, VerifyingBackend,
 };
+use dkim_testkit::{Corpus, txt_line, verify, zone};
 use rsa::pkcs8::DecodePrivateKey;
 use sha2::Digest as _;
 
@@ -176,8 +174,9 @@ fn keys_outside_aws_lc_range_fall_back() {
 }
 
 /// `AwsLcRsaSigningKey::from_pem` reads what `PrivateKey::from_pem` reads,
-/// PKCS#8 and PKCS#1 (one of them made by another implementation, dkimpy's
-/// test key), into the same key; other PEM is refused with the right error.
+/// PKCS#8 and PKCS#1 (and, with the corpus, one made by another
+/// implementation: dkimpy's test key), into the same key; other PEM is
+/// refused with the right error.
 #[test]
 fn aws_lc_signing_key_from_pem() {
     let read = |path: &str| std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
@@ -186,9 +185,14 @@ fn aws_lc_signing_key_from_pem() {
     let wrapped = Base64::encode_string(&pkcs1(&pkcs8("../examples/data/rsa2048.pem")));
     let lines: Vec<&str> = wrapped.as_bytes().chunks(64).map(|l| std::str::from_utf8(l).unwrap()).collect();
     let pkcs1_pem = format!("-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----\n", lines.join("\n"));
-    let dkimpy = std::fs::read_to_string(common::testdata().join("dkimpy/upstream/2048_testkey.key")).unwrap();
-    assert!(dkimpy.contains("BEGIN RSA PRIVATE KEY"), "a PKCS#1 PEM");
-    for (name, pem) in [("pkcs8", &pkcs8_pem), ("pkcs1", &pkcs1_pem), ("dkimpy", &dkimpy)] {
+    let mut pems = vec![("pkcs8", pkcs8_pem.clone()), ("pkcs1", pkcs1_pem)];
+    if let Some(corpus) = Corpus::open("dkim-core aws-lc PEM") {
+        let dkimpy = corpus.read_to_string("dkimpy/upstream/2048_testkey.key");
+        assert!(dkimpy.contains("BEGIN RSA PRIVATE KEY"), "a PKCS#1 PEM");
+        pems.push(("dkimpy", dkimpy));
+        corpus.report_vectors(1, "PEM key");
+    }
+    for (name, pem) in &pems {
         let aws = AwsLcRsaSigningKey::from_pem(pem).unwrap_or_else(|e| panic!("{name}: {e}"));
         let dkim_core::PrivateKey::Rsa(rust) = dkim_core::PrivateKey::from_pem(pem).unwrap() else { panic!("{name}") };
         assert_eq!(aws.bits(), 2048, "{name}");
@@ -299,7 +303,7 @@ fn whole_message_signed_and_verified_with_aws_lc() {
     let der = pkcs8("../examples/data/rsa2048.pem");
     let key = AwsLcRsaSigningKey::from_pkcs8_der(&der).unwrap();
     let record = format!("v=DKIM1; k=rsa; p={}", Base64::encode_string(&key.public_key_der()));
-    let zone = Zone::parse(format!("aws._domainkey.example.com TXT \"{record}\"\n").as_bytes());
+    let zone = zone(&txt_line("aws._domainkey.example.com", &record));
     let signer = Signer::builder(key, "example.com", "aws").timestamp(NOW).build().unwrap();
     let mut session = SignSession::new(vec![signer]);
     let dkim_core::HeaderStatus::Complete(n) = session.headers(message).unwrap() else { panic!("header") };

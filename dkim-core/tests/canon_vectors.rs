@@ -1,5 +1,5 @@
-//! `../shared/testdata/canon/`: every body and header vector and every `c=`
-//! value.
+//! The corpus' `canon/` folder (found by `dkim_testkit::Corpus`; skipped
+//! without it): every body and header vector and every `c=` value.
 //!
 //! Implementation-specific vectors (inputs RFC 6376 leaves undefined) and
 //! our choices:
@@ -16,13 +16,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
-use common::{testdata, tsv, unescape};
 use dkim_core::canon::header::canonicalize_field;
 use dkim_core::canon::{BodyCanonicalizer, CanonicalizationAlgorithm};
 use dkim_core::header::{HeaderBlock, HeaderError, LfNormalizer};
 use dkim_core::{Canonicalization, Limits, Signature, SignatureError};
+use dkim_testkit::Corpus;
+use dkim_testkit::expected::unescape;
 
 fn alg(name: &str) -> CanonicalizationAlgorithm {
     match name {
@@ -58,7 +57,8 @@ fn b64_sha256(data: &[u8]) -> String {
 
 #[test]
 fn body_vectors() {
-    let rows = tsv(&testdata().join("canon/body.tsv"));
+    let Some(corpus) = Corpus::open("dkim-core canon body") else { return };
+    let rows = corpus.tsv("canon/body.tsv");
     assert_eq!(rows.len(), 50, "body.tsv rows");
     let mut specific = 0;
     for row in &rows {
@@ -102,12 +102,14 @@ fn body_vectors() {
         use base64ct::Encoding;
         assert_eq!(base64ct::Base64::encode_string(&h.digest), *bh, "{id}: bh via body_hash");
     }
+    corpus.report_vectors(rows.len(), "body vectors");
     assert_eq!(specific, 3, "implementation-specific body rows");
 }
 
 #[test]
 fn header_vectors() {
-    let rows = tsv(&testdata().join("canon/header.tsv"));
+    let Some(corpus) = Corpus::open("dkim-core canon header") else { return };
+    let rows = corpus.tsv("canon/header.tsv");
     assert_eq!(rows.len(), 22, "header.tsv rows");
     let mut refused = 0;
     for row in &rows {
@@ -133,12 +135,14 @@ fn header_vectors() {
         }
         assert_eq!(out, want, "{id}");
     }
+    corpus.report_vectors(rows.len(), "header vectors");
     assert_eq!(refused, 4, "the four malformed implementation-specific header rows are refused");
 }
 
 #[test]
 fn c_values() {
-    let rows = tsv(&testdata().join("canon/c-values.tsv"));
+    let Some(corpus) = Corpus::open("dkim-core canon c=") else { return };
+    let rows = corpus.tsv("canon/c-values.tsv");
     assert_eq!(rows.len(), 9);
     for row in &rows {
         let [c, result, ..] = &row[..] else { panic!("row {row:?}") };
@@ -157,4 +161,5 @@ fn c_values() {
             assert_eq!(Canonicalization::parse(&sig.canonicalization().to_string()), Some(sig.canonicalization()));
         }
     }
+    corpus.report_vectors(rows.len(), "c= values");
 }

@@ -1,22 +1,21 @@
 //! `dkim_core::diagnose`: one case per recognised situation (a message
 //! signed in the test or written by hand, the zone's answers, the verifier,
-//! then the diagnosis), and every row of `../shared/testdata/*/expected.tsv`
-//! diagnosed consistently with its verdict.
+//! then the diagnosis), and every row of the corpus' `*/expected.tsv`
+//! diagnosed consistently with its verdict (skipped without the corpus).
 //!
 //! RSA keys of 1024 and 4096 bits (and a 512-bit public key) are in
 //! `tests/data/diagnose/`, generated with `openssl genpkey` for these tests.
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use base64ct::{Base64, Encoding};
-use common::{Zone, testdata, tsv};
 use dkim_core::diagnose::{Code, DiagnoseInput, Diagnosis, Evidence, Severity, diagnose, wrong_name_candidates};
 use dkim_core::{
     Ed25519SigningKey, HeaderStatus, KeyAnswer, LineEndings, Policy, PrivateKey, SignSession, SignatureResult, Signer,
     SignerBuilder, Verdict,
 };
+use dkim_testkit::txt_line as txt;
+use dkim_testkit::{Corpus, ZoneFile, verify};
 
 const T0: u64 = 1_795_000_000;
 const MESSAGE: &[u8] = b"From: Joe <joe@example.com>\r\nTo: ann@example.org\r\nSubject: lunch\r\n\
@@ -61,16 +60,6 @@ fn sign(message: &[u8]) -> Vec<u8> {
     sign_with(message, ed_key(), "example.com", "sel", |b| b)
 }
 
-/// A zone line with the record split into quoted strings of 255 bytes at most.
-fn txt(name: &str, record: &str) -> String {
-    let strings: Vec<String> = record
-        .as_bytes()
-        .chunks(255)
-        .map(|c| format!("\"{}\"", String::from_utf8_lossy(c).replace('\\', "\\\\").replace('"', "\\\"")))
-        .collect();
-    format!("{name} TXT {}\n", strings.join(" "))
-}
-
 fn ed_zone() -> String {
     txt("sel._domainkey.example.com", &format!("v=DKIM1; k=ed25519; p={}", ed_p()))
 }
@@ -78,13 +67,13 @@ fn ed_zone() -> String {
 /// What a caller does: verify, then look up the key names and the
 /// wrong-name candidates (plus `extra` names) in the same zone.
 fn run_with(message: &[u8], zone: &str, policy: Policy, extra: &[&str]) -> (Vec<SignatureResult>, Vec<Diagnosis>) {
-    let zone = Zone::parse(zone.as_bytes());
-    let results = common::verify(message, &zone, policy, 0).unwrap();
+    let zone = dkim_testkit::zone(zone);
+    let results = verify(message, &zone, policy, 0).unwrap();
     let diagnoses = diagnose_with(message, &zone, &results, extra);
     (results, diagnoses)
 }
 
-fn diagnose_with(message: &[u8], zone: &Zone, results: &[SignatureResult], extra: &[&str]) -> Vec<Diagnosis> {
+fn diagnose_with(message: &[u8], zone: &ZoneFile, results: &[SignatureResult], extra: &[&str]) -> Vec<Diagnosis> {
     let mut names: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
     for r in results {
         if let Some(sig) = r.signature() {
@@ -94,7 +83,7 @@ fn diagnose_with(message: &[u8], zone: &Zone, results: &[SignatureResult], extra
     }
     let mut input = DiagnoseInput::new(results).header(message);
     for n in names {
-        let records = match zone.answer(&n) {
+        let records = match dkim_testkit::keys::answer(zone, &n) {
             KeyAnswer::Records(r) => Some(r),
             _ => None,
         };
@@ -488,53 +477,35 @@ fn lf_message_and_whole_message_as_header() {
     assert!(!has(&d, Code::HeaderNotSigned), "{}", show(&d));
 }
 
-/// Rows whose `now` is `-`, as in the conformance test.
-const ANY_NOW: u64 = 1_795_000_000;
-const FOLDERS: &[&str] = &["rfc8463", "rfc6376", "mail-dkim", "go-msgauth", "dkimpy", "mail-auth"];
-
 #[test]
 fn expected_tsv_rows_get_consistent_diagnoses() {
-    let root = testdata();
-    let mut rows = 0;
+    let Some(corpus) = Corpus::open("dkim-core diagnose") else { return };
+    let rows = corpus.expected_rows();
     let mut failures = Vec::new();
-    for folder in FOLDERS {
-        let dir = root.join(folder);
-        for row in tsv(&dir.join("expected.tsv")) {
-            let [message, sig, _d, _s, expected, _legacy, _up, _reason, dns, eol, now] = &row[..] else {
-                panic!("{folder}: malformed row {row:?}");
-            };
-            rows += 1;
-            let raw = std::fs::read(dir.join(message)).unwrap_or_else(|e| panic!("{folder}/{message}: {e}"));
-            let zone = Zone::load(&dir.join(dns));
-            let now = if now == "-" { ANY_NOW } else { now.parse().unwrap() };
-            let crlf: Vec<u8> = if eol == "lf" {
-                raw.iter().flat_map(|&b| if b == b'\n' { vec![b'\r', b'\n'] } else { vec![b] }).collect()
-            } else {
-                raw
-            };
-            let results = common::verify(&crlf, &zone, Policy::default().now(now), 0).unwrap();
-            let d = diagnose_with(&crlf, &zone, &results, &[]);
-            let label = format!("{folder}/{message} sig {sig} ({expected})");
-            if sig == "-" {
-                if expected != "none" || !has(&d, Code::NotSigned) {
-                    failures.push(format!("{label}: want not-signed, got{}", show(&d)));
-                }
-                continue;
+    for row in &rows {
+        let crlf = row.crlf();
+        let zone = row.zone();
+        let results = verify(&crlf, &zone, Policy::default().now(row.now_or_any()), 0).unwrap();
+        let d = diagnose_with(&crlf, &zone, &results, &[]);
+        let (expected, label) = (row.expected.as_str(), format!("{row} ({})", row.expected));
+        let Some(sig) = row.sig else {
+            if expected != "none" || !has(&d, Code::NotSigned) {
+                failures.push(format!("{label}: want not-signed, got{}", show(&d)));
             }
-            let n: usize = sig.parse::<usize>().unwrap() - 1;
-            let mine: Vec<&Diagnosis> = d.iter().filter(|x| x.signature() == Some(n)).collect();
-            let errs = mine.iter().filter(|x| x.severity() == Severity::Error).count();
-            let ok = match expected.as_str() {
-                "pass" => errs == 0,
-                "fail" | "permerror" | "temperror" | "policy" => errs > 0,
-                other => panic!("{label}: unknown verdict {other}"),
-            };
-            if !ok || results.get(n).map(|r| r.verdict().as_str()) != Some(expected.as_str()) {
-                failures.push(format!("{label}: {errs} errors{}", show(&d)));
-            }
+            continue;
+        };
+        let n = sig - 1;
+        let mine: Vec<&Diagnosis> = d.iter().filter(|x| x.signature() == Some(n)).collect();
+        let errs = mine.iter().filter(|x| x.severity() == Severity::Error).count();
+        let ok = match expected {
+            "pass" => errs == 0,
+            "fail" | "permerror" | "temperror" | "policy" => errs > 0,
+            other => panic!("{label}: unknown verdict {other}"),
+        };
+        if !ok || results.get(n).map(|r| r.verdict().as_str()) != Some(expected) {
+            failures.push(format!("{label}: {errs} errors{}", show(&d)));
         }
     }
-    println!("diagnosed {rows} expected.tsv rows");
-    assert!(rows >= 100, "only {rows} rows");
-    assert!(failures.is_empty(), "{} of {rows} rows inconsistent:\n{}", failures.len(), failures.join("\n"));
+    corpus.report(rows.len(), "diagnoses", rows.len());
+    assert!(failures.is_empty(), "{} of {} rows inconsistent:\n{}", failures.len(), rows.len(), failures.join("\n"));
 }

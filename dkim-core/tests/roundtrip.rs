@@ -26,8 +26,8 @@ mod support {
     use std::path::PathBuf;
 
     use dkim_core::{
-        Canonicalization, CanonicalizationAlgorithm, Ed25519SigningKey, HeaderStatus, KeyAnswer, Policy, PrivateKey,
-        SignSession, SignatureResult, Signer, SigningKey, Step, TxtRecord, Verifier,
+        Canonicalization, CanonicalizationAlgorithm, HeaderStatus, KeyAnswer, Policy, PrivateKey, SignSession,
+        SignatureResult, Signer, SigningKey, Step, TxtRecord, Verifier,
     };
 
     pub(crate) const DOMAIN: &str = "example.com";
@@ -71,20 +71,12 @@ mod support {
 
     /// The RFC 8463 Ed25519 key (raw seed), a second Ed25519 key.
     pub(crate) fn ed25519_other_key() -> PrivateKey {
-        use base64ct::Encoding as _;
-        let text = read("../../shared/testdata/rfc8463/keys/ed25519.seed.b64");
-        let seed = base64ct::Base64::decode_vec(text.trim()).expect("seed base64");
-        let seed: [u8; 32] = seed.try_into().expect("32-byte seed");
-        let key = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&seed));
-        // Cross-check the seed against the published RFC 8463 public key.
-        let published = read("../../shared/testdata/rfc8463/keys/ed25519.pub.b64");
-        assert_eq!(key.public_key_base64(), published.trim(), "RFC 8463 seed and public key disagree");
-        key
+        dkim_testkit::rfc8463::ed25519_key()
     }
 
     /// The RFC 8463 1024-bit RSA key (PKCS#1), a second RSA key.
     pub(crate) fn rsa_other_key() -> PrivateKey {
-        pem_key("../../shared/testdata/rfc8463/keys/rsa.pem")
+        dkim_testkit::rfc8463::rsa_key()
     }
 
     /// `v=DKIM1; k=<type>; p=<public key>`.

@@ -1,5 +1,6 @@
-//! The core's table test over `../shared/testdata/*/expected.tsv`, with keys
-//! from real backends: once through `ZoneFile` on the testdata zones, once
+//! The core's table test over the corpus' `*/expected.tsv` (found by
+//! `dkim_testkit::Corpus`; skipped without it), with keys from real
+//! backends: once through `ZoneFile` on the corpus zones, once
 //! through `DnsClient` against an authoritative server on 127.0.0.1 serving
 //! the same zones (hickory-server, or Knot DNS with `DKIM_DNS_SERVER=knot`).
 //! Names the zones mark `SERVFAIL` are asked of a server that answers
@@ -7,8 +8,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../../dkim-core/tests/common/mod.rs"]
-mod common;
 mod support;
 
 use std::collections::BTreeMap;
@@ -16,51 +15,18 @@ use std::time::Duration;
 
 use dkim_core::{HeaderStatus, Policy, SignatureResult, Step, Verifier};
 use dkim_dns::{DnsClient, KeySource, Lookup, ZoneData, ZoneFile};
+use dkim_testkit::{Corpus, ExpectedRow};
 use hickory_server::proto::op::ResponseCode;
 use support::{Misbehaviour, Rr};
 
-const ANY_NOW: u64 = 1_795_000_000;
-const FOLDERS: &[&str] = &["rfc8463", "rfc6376", "mail-dkim", "go-msgauth", "dkimpy", "mail-auth"];
-const EXPECTED_ROWS: usize = 120;
-
+/// A corpus row with its message read (CRLF) once.
 struct Row {
+    row: ExpectedRow,
     message: Vec<u8>,
-    sig: String,
-    expected: String,
-    legacy: String,
-    zone: String,
-    now: u64,
-    label: String,
 }
 
-fn rows() -> Vec<Row> {
-    let root = support::testdata();
-    let mut rows = Vec::new();
-    for folder in FOLDERS {
-        let dir = root.join(folder);
-        for row in common::tsv(&dir.join("expected.tsv")) {
-            let [message, sig, _d, _s, expected, legacy, _up, _reason, dns, eol, now] = &row[..] else {
-                panic!("{folder}: malformed row {row:?}");
-            };
-            let raw = std::fs::read(dir.join(message)).unwrap_or_else(|e| panic!("{folder}/{message}: {e}"));
-            let message_bytes = if eol == "lf" {
-                raw.iter().flat_map(|&b| if b == b'\n' { vec![b'\r', b'\n'] } else { vec![b] }).collect()
-            } else {
-                raw
-            };
-            rows.push(Row {
-                message: message_bytes,
-                sig: sig.clone(),
-                expected: expected.clone(),
-                legacy: legacy.clone(),
-                zone: format!("{folder}/{dns}"),
-                now: if now == "-" { ANY_NOW } else { now.parse().expect("now column") },
-                label: format!("{folder}/{message} sig {sig}"),
-            });
-        }
-    }
-    assert_eq!(rows.len(), EXPECTED_ROWS, "every expected.tsv row must be read");
-    rows
+fn rows(corpus: &Corpus) -> Vec<Row> {
+    corpus.expected_rows().into_iter().map(|row| Row { message: row.crlf(), row }).collect()
 }
 
 async fn verify<K: KeySource>(message: &[u8], keys: &K, policy: Policy) -> Result<Vec<SignatureResult>, String> {
@@ -84,58 +50,48 @@ async fn verify<K: KeySource>(message: &[u8], keys: &K, policy: Policy) -> Resul
     }
 }
 
-fn verdict_word(results: &[SignatureResult], sig: &str) -> String {
-    if sig == "-" {
-        return if results.is_empty() { "none".into() } else { format!("{} signature(s)", results.len()) };
-    }
-    let n: usize = sig.parse().expect("sig column");
-    results.get(n - 1).map_or_else(|| format!("no result for signature {n}"), |r| r.verdict().as_str().into())
-}
-
 /// Runs every row under both policies with `keys_for(zone)`; returns the
 /// number of verifications and the failures.
 async fn run_table<K: KeySource>(rows: &[Row], keys: &BTreeMap<String, K>) -> (usize, Vec<String>) {
     let mut checks = 0;
     let mut failures = Vec::new();
-    for row in rows {
-        let keys = &keys[&row.zone];
+    for Row { row, message } in rows {
+        let keys = &keys[&row.zone_name()];
         for (want, policy, name) in
             [(&row.expected, Policy::default(), "default"), (&row.legacy, Policy::legacy(), "legacy")]
         {
             checks += 1;
-            let got = match verify(&row.message, keys, policy.now(row.now)).await {
-                Ok(results) => verdict_word(&results, &row.sig),
+            let got = match verify(message, keys, policy.now(row.now_or_any())).await {
+                Ok(results) => row.verdict_in(&results),
                 Err(e) => format!("error: {e}"),
             };
             if got != *want {
-                failures.push(format!("{} ({name}): want {want}, got {got}", row.label));
+                failures.push(format!("{row} ({name}): want {want}, got {got}"));
             }
         }
     }
     (checks, failures)
 }
 
+/// Every row's zone, read once, by [`ExpectedRow::zone_name`].
 fn zone_files(rows: &[Row]) -> BTreeMap<String, ZoneFile> {
-    let root = support::testdata();
     rows.iter()
-        .map(|r| r.zone.clone())
-        .collect::<std::collections::BTreeSet<_>>()
+        .map(|r| (r.row.zone_name(), &r.row))
+        .collect::<BTreeMap<_, _>>()
         .into_iter()
-        .map(|z| {
-            let zone = ZoneFile::from_path(root.join(&z)).unwrap_or_else(|e| panic!("{z}: {e}"));
-            (z, zone)
-        })
+        .map(|(name, row)| (name, row.zone()))
         .collect()
 }
 
 #[tokio::test]
 async fn table_through_zone_file() {
-    let rows = rows();
+    let Some(corpus) = Corpus::open("dkim-dns conformance through ZoneFile") else { return };
+    let rows = rows(&corpus);
     let zones = zone_files(&rows);
     let (checks, failures) = run_table(&rows, &zones).await;
-    println!("conformance through ZoneFile: {} rows, {checks} verifications, {} failures", rows.len(), failures.len());
+    corpus.report(checks, "verifications", rows.len());
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
-    assert_eq!(checks, 2 * EXPECTED_ROWS);
+    assert_eq!(checks, 2 * rows.len());
 }
 
 /// Keys over DNS: the zone's names from its authoritative server, the
@@ -160,7 +116,8 @@ impl KeySource for OverDns {
 
 #[tokio::test]
 async fn table_through_dns_client() {
-    let rows = rows();
+    let Some(corpus) = Corpus::open("dkim-dns conformance through DnsClient") else { return };
+    let rows = rows(&corpus);
     let zones = zone_files(&rows);
     let servfail = support::misbehaving(Misbehaviour::Rcode(ResponseCode::ServFail)).await;
     let silent = support::misbehaving(Misbehaviour::Silent).await;
@@ -199,14 +156,9 @@ async fn table_through_dns_client() {
         );
         servers.push(server);
     }
-    assert!(marked_servfail > 0 && marked_timeout > 0, "the testdata marks SERVFAIL and TIMEOUT names");
+    assert!(marked_servfail > 0 && marked_timeout > 0, "the corpus marks SERVFAIL and TIMEOUT names");
     let (checks, failures) = run_table(&rows, &sources).await;
-    println!(
-        "conformance through DnsClient ({}): {} rows, {checks} verifications, {} failures",
-        support::backend(),
-        rows.len(),
-        failures.len()
-    );
+    corpus.report(checks, &format!("verifications (server: {})", support::backend()), rows.len());
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
-    assert_eq!(checks, 2 * EXPECTED_ROWS);
+    assert_eq!(checks, 2 * rows.len());
 }

@@ -1,5 +1,6 @@
 //! Test helpers: messages signed in the test, readers that split their
-//! input, key sources that count, wait or hang, and fake timers.
+//! input, key sources that count, wait or hang, and fake timers. The
+//! message made up while it is read is `dkim_testkit::Generated`.
 
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
@@ -118,60 +119,6 @@ impl AsyncRead for Chunked<'_> {
         buf[..n].copy_from_slice(&this.data[..n]);
         this.data = &this.data[n..];
         this.reads += 1;
-        Poll::Ready(Ok(n))
-    }
-}
-
-/// A message made up while it is read: `header`, then `body_len` bytes of
-/// body lines. Never holds more than one line. Records how it was read.
-pub struct Generated {
-    header: Vec<u8>,
-    header_pos: usize,
-    body_len: u64,
-    body_pos: u64,
-    pub reads: usize,
-    pub largest_read: usize,
-}
-
-const LINE: &[u8] = b"The quick brown fox jumps over the lazy dog, again and again.  \r\n";
-
-impl Generated {
-    pub fn new(header: Vec<u8>, body_len: u64) -> Self {
-        Self { header, header_pos: 0, body_len, body_pos: 0, reads: 0, largest_read: 0 }
-    }
-
-    pub fn total_len(&self) -> u64 {
-        self.header.len() as u64 + self.body_len
-    }
-
-    pub fn consumed(&self) -> u64 {
-        self.header_pos as u64 + self.body_pos
-    }
-}
-
-impl AsyncRead for Generated {
-    fn poll_read(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        this.reads += 1;
-        this.largest_read = this.largest_read.max(buf.len());
-        let mut n = 0;
-        while n < buf.len() {
-            if this.header_pos < this.header.len() {
-                let take = (buf.len() - n).min(this.header.len() - this.header_pos);
-                buf[n..n + take].copy_from_slice(&this.header[this.header_pos..this.header_pos + take]);
-                this.header_pos += take;
-                n += take;
-            } else if this.body_pos < this.body_len {
-                let in_line = (this.body_pos % LINE.len() as u64) as usize;
-                let left = usize::try_from(this.body_len - this.body_pos).unwrap_or(usize::MAX);
-                let take = (buf.len() - n).min(LINE.len() - in_line).min(left);
-                buf[n..n + take].copy_from_slice(&LINE[in_line..in_line + take]);
-                this.body_pos += take as u64;
-                n += take;
-            } else {
-                break;
-            }
-        }
         Poll::Ready(Ok(n))
     }
 }

@@ -304,8 +304,3 @@ pub fn closed_port() -> SocketAddr {
     let s = std::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     s.local_addr().unwrap()
 }
-
-/// The test data directory beside the repository.
-pub fn testdata() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/testdata"))
-}
