@@ -408,7 +408,7 @@ fn normalize(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dkim_dns::{NotFoundKind, TxtRecord};
+    use dkim_dns::{NoRecordKind, TxtRecord};
 
     fn found(ttl: u32) -> Lookup {
         Lookup::Found(TxtAnswer::new(
@@ -444,9 +444,9 @@ mod tests {
     #[test]
     fn remaining_ttl_is_reported() {
         let mut s = State::default();
-        s.negative.insert("x", Lookup::NoRecord(NoRecord::new(NotFoundKind::NoData, Some(60))), 160, 5);
+        s.negative.insert("x", Lookup::NoRecord(NoRecord::new(NoRecordKind::NoData, Some(60))), 160, 5);
         let Some(Lookup::NoRecord(n)) = s.cached("x", 100) else { panic!("a negative hit") };
-        assert_eq!((n.kind(), n.negative_ttl()), (NotFoundKind::NoData, Some(60)));
+        assert_eq!((n.kind(), n.negative_ttl()), (NoRecordKind::NoData, Some(60)));
     }
 
     #[test]

@@ -120,7 +120,7 @@ mod tests {
         let limits = Limits::default();
         let whole = keys.resolve(records(&[ED]), &limits);
         let (a, b) = ED.split_at(30);
-        let split = KeyAnswer::Records(vec![TxtRecord::new(vec![a.as_bytes().to_vec(), b.as_bytes().to_vec()])]);
+        let split = KeyAnswer::records(vec![TxtRecord::new(vec![a.as_bytes().to_vec(), b.as_bytes().to_vec()])]);
         let split = keys.resolve(split, &limits);
         assert!(Arc::ptr_eq(parsed(&whole), parsed(&split)));
     }
@@ -131,7 +131,7 @@ mod tests {
         let limits = Limits::default();
         let cases = [
             KeyAnswer::NoRecord,
-            KeyAnswer::TempFail,
+            KeyAnswer::TempFail(dkim_core::TempFailCause::Timeout),
             records(&[]),
             // Two records: the core decides (equal, ambiguous, one junk).
             records(&[ED, "v=spf1 -all"]),

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use dkim_async::{AsyncVerifier, FuturesTimer, KeyCache, ManualClock};
 use dkim_core::{Policy, SignatureResult, Verdict};
-use dkim_dns::{KeySource, Lookup, NotFound, NotFoundKind, StaticKeys, TempFail, TempFailCause, TxtAnswer, TxtRecord};
+use dkim_dns::{Dnssec, KeySource, Lookup, NoRecord, NoRecordKind, StaticKeys, TempFail, TempFailCause, TxtAnswer, TxtRecord};
 use futures::executor::block_on;
 use support::*;
 
@@ -24,9 +24,9 @@ fn found(l: Lookup) -> TxtAnswer {
     }
 }
 
-fn not_found(l: Lookup) -> NotFound {
+fn not_found(l: Lookup) -> NoRecord {
     match l {
-        Lookup::NotFound(n) => n,
+        Lookup::NoRecord(n) => n,
         other => panic!("expected no record, got {other:?}"),
     }
 }
@@ -48,13 +48,13 @@ impl KeySource for Scripted {
             .answers
             .get(name)
             .cloned()
-            .unwrap_or_else(|| Lookup::NotFound(NotFound::new(NotFoundKind::NxDomain, None)));
+            .unwrap_or_else(|| Lookup::NoRecord(NoRecord::new(NoRecordKind::NxDomain, None)));
         std::future::ready(answer)
     }
 }
 
 fn txt(ttl: u32) -> Lookup {
-    Lookup::Found(TxtAnswer::new(vec![TxtRecord::from_text("v=DKIM1; k=ed25519; p=")], ttl, true))
+    Lookup::Found(TxtAnswer::new(vec![TxtRecord::from_text("v=DKIM1; k=ed25519; p=")], ttl, Dnssec::Authenticated))
 }
 
 #[test]
@@ -66,7 +66,7 @@ fn hit_then_expiry_by_the_clock() {
         clock.advance(599);
         let hit = found(cache.lookup_txt("A.Example.").await);
         assert_eq!(hit.ttl(), 1, "the TTL that remains");
-        assert!(hit.authenticated(), "the AD bit is kept");
+        assert_eq!(hit.dnssec(), Dnssec::Authenticated, "the AD bit is kept");
         assert_eq!(cache.source().count(), 1, "served from the cache");
         clock.advance(1);
         assert_eq!(found(cache.lookup_txt("a.example").await).ttl(), 600);
@@ -89,7 +89,7 @@ fn ttl_is_clamped() {
     });
 
     let cache = KeyCache::new(Scripted::new(&[("long.example", txt(7200)), ("short.example", txt(5))]), &clock)
-        .with_ttl_bounds(60, 3600);
+        .ttl_bounds(60, 3600);
     block_on(async {
         cache.lookup_txt("long.example").await;
         cache.lookup_txt("short.example").await;
@@ -103,15 +103,15 @@ fn ttl_is_clamped() {
 fn no_record_is_cached_for_its_negative_ttl() {
     let clock = ManualClock::new(T0);
     let source = Scripted::new(&[
-        ("gone.example", Lookup::NotFound(NotFound::new(NotFoundKind::NoData, Some(60)))),
-        ("long.example", Lookup::NotFound(NotFound::new(NotFoundKind::NxDomain, Some(86_400)))),
+        ("gone.example", Lookup::NoRecord(NoRecord::new(NoRecordKind::NoData, Some(60)))),
+        ("long.example", Lookup::NoRecord(NoRecord::new(NoRecordKind::NxDomain, Some(86_400)))),
     ]);
     let cache = KeyCache::new(source, &clock);
     block_on(async {
         not_found(cache.lookup_txt("gone.example").await);
         clock.advance(30);
         let n = not_found(cache.lookup_txt("gone.example").await);
-        assert_eq!((n.kind(), n.negative_ttl()), (NotFoundKind::NoData, Some(30)));
+        assert_eq!((n.kind(), n.negative_ttl()), (NoRecordKind::NoData, Some(30)));
         assert_eq!(cache.source().count(), 1);
         clock.advance(30);
         not_found(cache.lookup_txt("gone.example").await);
@@ -149,7 +149,7 @@ fn capacity_is_respected() {
         // Later names live longer.
         pairs.push((n.as_str(), txt(100 + i as u32)));
     }
-    let cache = KeyCache::new(Scripted::new(&pairs), &clock).with_capacity(5).with_negative_capacity(2);
+    let cache = KeyCache::new(Scripted::new(&pairs), &clock).capacity(5).negative_capacity(2);
     block_on(async {
         for n in &names {
             cache.lookup_txt(n).await;
@@ -178,7 +178,7 @@ fn capacity_is_respected() {
 fn capacity_zero_turns_caching_off() {
     let clock = ManualClock::new(T0);
     let cache =
-        KeyCache::new(Scripted::new(&[("a.example", txt(600))]), &clock).with_capacity(0).with_negative_capacity(0);
+        KeyCache::new(Scripted::new(&[("a.example", txt(600))]), &clock).capacity(0).negative_capacity(0);
     block_on(async {
         for _ in 0..2 {
             cache.lookup_txt("a.example").await;
@@ -193,7 +193,7 @@ fn capacity_zero_turns_caching_off() {
 fn expired_entries_go_first() {
     let clock = ManualClock::new(T0);
     let source = Scripted::new(&[("old.example", txt(10)), ("b.example", txt(1000)), ("c.example", txt(1000))]);
-    let cache = KeyCache::new(source, &clock).with_capacity(2);
+    let cache = KeyCache::new(source, &clock).capacity(2);
     block_on(async {
         cache.lookup_txt("old.example").await;
         cache.lookup_txt("b.example").await;
@@ -257,9 +257,9 @@ async fn shared_by_concurrent_verifications() {
     let upstream = Arc::new(Counting::new(Slow::new(keys_for(N), Duration::from_millis(20))));
     let cache = Arc::new(KeyCache::new(Arc::clone(&upstream), Arc::clone(&clock)));
     let verifier = Arc::new(
-        AsyncVerifier::new(Arc::clone(&cache), Policy::default().now(SIGNED_AT))
-            .with_timer(FuturesTimer)
-            .with_lookup_timeout(Duration::from_secs(10)),
+        AsyncVerifier::new(Arc::clone(&cache), Policy::default()).clock(ManualClock::new(SIGNED_AT))
+            .timer(FuturesTimer)
+            .lookup_timeout(Duration::from_secs(10)),
     );
     let message = Arc::new(signed_by(N));
     let tasks: Vec<_> = (0..16)
@@ -283,7 +283,7 @@ async fn shared_by_concurrent_verifications() {
 #[test]
 fn cache_in_front_of_static_keys_verifies() {
     let clock = ManualClock::new(T0);
-    let cache = KeyCache::new(StaticKeys::new([]).with_ttl(60), &clock);
+    let cache = KeyCache::new(StaticKeys::new([]).ttl(60), &clock);
     let results = block_on(AsyncVerifier::new(&cache, Policy::default()).verify_bytes(&signed_by(1))).unwrap();
     assert_eq!(verdicts(&results), [Verdict::PermError]);
     assert_eq!(cache.negative_len(), 1);

@@ -9,7 +9,7 @@
 
 mod support;
 
-use dkim_async::{AsyncVerifier, sign_reader};
+use dkim_async::{AsyncVerifier, ManualClock, sign_reader};
 use dkim_core::{Policy, Verdict};
 use dkim_testkit::Generated;
 use futures::executor::block_on;
@@ -29,7 +29,7 @@ fn a_100_mib_message_verifies_from_a_stream_in_bounded_memory() {
     let fields = block_on(sign_reader(vec![ed_signer(1)], Generated::new(HEADER.to_vec(), BODY_BYTES))).unwrap();
     let field = fields.concat().into_bytes();
     let header_block = field.len() + HEADER.len();
-    let verifier = AsyncVerifier::new(keys_for(1), Policy::default().now(SIGNED_AT));
+    let verifier = AsyncVerifier::new(keys_for(1), Policy::default()).clock(ManualClock::new(SIGNED_AT));
 
     let before = HEAP.current_usage();
     HEAP.reset_peak_usage();

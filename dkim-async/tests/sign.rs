@@ -4,7 +4,7 @@
 
 mod support;
 
-use dkim_async::{AsyncVerifier, SigningError, sign_reader};
+use dkim_async::{AsyncVerifier, ManualClock, StreamError, sign_reader};
 use dkim_core::crypto::PrivateKey;
 use dkim_core::{Policy, SignatureResult, Signer, SigningKey, TxtRecord, Verdict};
 use futures::executor::block_on;
@@ -47,7 +47,7 @@ fn several_keys_one_pass_then_verified() {
 
     let mut signed = fields.concat().into_bytes();
     signed.extend_from_slice(MESSAGE);
-    let verifier = AsyncVerifier::new(keys, Policy::default().now(SIGNED_AT));
+    let verifier = AsyncVerifier::new(keys, Policy::default()).clock(ManualClock::new(SIGNED_AT));
     let results = block_on(verifier.verify_reader(Chunked::new(&signed, 1))).unwrap();
     assert_eq!(verdicts(&results), [Verdict::Pass; 3]);
     let selectors: Vec<_> = results.iter().map(|r| r.selector().unwrap()).collect();
@@ -76,7 +76,7 @@ async fn under_tokio() {
 #[test]
 fn errors() {
     let err = block_on(sign_reader(vec![ed_signer(1)], &b"Subject: no from\r\n\r\nbody\r\n"[..])).unwrap_err();
-    assert!(matches!(err, SigningError::Signing(dkim_core::SigningError::NoFrom)), "{err}");
+    assert!(matches!(err, StreamError::Sign(dkim_core::SignError::NoFrom)), "{err}");
     // A header-only message is signed with an empty body.
     assert_eq!(block_on(sign_reader(vec![ed_signer(1)], &b"From: a@example.com\r\n"[..])).unwrap().len(), 1);
 }
@@ -94,7 +94,7 @@ impl dkim_async::AsyncSigningKey for RemoteKey {
         SigningKey::algorithm(&self.key)
     }
 
-    async fn sign_digest(&self, digest: &[u8]) -> Result<Vec<u8>, dkim_core::SignError> {
+    async fn sign_digest(&self, digest: &[u8]) -> Result<Vec<u8>, dkim_core::CryptoError> {
         use std::sync::atomic::Ordering;
         self.in_flight.fetch_add(1, Ordering::SeqCst);
         // Yield until every key's call has started: they run concurrently.
@@ -104,7 +104,7 @@ impl dkim_async::AsyncSigningKey for RemoteKey {
             }
             yield_now().await;
         }
-        Err(dkim_core::SignError("the other signing calls never started".into()))
+        Err(dkim_core::CryptoError::backend(std::io::Error::other("the other signing calls never started")))
     }
 }
 
@@ -148,7 +148,7 @@ fn async_keys_sign_concurrently_then_verify() {
     assert_eq!(in_flight.load(std::sync::atomic::Ordering::SeqCst), 2);
     let mut signed = fields.concat().into_bytes();
     signed.extend_from_slice(MESSAGE);
-    let results = block_on(AsyncVerifier::new(keys, Policy::default().now(SIGNED_AT)).verify_bytes(&signed)).unwrap();
+    let results = block_on(AsyncVerifier::new(keys, Policy::default()).clock(ManualClock::new(SIGNED_AT)).verify_bytes(&signed)).unwrap();
     assert_eq!(verdicts(&results), [Verdict::Pass; 2]);
 
     // Mismatches are errors, not wrong signatures.

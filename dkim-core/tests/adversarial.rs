@@ -115,10 +115,10 @@ fn run(message: &[u8], keys: &Keys, policy: Policy, limits: Limits) -> Run {
             let requests = requests.to_vec();
             for r in requests {
                 let answer = match keys {
-                    Keys::Good => KeyAnswer::Records(vec![TxtRecord::from_text(&record())]),
-                    Keys::Records(r) => KeyAnswer::Records(r.clone()),
+                    Keys::Good => KeyAnswer::records(vec![TxtRecord::from_text(&record())]),
+                    Keys::Records(r) => KeyAnswer::records(r.clone()),
                     Keys::NoRecord => KeyAnswer::NoRecord,
-                    Keys::TempFail => KeyAnswer::TempFail,
+                    Keys::TempFail => KeyAnswer::TempFail(TempFailCause::Timeout),
                 };
                 v.answer_key(r.id(), answer);
             }
@@ -665,7 +665,7 @@ adversarial! {
         key_error(|e| matches!(e, KeyRecordError::TooLarge { .. })),
     )
     .keys(Keys::Records(vec![TxtRecord::new(vec![vec![b'a'; 255]; 400])]));
-    no_key_record: case(signed(), "permerror NoKey", verdict(Verdict::PermError, |r| r == Some(&Reason::NoKey)))
+    no_key_record: case(signed(), "permerror NoKey", verdict(Verdict::PermError, |r| r == Some(&Reason::NoRecord { name: "sel._domainkey.example.com".into() })))
         .keys(Keys::NoRecord);
     key_lookup_temporary_failure: case(
         signed(),

@@ -159,7 +159,7 @@ mod support {
 
         /// Publishes a TXT record of one string.
         pub(crate) fn text(self, selector: &str, text: &str) -> Self {
-            self.answer(selector, KeyAnswer::Records(vec![TxtRecord::from_text(text)]))
+            self.answer(selector, KeyAnswer::records(vec![TxtRecord::from_text(text)]))
         }
 
         pub(crate) fn answer(mut self, selector: &str, answer: KeyAnswer) -> Self {
@@ -668,15 +668,19 @@ fn missing_key_is_permerror_and_dns_failure_temperror() {
         let what = key.algorithm();
         let signed = signed(&key, Canonicalization::SIMPLE);
         let r = verify(&signed, policy(), &Dns::new().answer(SELECTOR, KeyAnswer::NoRecord)).results.remove(0);
-        assert_eq!((r.verdict(), r.reason()), (Verdict::PermError, Some(&Reason::NoKey)), "{what}");
-        let r = verify(&signed, policy(), &Dns::new().answer(SELECTOR, KeyAnswer::Records(vec![]))).results.remove(0);
-        assert_eq!((r.verdict(), r.reason()), (Verdict::PermError, Some(&Reason::NoKey)), "{what} empty answer");
-        let r = verify(&signed, policy(), &Dns::new().answer(SELECTOR, KeyAnswer::TempFail)).results.remove(0);
+        assert_eq!((r.verdict(), r.reason()), (Verdict::PermError, Some(&Reason::NoRecord { name: format!("{SELECTOR}._domainkey.{DOMAIN}") })), "{what}");
+        let r = verify(&signed, policy(), &Dns::new().answer(SELECTOR, KeyAnswer::records(vec![]))).results.remove(0);
+        assert_eq!((r.verdict(), r.reason()), (Verdict::PermError, Some(&Reason::NoRecord { name: format!("{SELECTOR}._domainkey.{DOMAIN}") })), "{what} empty answer");
+        let r = verify(&signed, policy(), &Dns::new().answer(SELECTOR, KeyAnswer::TempFail(TempFailCause::Timeout))).results.remove(0);
         assert_eq!(r.verdict(), Verdict::TempError, "{what}");
-        assert_eq!(r.reason(), Some(&Reason::KeyLookupTempFail), "{what}");
+        assert_eq!(
+            r.reason(),
+            Some(&Reason::TempFail { name: format!("{SELECTOR}._domainkey.{DOMAIN}"), cause: TempFailCause::Timeout }),
+            "{what}"
+        );
         // The key at another selector does not help.
         let r = verify(&signed, policy(), &Dns::new().key("other", &key)).results.remove(0);
-        assert_eq!((r.verdict(), r.reason()), (Verdict::PermError, Some(&Reason::NoKey)), "{what} other selector");
+        assert_eq!((r.verdict(), r.reason()), (Verdict::PermError, Some(&Reason::NoRecord { name: format!("{SELECTOR}._domainkey.{DOMAIN}") })), "{what} other selector");
     }
 }
 
@@ -805,7 +809,7 @@ fn three_signers_in_one_session_all_verify() {
         let verdicts: Vec<_> = out.results.iter().map(|r| (r.verdict(), r.reason().cloned())).collect();
         assert_eq!(
             verdicts,
-            [(Verdict::Pass, None), (Verdict::PermError, Some(Reason::NoKey)), (Verdict::Pass, None)],
+            [(Verdict::Pass, None), (Verdict::PermError, Some(Reason::NoRecord { name: format!("ed-b._domainkey.{DOMAIN}") })), (Verdict::Pass, None)],
             "{c}"
         );
         // A body change breaks all three.

@@ -144,14 +144,14 @@ async fn table_through_dns_client() {
             }
         }
         let server = support::authoritative(&entries).await;
-        let client = |addr| DnsClient::new([addr]).with_timeout(Duration::from_millis(1500)).with_attempts(1);
+        let client = |addr| DnsClient::new([addr]).timeout(Duration::from_millis(1500)).attempts(1);
         sources.insert(
             path.clone(),
             OverDns {
                 marks,
                 authoritative: client(server.addr()),
                 servfail: client(servfail.addr),
-                silent: DnsClient::new([silent.addr]).with_timeout(Duration::from_millis(100)).with_attempts(1),
+                silent: DnsClient::new([silent.addr]).timeout(Duration::from_millis(100)).attempts(1),
             },
         );
         servers.push(server);

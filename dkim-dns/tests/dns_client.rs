@@ -10,7 +10,7 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use dkim_core::{KeyAnswer, Policy, Verdict, Verifier};
-use dkim_dns::{DnsClient, KeySource, Lookup, NotFoundKind, TempFailCause};
+use dkim_dns::{DnsClient, KeySource, Lookup, NoRecordKind, TempFailCause};
 use hickory_server::proto::op::ResponseCode;
 use support::{Entry, Misbehaviour, NEGATIVE_TTL, Rr};
 
@@ -57,7 +57,7 @@ fn zone() -> Vec<Entry> {
 }
 
 fn client(addr: std::net::SocketAddr) -> DnsClient {
-    DnsClient::new([addr]).with_timeout(Duration::from_millis(1500)).with_attempts(1)
+    DnsClient::new([addr]).timeout(Duration::from_millis(1500)).attempts(1)
 }
 
 fn found(l: Lookup) -> dkim_dns::TxtAnswer {
@@ -106,12 +106,12 @@ async fn several_records_are_all_returned() {
 async fn nxdomain_and_nodata_are_no_record() {
     let server = support::authoritative(&zone()).await;
     let c = client(server.addr());
-    let Lookup::NotFound(nx) = c.lookup_txt("missing._domainkey.example.com").await else { panic!("NXDOMAIN") };
-    assert_eq!(nx.kind(), NotFoundKind::NxDomain);
+    let Lookup::NoRecord(nx) = c.lookup_txt("missing._domainkey.example.com").await else { panic!("NXDOMAIN") };
+    assert_eq!(nx.kind(), NoRecordKind::NxDomain);
     assert_eq!(nx.negative_ttl(), Some(NEGATIVE_TTL));
-    let Lookup::NotFound(nodata) = c.lookup_txt("host.example.com").await else { panic!("NODATA") };
-    assert_eq!(nodata.kind(), NotFoundKind::NoData);
-    assert_eq!(KeyAnswer::from(Lookup::NotFound(nodata)), KeyAnswer::NoRecord);
+    let Lookup::NoRecord(nodata) = c.lookup_txt("host.example.com").await else { panic!("NODATA") };
+    assert_eq!(nodata.kind(), NoRecordKind::NoData);
+    assert_eq!(KeyAnswer::from(Lookup::NoRecord(nodata)), KeyAnswer::NoRecord);
 }
 
 #[tokio::test]
@@ -121,12 +121,12 @@ async fn cnames_are_followed_and_bounded() {
     let a = found(c.lookup_txt("alias2._domainkey.example.com").await);
     assert_eq!(a.records()[0].joined(), ED25519_RECORD.as_bytes());
     assert_eq!(a.ttl(), 60, "the smallest TTL along the chain");
-    let Lookup::NotFound(nx) = c.lookup_txt("dangling._domainkey.example.com").await else { panic!("dangling") };
-    assert_eq!(nx.kind(), NotFoundKind::NxDomain);
+    let Lookup::NoRecord(nx) = c.lookup_txt("dangling._domainkey.example.com").await else { panic!("dangling") };
+    assert_eq!(nx.kind(), NoRecordKind::NxDomain);
     assert_eq!(temp_cause(c.lookup_txt("loop1.example.com").await), TempFailCause::CnameChain);
     // 12 CNAMEs: over the default bound of 8, within a bound of 16.
     assert_eq!(temp_cause(c.lookup_txt("c0.example.com").await), TempFailCause::CnameChain);
-    let a = found(client(server.addr()).with_max_cnames(16).lookup_txt("c0.example.com").await);
+    let a = found(client(server.addr()).max_cnames(16).lookup_txt("c0.example.com").await);
     assert_eq!(a.records().len(), 1);
 }
 
@@ -140,7 +140,7 @@ async fn a_4096_bit_key_arrives_through_edns_and_through_tcp() {
     assert_eq!(a.records()[0].joined(), record.as_bytes());
     assert_eq!(a.records()[0].strings().len(), 3);
     // Without EDNS the UDP answer is truncated: with no TCP there is no answer...
-    let no_edns = |addr| client(addr).with_edns_payload(None);
+    let no_edns = |addr| client(addr).edns_payload(None);
     let cause = temp_cause(no_edns(udp_only.addr()).lookup_txt("big._domainkey.example.com").await);
     assert!(matches!(cause, TempFailCause::Network(_)), "{cause:?}");
     // ...and with TCP the whole record arrives.
@@ -160,21 +160,21 @@ async fn servfail_refused_timeout_and_refused_connections_are_temporary() {
     let name = "ed._domainkey.example.com";
     assert_eq!(temp_cause(client(servfail.addr).lookup_txt(name).await), TempFailCause::ServFail);
     assert_eq!(temp_cause(client(refused.addr).lookup_txt(name).await), TempFailCause::Refused);
-    let quick = |addr| DnsClient::new([addr]).with_timeout(Duration::from_millis(200)).with_attempts(2);
+    let quick = |addr| DnsClient::new([addr]).timeout(Duration::from_millis(200)).attempts(2);
     let started = std::time::Instant::now();
     assert_eq!(temp_cause(quick(silent.addr).lookup_txt(name).await), TempFailCause::Timeout);
     let waited = started.elapsed();
     assert!(waited >= Duration::from_millis(400) && waited < Duration::from_secs(3), "two 200 ms tries: {waited:?}");
     let cause = temp_cause(quick(support::closed_port()).lookup_txt(name).await);
     assert!(matches!(cause, TempFailCause::Network(_)), "{cause:?}");
-    assert_eq!(KeyAnswer::from(client(servfail.addr).lookup_txt(name).await), KeyAnswer::TempFail);
+    assert_eq!(KeyAnswer::from(client(servfail.addr).lookup_txt(name).await), KeyAnswer::TempFail(TempFailCause::Timeout));
 }
 
 #[tokio::test]
 async fn forged_answers_are_not_believed() {
     let wrong_id = support::misbehaving(Misbehaviour::WrongId).await;
     let wrong_name = support::misbehaving(Misbehaviour::WrongName).await;
-    let quick = |addr| DnsClient::new([addr]).with_timeout(Duration::from_millis(300)).with_attempts(1);
+    let quick = |addr| DnsClient::new([addr]).timeout(Duration::from_millis(300)).attempts(1);
     let cause = temp_cause(quick(wrong_id.addr).lookup_txt("ed._domainkey.example.com").await);
     assert!(matches!(&cause, TempFailCause::BadResponse(why) if why.contains("ID")), "{cause:?}");
     let cause = temp_cause(quick(wrong_name.addr).lookup_txt("ed._domainkey.example.com").await);
@@ -186,7 +186,7 @@ async fn later_servers_answer_when_earlier_ones_fail() {
     let server = support::authoritative(&zone()).await;
     let silent = support::misbehaving(Misbehaviour::Silent).await;
     let servfail = support::misbehaving(Misbehaviour::Rcode(ResponseCode::ServFail)).await;
-    let c = DnsClient::new([silent.addr, servfail.addr, server.addr()]).with_timeout(Duration::from_millis(200));
+    let c = DnsClient::new([silent.addr, servfail.addr, server.addr()]).timeout(Duration::from_millis(200));
     let a = found(c.lookup_txt("ed._domainkey.example.com").await);
     assert_eq!(a.records().len(), 1);
 }

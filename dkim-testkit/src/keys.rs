@@ -4,7 +4,7 @@
 //! "string" ...`, `NAME NXDOMAIN|SERVFAIL|TIMEOUT`, `#` comment lines) as
 //! well as RFC 1035 master files, so tests need no reader of their own.
 
-use dkim_core::{HeaderStatus, KeyAnswer, Policy, SignatureResult, Step, Verifier};
+use dkim_core::{HeaderStatus, KeyAnswer, Now, Policy, SignatureResult, Step, Verifier};
 use dkim_dns::ZoneFile;
 
 /// A zone written in a test: the corpus format or a master file, where a
@@ -17,7 +17,7 @@ use dkim_dns::ZoneFile;
 /// let zone = dkim_testkit::zone("sel._domainkey.example.com TXT \"v=DKIM1; p=\"\ngone._domainkey.example.com SERVFAIL\n");
 /// assert!(matches!(zone.lookup("SEL._domainkey.example.com."), Lookup::Found(_)));
 /// assert!(matches!(zone.lookup("gone._domainkey.example.com"), Lookup::TempFail(_)));
-/// assert!(matches!(zone.lookup("other._domainkey.example.com"), Lookup::NotFound(_)));
+/// assert!(matches!(zone.lookup("other._domainkey.example.com"), Lookup::NoRecord(_)));
 /// ```
 ///
 /// # Panics
@@ -52,15 +52,16 @@ pub fn answer(zone: &ZoneFile, name: &str) -> KeyAnswer {
     zone.lookup(name).into()
 }
 
-/// Verifies `message` fed in pieces of `chunk` bytes (`0`: whole), with
+/// Verifies `message` at time `now` fed in pieces of `chunk` bytes (`0`: whole), with
 /// key requests answered from `zone` as soon as the header block is
 /// complete (before the body: a result that needs no body must not wait
 /// for it) and again after the body.
 ///
 /// ```
-/// use dkim_core::Policy;
+/// use dkim_core::{Now, Policy};
 ///
-/// let results = dkim_testkit::verify(b"From: a@example.com\r\n\r\nhi\r\n", &dkim_testkit::zone(""), Policy::default(), 3)?;
+/// let message = b"From: a@example.com\r\n\r\nhi\r\n";
+/// let results = dkim_testkit::verify(message, &dkim_testkit::zone(""), Policy::default(), Now::unix(1_700_000_000), 3)?;
 /// assert!(results.is_empty(), "no signature");
 /// # Ok::<(), String>(())
 /// ```
@@ -69,8 +70,14 @@ pub fn answer(zone: &ZoneFile, name: &str) -> KeyAnswer {
 ///
 /// The verifier's error (a malformed header block, ...) as text, or a
 /// verifier that does not finish.
-pub fn verify(message: &[u8], zone: &ZoneFile, policy: Policy, chunk: usize) -> Result<Vec<SignatureResult>, String> {
-    let mut v = Verifier::new(policy);
+pub fn verify(
+    message: &[u8],
+    zone: &ZoneFile,
+    policy: Policy,
+    now: Now,
+    chunk: usize,
+) -> Result<Vec<SignatureResult>, String> {
+    let mut v = Verifier::new(policy, now);
     let size = if chunk == 0 { message.len().max(1) } else { chunk };
     let mut pieces = message.chunks(size);
     let mut in_body = false;
@@ -97,8 +104,6 @@ pub fn verify(message: &[u8], zone: &ZoneFile, policy: Policy, chunk: usize) -> 
 
 fn answer_all(v: &mut Verifier, zone: &ZoneFile) {
     while let Step::NeedKeys(requests) = v.step() {
-        // Owned: answering borrows the verifier.
-        let requests = requests.to_vec();
         for r in requests {
             v.answer_key(r.id(), answer(zone, r.name()));
         }

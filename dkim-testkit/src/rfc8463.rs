@@ -5,10 +5,10 @@
 //! the two key records. Published test keys: never use them for real mail.
 //!
 //! ```
-//! use dkim_core::{Policy, Verdict};
+//! use dkim_core::{Now, Policy, Verdict};
 //! use dkim_testkit::rfc8463;
 //!
-//! let results = dkim_testkit::verify(rfc8463::MESSAGE, &rfc8463::zone(), Policy::default().now(rfc8463::SIGNED_AT), 0)?;
+//! let results = dkim_testkit::verify(rfc8463::MESSAGE, &rfc8463::zone(), Policy::default(), Now::unix(rfc8463::SIGNED_AT), 0)?;
 //! assert_eq!(results.iter().map(|r| r.verdict()).collect::<Vec<_>>(), [Verdict::Pass, Verdict::Pass]);
 //! # Ok::<(), String>(())
 //! ```

@@ -78,7 +78,7 @@ pub fn signed_by(n: u8) -> Vec<u8> {
 /// The records of signers `1..=n`, with a TTL of one hour.
 pub fn keys_for(n: u8) -> StaticKeys {
     // (`StaticKeys::default()` reports a TTL of 0.)
-    let mut keys = StaticKeys::new([]).with_ttl(3600);
+    let mut keys = StaticKeys::new([]).ttl(3600);
     for i in 1..=n {
         keys.insert(&key_name(i), dkim_core::TxtRecord::from_text(&ed_record(i)));
     }

@@ -224,9 +224,9 @@ pub async fn knot(entries: &[Entry]) -> Authoritative {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let server = Authoritative::Knot { addr, child, dir };
     // Wait until the zone is served.
-    let probe = dkim_dns::DnsClient::new([addr]).with_timeout(Duration::from_millis(200)).with_attempts(1);
+    let probe = dkim_dns::DnsClient::new([addr]).timeout(Duration::from_millis(200)).attempts(1);
     for _ in 0..100 {
-        if matches!(probe.query_txt("probe.invalid").await, dkim_dns::Lookup::NotFound(_)) {
+        if matches!(probe.query_txt("probe.invalid").await, dkim_dns::Lookup::NoRecord(_)) {
             return server;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
