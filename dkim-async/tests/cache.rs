@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use dkim_async::{AsyncVerifier, FuturesTimer, KeyCache, ManualClock};
 use dkim_core::{Policy, SignatureResult, Verdict};
-use dkim_dns::{Dnssec, KeySource, Lookup, NoRecord, NoRecordKind, StaticKeys, TempFail, TempFailCause, TxtAnswer, TxtRecord};
+use dkim_dns::{
+    Dnssec, KeySource, Lookup, NoRecord, NoRecordKind, StaticKeys, TempFail, TempFailCause, TxtAnswer, TxtRecord,
+};
 use futures::executor::block_on;
 use support::*;
 
@@ -177,8 +179,7 @@ fn capacity_is_respected() {
 #[test]
 fn capacity_zero_turns_caching_off() {
     let clock = ManualClock::new(T0);
-    let cache =
-        KeyCache::new(Scripted::new(&[("a.example", txt(600))]), &clock).capacity(0).negative_capacity(0);
+    let cache = KeyCache::new(Scripted::new(&[("a.example", txt(600))]), &clock).capacity(0).negative_capacity(0);
     block_on(async {
         for _ in 0..2 {
             cache.lookup_txt("a.example").await;
@@ -257,7 +258,8 @@ async fn shared_by_concurrent_verifications() {
     let upstream = Arc::new(Counting::new(Slow::new(keys_for(N), Duration::from_millis(20))));
     let cache = Arc::new(KeyCache::new(Arc::clone(&upstream), Arc::clone(&clock)));
     let verifier = Arc::new(
-        AsyncVerifier::new(Arc::clone(&cache), Policy::default()).clock(ManualClock::new(SIGNED_AT))
+        AsyncVerifier::new(Arc::clone(&cache), Policy::default())
+            .clock(ManualClock::new(SIGNED_AT))
             .timer(FuturesTimer)
             .lookup_timeout(Duration::from_secs(10)),
     );

@@ -148,7 +148,9 @@ fn async_keys_sign_concurrently_then_verify() {
     assert_eq!(in_flight.load(std::sync::atomic::Ordering::SeqCst), 2);
     let mut signed = fields.concat().into_bytes();
     signed.extend_from_slice(MESSAGE);
-    let results = block_on(AsyncVerifier::new(keys, Policy::default()).clock(ManualClock::new(SIGNED_AT)).verify_bytes(&signed)).unwrap();
+    let results =
+        block_on(AsyncVerifier::new(keys, Policy::default()).clock(ManualClock::new(SIGNED_AT)).verify_bytes(&signed))
+            .unwrap();
     assert_eq!(verdicts(&results), [Verdict::Pass; 2]);
 
     // Mismatches are errors, not wrong signatures.

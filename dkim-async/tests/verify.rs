@@ -10,10 +10,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dkim_async::{AsyncVerifier, FuturesTimer, ManualClock, StreamError};
-use dkim_core::{CryptoError, TempFailCause};
 use dkim_core::{
     Algorithm, Limits, Policy, PublicKey, Reason, RustCrypto, SignatureResult, Signer, Verdict, VerifyingBackend,
 };
+use dkim_core::{CryptoError, TempFailCause};
 use dkim_dns::StaticKeys;
 use dkim_testkit::Generated;
 use futures::executor::block_on;
@@ -94,7 +94,10 @@ async fn bytes_and_reader_under_tokio() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verification_futures_are_send() {
     let verifier = std::sync::Arc::new(
-        AsyncVerifier::new(keys_for(1), policy()).clock(clock()).timer(FuturesTimer).lookup_timeout(Duration::from_secs(5)),
+        AsyncVerifier::new(keys_for(1), policy())
+            .clock(clock())
+            .timer(FuturesTimer)
+            .lookup_timeout(Duration::from_secs(5)),
     );
     let message = signed_by(1);
     let tasks: Vec<_> = (0..8)
@@ -115,10 +118,14 @@ fn unsigned_and_header_only_messages() {
     assert!(block_on(verifier.verify_bytes(b"From: a@example.com\r\n")).unwrap().is_empty());
     // Empty input is not a message (the rule the core documents).
     let empty = block_on(verifier.verify_bytes(b"")).unwrap_err();
-    assert!(matches!(empty, StreamError::Verify(dkim_core::VerifyError::Header(dkim_core::HeaderError::Empty))), "{empty}");
+    assert!(
+        matches!(empty, StreamError::Verify(dkim_core::VerifyError::Header(dkim_core::HeaderError::Empty))),
+        "{empty}"
+    );
     // A signed message that ends with its header: the key is still looked up.
     let header_only = sign(b"From: a@example.com\r\n", vec![ed_signer(1)]);
-    let results = block_on(AsyncVerifier::new(keys_for(1), policy()).clock(clock()).verify_bytes(&header_only)).unwrap();
+    let results =
+        block_on(AsyncVerifier::new(keys_for(1), policy()).clock(clock()).verify_bytes(&header_only)).unwrap();
     assert_eq!(verdicts(&results), [Verdict::Pass]);
 }
 
@@ -139,7 +146,8 @@ fn malformed_header_and_io_errors() {
     let err = block_on(verifier.verify_bytes(b" leading continuation\r\nFrom: a\r\n\r\n")).unwrap_err();
     assert!(matches!(err, StreamError::Verify(_)), "{err}");
 
-    let small = AsyncVerifier::new(StaticKeys::default(), policy().limits(Limits::default().max_header_bytes(64))).clock(clock());
+    let small = AsyncVerifier::new(StaticKeys::default(), policy().limits(Limits::default().max_header_bytes(64)))
+        .clock(clock());
     let err = block_on(small.verify_bytes(&signed_by(1))).unwrap_err();
     assert!(matches!(err, StreamError::Verify(_)), "{err}");
 
@@ -165,7 +173,8 @@ fn all_lookups_run_concurrently() {
     let keys = Barrier::new(keys_for(N), usize::from(N));
     // If the lookups ran one after another the first would wait for the
     // others forever; the deadline turns that into temperror instead.
-    let verifier = AsyncVerifier::new(&keys, policy()).clock(clock())
+    let verifier = AsyncVerifier::new(&keys, policy())
+        .clock(clock())
         .timer(FuturesTimer)
         .lookup_timeout(Duration::from_secs(10))
         .chunk_size(7);
@@ -189,7 +198,8 @@ fn one_lookup_per_distinct_key() {
 fn lookup_deadline_gives_temperror() {
     let message = signed_by(2);
     let timer = Threshold::new(Duration::from_secs(1));
-    let verifier = AsyncVerifier::new(Hanging::new(keys_for(2), &[&key_name(2)]), policy()).clock(clock())
+    let verifier = AsyncVerifier::new(Hanging::new(keys_for(2), &[&key_name(2)]), policy())
+        .clock(clock())
         .timer(timer.clone())
         .lookup_timeout(Duration::from_secs(1))
         .overall_timeout(Duration::from_secs(3600));
@@ -204,7 +214,8 @@ fn lookup_deadline_gives_temperror() {
 #[test]
 fn overall_deadline_keeps_finished_answers() {
     let message = signed_by(3);
-    let verifier = AsyncVerifier::new(Hanging::new(keys_for(3), &[&key_name(1), &key_name(3)]), policy()).clock(clock())
+    let verifier = AsyncVerifier::new(Hanging::new(keys_for(3), &[&key_name(1), &key_name(3)]), policy())
+        .clock(clock())
         .timer(Threshold::new(Duration::from_secs(2)))
         .lookup_timeout(Duration::from_secs(3600))
         .overall_timeout(Duration::from_secs(2));
@@ -327,7 +338,8 @@ fn parsed_keys_belong_to_the_verifier_and_its_clones() {
     let verifier = AsyncVerifier::new(keys_for(2), policy()).clock(clock());
     assert_eq!(verdicts(&block_on(verifier.verify_bytes(&signed_by(2))).unwrap()), [Verdict::Pass; 2]);
     assert_eq!(verifier.parsed_key_count(), 2);
-    let verifier = AsyncVerifier::new(keys_for(2), policy().limits(Limits::default().max_rsa_bits(4096))).clock(clock());
+    let verifier =
+        AsyncVerifier::new(keys_for(2), policy().limits(Limits::default().max_rsa_bits(4096))).clock(clock());
     assert_eq!(verifier.parsed_key_count(), 0);
     let clone = verifier.clone();
     assert_eq!(verdicts(&block_on(clone.verify_bytes(&signed_by(1))).unwrap()), [Verdict::Pass]);
@@ -435,8 +447,10 @@ fn body_is_read_while_lookups_run() {
 /// from `FuturesTimer` and a reader.
 #[test]
 fn under_smol() {
-    let verifier =
-        AsyncVerifier::new(keys_for(2), policy()).clock(clock()).timer(FuturesTimer).lookup_timeout(Duration::from_secs(5));
+    let verifier = AsyncVerifier::new(keys_for(2), policy())
+        .clock(clock())
+        .timer(FuturesTimer)
+        .lookup_timeout(Duration::from_secs(5));
     let message = signed_by(2);
     let results = smol::block_on(async {
         let task = smol::spawn(async move { verifier.verify_reader(Chunked::new(&message, 7)).await.unwrap() });

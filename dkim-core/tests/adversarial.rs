@@ -19,7 +19,7 @@ use dkim_core::signature::SignatureError;
 use dkim_core::tag_list::TagListErrorKind;
 use dkim_core::{
     Ed25519SigningKey, HeaderStatus, KeyAnswer, Limits, Policy, PrivateKey, Reason, SignSession, SignatureResult,
-    Signer, Step, TxtRecord, Verdict, Verifier, VerifyError,
+    Signer, Step, TempFailCause, TxtRecord, Verdict, Verifier, VerifyError,
 };
 
 const NOW: u64 = 1_800_000_000;
@@ -106,13 +106,12 @@ struct Run {
 fn run(message: &[u8], keys: &Keys, policy: Policy, limits: Limits) -> Run {
     let started = Instant::now();
     let outcome = (|| {
-        let mut v = Verifier::with_limits(policy, limits);
+        let mut v = Verifier::new(policy.limits(limits), NOW);
         let body_at = match v.headers(message)? {
             HeaderStatus::Complete(n) => Some(n),
             HeaderStatus::Partial => None,
         };
         while let Step::NeedKeys(requests) = v.step() {
-            let requests = requests.to_vec();
             for r in requests {
                 let answer = match keys {
                     Keys::Good => KeyAnswer::records(vec![TxtRecord::from_text(&record())]),
@@ -144,10 +143,10 @@ struct Case {
     check: Check,
 }
 
-/// A case with the test key at every name, the default policy at `NOW` and
+/// A case with the test key at every name, the default policy (the clock at `NOW`) and
 /// the default limits.
 fn case(message: Vec<u8>, expect: &'static str, check: Check) -> Case {
-    Case { message, keys: Keys::Good, policy: Policy::default().now(NOW), limits: Limits::default(), expect, check }
+    Case { message, keys: Keys::Good, policy: Policy::default(), limits: Limits::default(), expect, check }
 }
 
 impl Case {
@@ -303,8 +302,23 @@ fn missing(tag: &'static str, expect: &'static str) -> Case {
 }
 
 /// The message signed with `l=`.
+/// Signed with `l=`, Content-Type among the signed fields (absent here, so
+/// signed as empty: one added later breaks the signature).
 fn l_signed() -> Vec<u8> {
-    sign_with(MESSAGE, signer().body_length(true).build().unwrap())
+    let headers = ["from", "to", "subject", "date", "content-type"];
+    sign_with(MESSAGE, signer().headers(headers).body_length(true).build().unwrap())
+}
+
+/// [`l_signed`] with a MIME part appended below the signed body (the 2024
+/// attack on `l=`).
+fn l_signed_with_appended_part() -> Vec<u8> {
+    [l_signed().as_slice(), b"--b\r\nContent-Type: text/html\r\n\r\n<h1>Pay here</h1>\r\n"].concat()
+}
+
+/// Signed with `h=from:to:subject` (no oversigning), then `field` put on top.
+fn with_unsigned_instance(field: &[u8]) -> Vec<u8> {
+    let signed = sign_with(MESSAGE, signer().headers(["from", "to", "subject"]).build().unwrap());
+    [field, signed.as_slice()].concat()
 }
 
 /// [`l_signed`] with `l=` 1000 bytes beyond the body.
@@ -360,7 +374,20 @@ adversarial! {
         "HeaderError::InvalidFieldName",
         header_error(|e| matches!(e, HeaderError::InvalidFieldName { .. })),
     );
-    empty_input: case(Vec::new(), "no signature (none)", none());
+    /// Not a message: one rule for empty input and for input without a
+    /// header field.
+    empty_input: case(Vec::new(), "HeaderError::Empty", header_error(|e| matches!(e, HeaderError::Empty)));
+    input_starting_with_the_empty_line: case(
+        b"\r\nHello\r\n".to_vec(),
+        "HeaderError::Empty",
+        header_error(|e| matches!(e, HeaderError::Empty)),
+    );
+    /// Unix line ends without NormalizeLf: an error that says so.
+    lf_line_ends_without_normalize_lf: case(
+        String::from_utf8_lossy(&signed()).replace("\r\n", "\n").into_bytes(),
+        "HeaderError::BareLineFeeds",
+        header_error(|e| matches!(e, HeaderError::BareLineFeeds)),
+    );
     header_only_no_body: case(b"From: a@example.com\r\nSubject: x\r\n".to_vec(), "no signature (none)", none());
 
     // --- Hostile bytes in signed content -----------------------------------
@@ -555,12 +582,51 @@ adversarial! {
         "fail BodyLengthExceedsBody",
         verdict(Verdict::Fail, |r| matches!(r, Some(Reason::BodyLengthExceedsBody { .. }))),
     );
+    l_equal_to_the_body_passes: case(l_signed(), "pass", pass());
+    content_after_l_is_policy: case(
+        l_signed_with_appended_part(),
+        "policy UnsignedBodyContent { bytes: 51 }",
+        verdict(Verdict::Policy, |r| r == Some(&Reason::UnsignedBodyContent { bytes: 51 })),
+    );
+    content_after_l_passes_with_the_danger_option: case(l_signed_with_appended_part(), "pass", pass())
+        .policy(Policy::default().danger_allow_unsigned_body(true));
+    l_without_content_type_is_policy: case(
+        sign_with(MESSAGE, signer().body_length(true).build().unwrap()),
+        "policy BodyLengthWithoutContentType",
+        verdict(Verdict::Policy, |r| r == Some(&Reason::BodyLengthWithoutContentType)),
+    );
+
+    // --- Header injection ("Composition Kills") -----------------------------
+    second_from_above_the_signed_one: case(
+        with_unsigned_instance(b"From: Mallory <ceo@example.com>\r\n"),
+        "policy UnsignedHeaderInstance From 2/1",
+        verdict(Verdict::Policy, |r| {
+            r == Some(&Reason::UnsignedHeaderInstance { field: "From".into(), present: 2, signed: 1 })
+        }),
+    );
+    second_subject_above_the_signed_one: case(
+        with_unsigned_instance(b"Subject: urgent: wire the money\r\n"),
+        "policy UnsignedHeaderInstance Subject 2/1",
+        verdict(Verdict::Policy, |r| {
+            r == Some(&Reason::UnsignedHeaderInstance { field: "Subject".into(), present: 2, signed: 1 })
+        }),
+    );
+    /// A field the signature does not sign at all is not its business.
+    second_cc_unsigned_is_not_checked: case(with_unsigned_instance(b"Cc: a@example.org\r\nCc: b@example.org\r\n"), "pass", pass());
+    /// Oversigned (the default): the extra From breaks the signature instead.
+    second_from_against_oversigning_fails: case(
+        [b"From: Mallory <ceo@example.com>\r\n".as_slice(), signed().as_slice()].concat(),
+        "fail SignatureMismatch",
+        verdict(Verdict::Fail, |r| r == Some(&Reason::SignatureMismatch)),
+    );
+    second_from_with_the_check_off: case(with_unsigned_instance(b"From: Mallory <ceo@example.com>\r\n"), "pass", pass())
+        .policy(Policy::default().single_instance_fields::<[&str; 0]>([]));
     l_refused_by_policy: case(
         l_signed(),
         "policy BodyLengthRefused",
         verdict(Verdict::Policy, |r| r == Some(&Reason::BodyLengthRefused)),
     )
-    .policy(Policy::default().now(NOW).accept_body_length(false));
+    .policy(Policy::default().accept_body_length(false));
 
     // --- Time ---------------------------------------------------------------
     expired: case(
@@ -665,12 +731,14 @@ adversarial! {
         key_error(|e| matches!(e, KeyRecordError::TooLarge { .. })),
     )
     .keys(Keys::Records(vec![TxtRecord::new(vec![vec![b'a'; 255]; 400])]));
-    no_key_record: case(signed(), "permerror NoKey", verdict(Verdict::PermError, |r| r == Some(&Reason::NoRecord { name: "sel._domainkey.example.com".into() })))
+    no_key_record: case(signed(), "permerror NoRecord", verdict(Verdict::PermError, |r| r == Some(&Reason::NoRecord { name: "sel._domainkey.example.com".into() })))
         .keys(Keys::NoRecord);
     key_lookup_temporary_failure: case(
         signed(),
-        "temperror KeyLookupTempFail",
-        verdict(Verdict::TempError, |r| r == Some(&Reason::KeyLookupTempFail)),
+        "temperror TempFail",
+        verdict(Verdict::TempError, |r| {
+            r == Some(&Reason::TempFail { name: "sel._domainkey.example.com".into(), cause: TempFailCause::Timeout })
+        }),
     )
     .keys(Keys::TempFail);
     empty_txt_record: case(signed(), "permerror (no usable key)", verdict(Verdict::PermError, |_| true))
@@ -694,7 +762,7 @@ fn at_least_50_named_cases() {
 /// signature limit.
 #[test]
 fn results_name_domain_and_selector_on_every_path() {
-    let now = || Policy::default().now(NOW);
+    let now = || Policy::default();
     let cases: [(&str, Vec<u8>, Policy, Limits); 4] = [
         ("parses", signed(), now(), Limits::default()),
         ("From not signed", with_signature(&tags(&[("h", "to:subject")])), now(), Limits::default()),

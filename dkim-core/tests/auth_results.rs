@@ -7,12 +7,12 @@
 #![allow(clippy::unwrap_used)]
 
 use base64ct::{Base64, Encoding};
-use dkim_core::{AuthResults, Policy, SignatureResult, Verdict};
+use dkim_core::{AuthResults, Now, Policy, SignatureResult, Verdict};
 use dkim_testkit::auth_results::{ParsedField, parse};
 use dkim_testkit::{rfc8463, verify};
 
 fn results(message: &[u8]) -> Vec<SignatureResult> {
-    verify(message, &rfc8463::zone(), Policy::default().now(rfc8463::SIGNED_AT + 60), 0).unwrap()
+    verify(message, &rfc8463::zone(), Policy::default(), Now::unix(rfc8463::SIGNED_AT + 60), 0).unwrap()
 }
 
 fn read_back(authserv_id: &str, results: &[SignatureResult]) -> ParsedField {

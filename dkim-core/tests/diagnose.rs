@@ -11,8 +11,8 @@
 use base64ct::{Base64, Encoding};
 use dkim_core::diagnose::{Code, DiagnoseInput, Diagnosis, Evidence, Severity, diagnose, wrong_name_candidates};
 use dkim_core::{
-    Ed25519SigningKey, HeaderStatus, KeyAnswer, LineEndings, Policy, PrivateKey, SignSession, SignatureResult, Signer,
-    SignerBuilder, Verdict,
+    Ed25519SigningKey, HeaderStatus, KeyAnswer, LineEndings, Now, Policy, PrivateKey, SignSession, SignatureResult,
+    Signer, SignerBuilder, Verdict,
 };
 use dkim_testkit::txt_line as txt;
 use dkim_testkit::{Corpus, ZoneFile, verify};
@@ -66,9 +66,14 @@ fn ed_zone() -> String {
 
 /// What a caller does: verify, then look up the key names and the
 /// wrong-name candidates (plus `extra` names) in the same zone.
-fn run_with(message: &[u8], zone: &str, policy: Policy, extra: &[&str]) -> (Vec<SignatureResult>, Vec<Diagnosis>) {
+fn run_with(
+    message: &[u8],
+    zone: &str,
+    (policy, now): (Policy, u64),
+    extra: &[&str],
+) -> (Vec<SignatureResult>, Vec<Diagnosis>) {
     let zone = dkim_testkit::zone(zone);
-    let results = verify(message, &zone, policy, 0).unwrap();
+    let results = verify(message, &zone, policy, Now::unix(now), 0).unwrap();
     let diagnoses = diagnose_with(message, &zone, &results, extra);
     (results, diagnoses)
 }
@@ -84,7 +89,7 @@ fn diagnose_with(message: &[u8], zone: &ZoneFile, results: &[SignatureResult], e
     let mut input = DiagnoseInput::new(results).header(message);
     for n in names {
         let records = match dkim_testkit::keys::answer(zone, &n) {
-            KeyAnswer::records(r) => Some(r),
+            KeyAnswer::Records { records, .. } => Some(records),
             _ => None,
         };
         input = input.lookup(&n, records);
@@ -93,7 +98,7 @@ fn diagnose_with(message: &[u8], zone: &ZoneFile, results: &[SignatureResult], e
 }
 
 fn run(message: &[u8], zone: &str) -> (Vec<SignatureResult>, Vec<Diagnosis>) {
-    run_with(message, zone, Policy::default().now(T0 + 60), &[])
+    run_with(message, zone, (Policy::default(), T0 + 60), &[])
 }
 
 fn find(diagnoses: &[Diagnosis], code: Code) -> &Diagnosis {
@@ -152,7 +157,7 @@ fn key_at_wrong_name() {
 #[test]
 fn key_not_found_hints_at_another_selector() {
     let zone = txt("oldesp._domainkey.example.com", &format!("v=DKIM1; k=ed25519; p={}", ed_p()));
-    let (_, d) = run_with(&sign(MESSAGE), &zone, Policy::default(), &["oldesp._domainkey.example.com"]);
+    let (_, d) = run_with(&sign(MESSAGE), &zone, (Policy::default(), T0 + 60), &["oldesp._domainkey.example.com"]);
     let k = find(&d, Code::NoRecord);
     assert!(k.message().contains("oldesp"), "{k}");
 }
@@ -189,9 +194,11 @@ fn body_changed() {
 
 #[test]
 fn unsigned_tail_with_l() {
-    let mut signed = sign_with(MESSAGE, ed_key(), "example.com", "sel", |b| b.body_length(true));
+    let headers = ["from", "to", "subject", "date", "content-type"];
+    let mut signed = sign_with(MESSAGE, ed_key(), "example.com", "sel", |b| b.headers(headers).body_length(true));
     signed.extend_from_slice(b"Click here: https://attacker.example/\r\n");
-    let (results, d) = run(&signed, &ed_zone());
+    // RFC 6376 alone (the legacy policy): a pass, with a warning.
+    let (results, d) = run_with(&signed, &ed_zone(), (Policy::legacy(), T0 + 60), &[]);
     assert_eq!(results[0].verdict(), Verdict::Pass);
     let t = find(&d, Code::UnsignedTail);
     assert_eq!(t.severity(), Severity::Warning);
@@ -199,6 +206,16 @@ fn unsigned_tail_with_l() {
     assert!(t.evidence().contains(&Evidence::Offset(l)));
     assert!(t.evidence().contains(&Evidence::Bytes { what: "unsigned body", count: 39 }), "{:?}", t.evidence());
     assert!(errors(&d).is_empty(), "{}", show(&d));
+    // The default policy: `policy`, and the unsigned tail is an error.
+    let (results, d) = run(&signed, &ed_zone());
+    assert_eq!(results[0].verdict(), Verdict::Policy);
+    assert_eq!(results[0].reason(), Some(&dkim_core::Reason::UnsignedBodyContent { bytes: 39 }));
+    assert!(errors(&d).contains(&Code::UnsignedTail), "{}", show(&d));
+    // l= without Content-Type signed: `policy`, with its own diagnosis.
+    let untyped = sign_with(MESSAGE, ed_key(), "example.com", "sel", |b| b.body_length(true));
+    let (results, d) = run(&untyped, &ed_zone());
+    assert_eq!(results[0].verdict(), Verdict::Policy);
+    assert_eq!(find(&d, Code::BodyLengthWithoutContentType).severity(), Severity::Error);
 
     // A changed signed part with l=: the body changed, and the message says l=.
     let changed = String::from_utf8(signed).unwrap().replace("noon", "nine");
@@ -207,14 +224,14 @@ fn unsigned_tail_with_l() {
 
     // A policy that refuses l=.
     let signed = sign_with(MESSAGE, ed_key(), "example.com", "sel", |b| b.body_length(true));
-    let (_, d) = run_with(&signed, &ed_zone(), Policy::default().accept_body_length(false), &[]);
+    let (_, d) = run_with(&signed, &ed_zone(), (Policy::default().accept_body_length(false), T0 + 60), &[]);
     assert!(has(&d, Code::BodyLengthRefused));
 }
 
 #[test]
 fn expired() {
     let signed = sign_with(MESSAGE, ed_key(), "example.com", "sel", |b| b.expiration(T0 + 3600));
-    let (_, d) = run_with(&signed, &ed_zone(), Policy::default().now(T0 + 86_400), &[]);
+    let (_, d) = run_with(&signed, &ed_zone(), (Policy::default(), T0 + 86_400), &[]);
     let e = find(&d, Code::Expired);
     assert!(e.evidence().contains(&Evidence::Now(T0 + 86_400)));
     assert!(e.evidence().contains(&Evidence::Tag { name: "x".into(), value: (T0 + 3600).to_string() }));
@@ -283,7 +300,7 @@ From: joe@example.com\r\n\r\nHi\r\n";
     let (_, d) = run(message, "");
     assert_eq!(find(&d, Code::RsaSha1).severity(), Severity::Error);
     // Accepted under the legacy policy, still worth a warning.
-    let (_, d) = run_with(message, "", Policy::legacy(), &[]);
+    let (_, d) = run_with(message, "", (Policy::legacy(), T0 + 60), &[]);
     assert!(d.iter().any(|d| d.code() == Code::RsaSha1 && d.severity() == Severity::Warning), "{}", show(&d));
 }
 
@@ -398,7 +415,12 @@ fn unsigned_second_from_and_subject() {
     let signed = sign_with(MESSAGE, ed_key(), "example.com", "sel", |b| b.headers(&["from", "subject", "to", "date"]));
     let mut attacked = b"From: CEO <ceo@example.com>\r\nSubject: urgent wire transfer\r\n".to_vec();
     attacked.extend_from_slice(&signed);
+    // The default policy: `policy`, and the diagnosis is an error.
     let (results, d) = run(&attacked, &ed_zone());
+    assert_eq!(results[0].verdict(), Verdict::Policy);
+    assert!(errors(&d).contains(&Code::HeaderUnsignedDuplicate), "{}", show(&d));
+    // RFC 6376 alone: a pass, with a warning per extra field.
+    let (results, d) = run_with(&attacked, &ed_zone(), (Policy::legacy(), T0 + 60), &[]);
     assert_eq!(results[0].verdict(), Verdict::Pass);
     let dups: Vec<&Diagnosis> = d.iter().filter(|d| d.code() == Code::HeaderUnsignedDuplicate).collect();
     assert_eq!(dups.len(), 2, "{}", show(&d));
@@ -471,7 +493,7 @@ fn dmarc_several_signatures_which_one_aligns() {
 #[test]
 fn lf_message_and_whole_message_as_header() {
     let lf: Vec<u8> = sign(MESSAGE).into_iter().filter(|&b| b != b'\r').collect();
-    let (results, d) = run_with(&lf, &ed_zone(), Policy::default().line_endings(LineEndings::NormalizeLf).now(T0), &[]);
+    let (results, d) = run_with(&lf, &ed_zone(), (Policy::default().line_endings(LineEndings::NormalizeLf), T0), &[]);
     assert_eq!(results[0].verdict(), Verdict::Pass);
     assert!(has(&d, Code::DmarcAligned), "{}", show(&d));
     assert!(!has(&d, Code::HeaderNotSigned), "{}", show(&d));
@@ -485,7 +507,7 @@ fn expected_tsv_rows_get_consistent_diagnoses() {
     for row in &rows {
         let crlf = row.crlf();
         let zone = row.zone();
-        let results = verify(&crlf, &zone, Policy::default().now(row.now_or_any()), 0).unwrap();
+        let results = verify(&crlf, &zone, Policy::default(), Now::unix(row.now_or_any()), 0).unwrap();
         let d = diagnose_with(&crlf, &zone, &results, &[]);
         let (expected, label) = (row.expected.as_str(), format!("{row} ({})", row.expected));
         let Some(sig) = row.sig else {

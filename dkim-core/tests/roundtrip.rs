@@ -10,13 +10,13 @@
 //! library itself.
 
 use dkim_core::{
-    Algorithm, Canonicalization, CanonicalizationAlgorithm, Ed25519SigningKey, KeyAnswer, LineEndings, Policy,
-    PrivateKey, Reason, Signer, SigningKey as _, Verdict,
+    Algorithm, Canonicalization, CanonicalizationAlgorithm, Ed25519SigningKey, KeyAnswer, LineEndings, Now, Policy,
+    PrivateKey, Reason, Signer, SigningKey as _, TempFailCause, Verdict,
 };
 use proptest::prelude::*;
 
 use support::{
-    CANONICALIZATIONS, DOMAIN, Dns, SELECTOR, T0, canonical_body, ed25519_key, ed25519_other_key, key_name, lf,
+    CANONICALIZATIONS, DOMAIN, Dns, SELECTOR, T0, Timed, canonical_body, ed25519_key, ed25519_other_key, key_name, lf,
     prepend, record, rsa_key, rsa_other_key, sign, sign_chunked, verify, verify_chunked,
 };
 
@@ -26,7 +26,7 @@ mod support {
     use std::path::PathBuf;
 
     use dkim_core::{
-        Canonicalization, CanonicalizationAlgorithm, HeaderStatus, KeyAnswer, Policy, PrivateKey, SignSession,
+        Canonicalization, CanonicalizationAlgorithm, HeaderStatus, KeyAnswer, Now, Policy, PrivateKey, SignSession,
         SignatureResult, Signer, SigningKey, Step, TxtRecord, Verifier,
     };
 
@@ -34,6 +34,16 @@ mod support {
     pub(crate) const SELECTOR: &str = "sel2026";
     /// Signing time used throughout (the core has no clock).
     pub(crate) const T0: u64 = 1_795_000_000;
+
+    /// A policy and the verifier's clock; a bare policy verifies a minute
+    /// after `T0`.
+    pub(crate) struct Timed(pub(crate) Policy, pub(crate) Now);
+
+    impl From<Policy> for Timed {
+        fn from(policy: Policy) -> Self {
+            Self(policy, Now::unix(T0 + 60))
+        }
+    }
 
     pub(crate) const CANONICALIZATIONS: [Canonicalization; 4] = {
         use CanonicalizationAlgorithm::{Relaxed, Simple};
@@ -131,7 +141,8 @@ mod support {
         assert_eq!(fields.len(), n, "one field per signer");
         for f in &fields {
             assert!(f.starts_with("DKIM-Signature: "), "{f}");
-            assert!(f.ends_with("\r\n") && !f.ends_with("\r\n\r\n"), "{f:?}");
+            // CRLF, or LF for LF input (the input's line ends).
+            assert!(f.ends_with('\n') && !f.ends_with("\n\n") && !f.ends_with("\r\n\r\n"), "{f:?}");
         }
         fields
     }
@@ -201,8 +212,15 @@ mod support {
     /// Verifies `message` cut at `points` (offsets, in order), with the key
     /// lookups answered from `dns` as soon as the header is complete
     /// (`early_keys`) or after the whole body.
-    pub(crate) fn verify_at(message: &[u8], policy: Policy, dns: &Dns, points: &[usize], early_keys: bool) -> Verified {
-        let mut v = Verifier::new(policy);
+    pub(crate) fn verify_at(
+        message: &[u8],
+        policy: impl Into<Timed>,
+        dns: &Dns,
+        points: &[usize],
+        early_keys: bool,
+    ) -> Verified {
+        let Timed(policy, now) = policy.into();
+        let mut v = Verifier::new(policy, now);
         let mut requested = Vec::new();
         let mut in_body = false;
         let mut prev = 0;
@@ -233,7 +251,7 @@ mod support {
     /// Verifies `message` fed in chunks of `chunk` bytes.
     pub(crate) fn verify_chunked(
         message: &[u8],
-        policy: Policy,
+        policy: impl Into<Timed>,
         dns: &Dns,
         chunk: usize,
         early_keys: bool,
@@ -243,7 +261,7 @@ mod support {
     }
 
     /// Verifies `message` fed whole, keys answered after the body.
-    pub(crate) fn verify(message: &[u8], policy: Policy, dns: &Dns) -> Verified {
+    pub(crate) fn verify(message: &[u8], policy: impl Into<Timed>, dns: &Dns) -> Verified {
         verify_at(message, policy, dns, &[], false)
     }
 
@@ -300,6 +318,7 @@ mod support {
                 }
                 canon.iter().flat_map(|l| l.iter().copied().chain(*b"\r\n")).collect()
             }
+            other => unreachable!("no canonicalization {other:?} in RFC 6376"),
         }
     }
 
@@ -371,7 +390,7 @@ fn keys() -> [PrivateKey; 2] {
 }
 
 fn signer(key: &PrivateKey, selector: &str, c: Canonicalization, opt: Opt) -> Signer<PrivateKey> {
-    let b = Signer::builder(key.clone(), DOMAIN, selector).canonicalization(c);
+    let b = Signer::builder(key.clone(), DOMAIN, selector).timestamp(T0).canonicalization(c);
     let b = match opt {
         Opt::None => b,
         Opt::Identity => b.identity("joe@sub.example.com"),
@@ -385,7 +404,7 @@ fn signer(key: &PrivateKey, selector: &str, c: Canonicalization, opt: Opt) -> Si
 
 /// The policy of the matrix: a clock one minute after signing.
 fn policy() -> Policy {
-    Policy::default().now(T0 + 60)
+    Policy::default()
 }
 
 /// `MESSAGE` signed by one signer with `c` and no options.
@@ -456,7 +475,7 @@ fn matrix_algorithms_canonicalizations_options_pass() {
                         assert_eq!(sig.identity(), "@example.com", "{what}");
                         assert!(!sig.has_identity_tag(), "{what}");
                         assert_eq!((sig.body_length(), r.unsigned_body_bytes()), (None, None), "{what}");
-                        assert_eq!((sig.timestamp(), sig.expiration()), (None, None), "{what}");
+                        assert_eq!((sig.timestamp(), sig.expiration()), (Some(T0), None), "{what}");
                         // Default set: each present default field, then the oversigned ones again.
                         let h = sig.signed_headers();
                         assert_eq!(h.iter().filter(|n| n.eq_ignore_ascii_case("from")).count(), 2, "{what}");
@@ -491,7 +510,10 @@ fn body_to_crlf(message: &[u8]) -> Vec<u8> {
 #[test]
 fn key_request_name_is_lower_case_selector_domainkey_domain() {
     let key = ed25519_key();
-    let signed = sign(MESSAGE, vec![Signer::builder(key.clone(), "Example.COM", "Sel-2026").build().expect("signer")]);
+    let signed = sign(
+        MESSAGE,
+        vec![Signer::builder(key.clone(), "Example.COM", "Sel-2026").timestamp(T0).build().expect("signer")],
+    );
     let out = verify(&signed, policy(), &Dns::new().key("sel-2026", &key));
     assert_eq!(out.requested, ["sel-2026._domainkey.example.com"]);
     assert_pass(out.one(), "mixed-case d= and s=");
@@ -554,6 +576,7 @@ fn whitespace_change_in_body_passes_relaxed_and_fails_simple() {
                 CanonicalizationAlgorithm::Simple => {
                     assert_eq!((r.verdict(), r.reason()), (Verdict::Fail, Some(&Reason::BodyHashMismatch)), "{what}")
                 }
+                other => unreachable!("no canonicalization {other:?} in RFC 6376"),
             }
             // Empty lines added at the end are ignored by both.
             let mut more_empty = signed(&key, c);
@@ -599,6 +622,7 @@ fn modified_signed_header_fails_with_signature_mismatch() {
                     (Verdict::Fail, Some(&Reason::SignatureMismatch)),
                     "{what}, respaced subject"
                 ),
+                other => unreachable!("no canonicalization {other:?} in RFC 6376"),
             }
         }
     }
@@ -631,8 +655,9 @@ fn other_key_published_fails() {
 #[test]
 fn parsed_key_answers_decide_like_text_answers() {
     let limits = dkim_core::Limits::default();
-    let parsed = |text: &str| {
-        KeyAnswer::Parsed(std::sync::Arc::new(dkim_core::KeyRecord::parse(text.as_bytes(), &limits).expect("record")))
+    let parsed = |text: &str| KeyAnswer::Parsed {
+        record: std::sync::Arc::new(dkim_core::KeyRecord::parse(text.as_bytes(), &limits).expect("record")),
+        dnssec: dkim_core::Dnssec::Unknown,
     };
     for (key, other) in [(ed25519_key(), ed25519_other_key()), (rsa_key(), rsa_other_key())] {
         let revoked = format!("v=DKIM1; k={}; p=", key.algorithm().key_type().as_str());
@@ -668,10 +693,20 @@ fn missing_key_is_permerror_and_dns_failure_temperror() {
         let what = key.algorithm();
         let signed = signed(&key, Canonicalization::SIMPLE);
         let r = verify(&signed, policy(), &Dns::new().answer(SELECTOR, KeyAnswer::NoRecord)).results.remove(0);
-        assert_eq!((r.verdict(), r.reason()), (Verdict::PermError, Some(&Reason::NoRecord { name: format!("{SELECTOR}._domainkey.{DOMAIN}") })), "{what}");
+        assert_eq!(
+            (r.verdict(), r.reason()),
+            (Verdict::PermError, Some(&Reason::NoRecord { name: format!("{SELECTOR}._domainkey.{DOMAIN}") })),
+            "{what}"
+        );
         let r = verify(&signed, policy(), &Dns::new().answer(SELECTOR, KeyAnswer::records(vec![]))).results.remove(0);
-        assert_eq!((r.verdict(), r.reason()), (Verdict::PermError, Some(&Reason::NoRecord { name: format!("{SELECTOR}._domainkey.{DOMAIN}") })), "{what} empty answer");
-        let r = verify(&signed, policy(), &Dns::new().answer(SELECTOR, KeyAnswer::TempFail(TempFailCause::Timeout))).results.remove(0);
+        assert_eq!(
+            (r.verdict(), r.reason()),
+            (Verdict::PermError, Some(&Reason::NoRecord { name: format!("{SELECTOR}._domainkey.{DOMAIN}") })),
+            "{what} empty answer"
+        );
+        let r = verify(&signed, policy(), &Dns::new().answer(SELECTOR, KeyAnswer::TempFail(TempFailCause::Timeout)))
+            .results
+            .remove(0);
         assert_eq!(r.verdict(), Verdict::TempError, "{what}");
         assert_eq!(
             r.reason(),
@@ -680,7 +715,11 @@ fn missing_key_is_permerror_and_dns_failure_temperror() {
         );
         // The key at another selector does not help.
         let r = verify(&signed, policy(), &Dns::new().key("other", &key)).results.remove(0);
-        assert_eq!((r.verdict(), r.reason()), (Verdict::PermError, Some(&Reason::NoRecord { name: format!("{SELECTOR}._domainkey.{DOMAIN}") })), "{what} other selector");
+        assert_eq!(
+            (r.verdict(), r.reason()),
+            (Verdict::PermError, Some(&Reason::NoRecord { name: format!("{SELECTOR}._domainkey.{DOMAIN}") })),
+            "{what} other selector"
+        );
     }
 }
 
@@ -696,7 +735,7 @@ fn testing_flag_passes_and_is_reported() {
 }
 
 #[test]
-fn body_length_with_appended_footer_passes_and_reports_unsigned_bytes() {
+fn body_length_with_appended_footer_is_policy_and_reports_unsigned_bytes() {
     let footer: &[u8] = b"-- \r\nsent via the  example-list\tmailing list  \r\n\r\n";
     for key in keys() {
         let dns = Dns::new().key(SELECTOR, &key);
@@ -710,8 +749,14 @@ fn body_length_with_appended_footer_passes_and_reports_unsigned_bytes() {
             let expected = (canonical_body(&with_footer, c.body).len() - canonical_body(&body, c.body).len()) as u64;
             assert!(expected >= 40, "{what}: footer canonical length {expected}");
             let r = verify(&forwarded, policy(), &dns).results.remove(0);
-            assert_pass(&r, &format!("{what} with footer"));
+            assert_eq!(
+                (r.verdict(), r.reason()),
+                (Verdict::Policy, Some(&Reason::UnsignedBodyContent { bytes: expected })),
+                "{what} with footer"
+            );
             assert_eq!(r.unsigned_body_bytes(), Some(expected), "{what}");
+            let r = verify(&forwarded, policy().danger_allow_unsigned_body(true), &dns).results.remove(0);
+            assert_pass(&r, &format!("{what} with footer, unsigned content allowed"));
             // Without l= the same footer breaks the body hash.
             let mut plain = self::signed(&key, c);
             plain.extend_from_slice(footer);
@@ -734,14 +779,14 @@ fn expired_signature_is_permerror_after_skew() {
         let dns = Dns::new().key(SELECTOR, &key);
         let x = T0 + 3600;
         // Default skew 300 s: x= + 300 is still accepted.
-        assert_pass(verify(&signed, Policy::default().now(x + 300), &dns).one(), "at x= + skew");
+        assert_pass(verify(&signed, Timed(Policy::default(), Now::unix(x + 300)), &dns).one(), "at x= + skew");
         let now = x + 301;
-        let out = verify(&signed, Policy::default().now(now), &dns);
+        let out = verify(&signed, Timed(Policy::default(), Now::unix(now)), &dns);
         let r = out.one();
         assert_eq!(r.verdict(), Verdict::PermError, "{what}");
         assert_eq!(r.reason(), Some(&Reason::Expired { expiration: x, now }), "{what}");
         // No clock: x= cannot be checked.
-        assert_pass(verify(&signed, Policy::default(), &dns).one(), "no clock");
+        assert_pass(verify(&signed, Timed(Policy::default(), Now::danger_no_clock()), &dns).one(), "no clock");
     }
 }
 
@@ -767,12 +812,22 @@ fn second_from_added_after_signing_fails_with_default_oversigning() {
             // Control: without oversigning, a From added above the signed one
             // is not covered, and the signature still verifies.
             let no_oversign = Signer::builder(key.clone(), DOMAIN, SELECTOR)
+                .timestamp(T0)
                 .canonicalization(c)
                 .oversign(&[] as &[&str])
                 .build()
                 .expect("signer");
             let top = [&evil[..], &sign(MESSAGE, vec![no_oversign])].concat();
-            assert_pass(verify(&top, policy(), &dns).one(), &format!("{what}, no oversigning"));
+            // The default policy catches it all the same (an unsigned From).
+            let r = verify(&top, policy(), &dns).one().clone();
+            assert_eq!(r.verdict(), Verdict::Policy, "{what}, no oversigning");
+            assert!(
+                matches!(r.reason(), Some(Reason::UnsignedHeaderInstance { field, present: 2, signed: 1 }) if field == "From"),
+                "{what}: {:?}",
+                r.reason()
+            );
+            // RFC 6376 alone does not.
+            assert_pass(verify(&top, Policy::legacy(), &dns).one(), &format!("{what}, no oversigning, legacy"));
         }
     }
 }
@@ -809,7 +864,11 @@ fn three_signers_in_one_session_all_verify() {
         let verdicts: Vec<_> = out.results.iter().map(|r| (r.verdict(), r.reason().cloned())).collect();
         assert_eq!(
             verdicts,
-            [(Verdict::Pass, None), (Verdict::PermError, Some(Reason::NoRecord { name: format!("ed-b._domainkey.{DOMAIN}") })), (Verdict::Pass, None)],
+            [
+                (Verdict::Pass, None),
+                (Verdict::PermError, Some(Reason::NoRecord { name: format!("ed-b._domainkey.{DOMAIN}") })),
+                (Verdict::Pass, None)
+            ],
             "{c}"
         );
         // A body change breaks all three.
@@ -840,7 +899,9 @@ fn chunked_verification_gives_the_same_results() {
             if opt == Opt::BodyLength {
                 let mut footer = signed.clone();
                 footer.extend_from_slice(b"--\r\nfooter  \r\n");
-                cases.push((format!("{opt:?} + footer"), footer, policy.clone()));
+                // Checked for chunking here; the default verdict for it (policy)
+                // is `body_length_with_appended_footer_is_policy_and_reports_unsigned_bytes`'s.
+                cases.push((format!("{opt:?} + footer"), footer, policy.clone().danger_allow_unsigned_body(true)));
             }
             if opt == Opt::None {
                 let body = replace_once(&signed, b"the game", b"the match");
@@ -900,7 +961,8 @@ fn body_bytes() -> impl Strategy<Value = Vec<u8>> {
 
 fn message(subject: &str, to: &str, body: &[u8]) -> Vec<u8> {
     let mut m =
-        format!("From: joe@example.com\r\nTo:{to}\r\nSubject:{subject}\r\nX-Other: {subject}\r\n\r\n").into_bytes();
+        format!("From: joe@example.com\r\nTo:{to}\r\nSubject:{subject}\r\nX-Other: {subject}\r\nContent-Type: text/plain\r\n\r\n")
+            .into_bytes();
     m.extend_from_slice(body);
     m
 }
@@ -964,7 +1026,7 @@ proptest! {
         let msg = lf(&message(&subject, "ann@example.net", &body));
         let policy = policy().line_endings(LineEndings::NormalizeLf);
         for c in [Canonicalization::SIMPLE, Canonicalization::RELAXED] {
-            let s = Signer::builder(key.clone(), DOMAIN, SELECTOR)
+            let s = Signer::builder(key.clone(), DOMAIN, SELECTOR).timestamp(T0)
                 .canonicalization(c)
                 .line_endings(LineEndings::NormalizeLf)
                 .build()

@@ -29,14 +29,18 @@ fn rows(corpus: &Corpus) -> Vec<Row> {
     corpus.expected_rows().into_iter().map(|row| Row { message: row.crlf(), row }).collect()
 }
 
-async fn verify<K: KeySource>(message: &[u8], keys: &K, policy: Policy) -> Result<Vec<SignatureResult>, String> {
-    let mut v = Verifier::new(policy);
+async fn verify<K: KeySource>(
+    message: &[u8],
+    keys: &K,
+    policy: Policy,
+    now: u64,
+) -> Result<Vec<SignatureResult>, String> {
+    let mut v = Verifier::new(policy, now);
     let body_at = match v.headers(message).map_err(|e| e.to_string())? {
         HeaderStatus::Complete(n) => n,
         HeaderStatus::Partial => message.len(),
     };
     while let Step::NeedKeys(requests) = v.step() {
-        let requests = requests.to_vec();
         for r in requests {
             let answer = keys.lookup_txt(r.name()).await;
             v.answer_key(r.id(), answer.into());
@@ -61,7 +65,7 @@ async fn run_table<K: KeySource>(rows: &[Row], keys: &BTreeMap<String, K>) -> (u
             [(&row.expected, Policy::default(), "default"), (&row.legacy, Policy::legacy(), "legacy")]
         {
             checks += 1;
-            let got = match verify(message, keys, policy.now(row.now_or_any())).await {
+            let got = match verify(message, keys, policy, row.now_or_any()).await {
                 Ok(results) => row.verdict_in(&results),
                 Err(e) => format!("error: {e}"),
             };

@@ -82,7 +82,7 @@ async fn records_ttl_and_separate_strings() {
     assert_eq!(a.records().len(), 1);
     assert_eq!(a.records()[0].joined(), ED25519_RECORD.as_bytes());
     assert_eq!(a.ttl(), 3600);
-    assert!(!a.authenticated(), "a test zone is not DNSSEC-signed");
+    assert_eq!(a.dnssec(), dkim_dns::Dnssec::NotAuthenticated, "a test zone is not DNSSEC-signed");
     // Case and the final dot do not matter.
     let a = found(c.lookup_txt("ED._DomainKey.Example.COM.").await);
     assert_eq!(a.records().len(), 1);
@@ -167,7 +167,10 @@ async fn servfail_refused_timeout_and_refused_connections_are_temporary() {
     assert!(waited >= Duration::from_millis(400) && waited < Duration::from_secs(3), "two 200 ms tries: {waited:?}");
     let cause = temp_cause(quick(support::closed_port()).lookup_txt(name).await);
     assert!(matches!(cause, TempFailCause::Network(_)), "{cause:?}");
-    assert_eq!(KeyAnswer::from(client(servfail.addr).lookup_txt(name).await), KeyAnswer::TempFail(TempFailCause::Timeout));
+    assert_eq!(
+        KeyAnswer::from(client(servfail.addr).lookup_txt(name).await),
+        KeyAnswer::TempFail(TempFailCause::ServFail)
+    );
 }
 
 #[tokio::test]
@@ -204,7 +207,7 @@ async fn a_signature_verifies_with_a_key_from_dns() {
     assert_eq!(entries.len(), zone().len() + 2, "the two A.2 records");
     let server = support::authoritative(&entries).await;
     let c2 = client(server.addr());
-    let mut v = Verifier::new(Policy::default().now(rfc8463::SIGNED_AT + 60));
+    let mut v = Verifier::new(Policy::default(), rfc8463::SIGNED_AT + 60);
     let dkim_core::HeaderStatus::Complete(body_at) = v.headers(message).unwrap() else { panic!("header") };
     while let dkim_core::Step::NeedKeys(requests) = v.step() {
         let requests: Vec<_> = requests.to_vec();
