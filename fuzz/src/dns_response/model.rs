@@ -236,8 +236,8 @@ fn query_for(name: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dns_response::run;
     use crate::dns_response::server::Plan;
+    use crate::dns_response::{BUILT_TIMEOUT, run};
 
     fn rr(owner: u8, ttl: u32, data: Data) -> Rr {
         Rr { owner, chaos: false, ttl, data }
@@ -316,7 +316,7 @@ mod tests {
         ];
         for (response, want) in cases {
             assert_eq!(response.expected().as_ref(), Some(&want), "model: {response:#?}");
-            assert_eq!(run(Plan::Built(response.clone())), want, "client: {response:#?}");
+            assert_eq!(run(Plan::Built(response.clone()), BUILT_TIMEOUT), want, "client: {response:#?}");
         }
     }
 }
