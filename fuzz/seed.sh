@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Fills fuzz/seeds/<target>/ with seed inputs made from ../../shared/testdata
 # (relative to fuzz/; override with TESTDATA=...). Idempotent: every seed
-# directory this script owns is emptied and written again, in a fixed order,
-# with content-derived names, so two runs give the same files.
+# this script owns is removed and written again, in a fixed order, with
+# content-derived names, so two runs give the same files. Seeds named cov-*
+# (kept from fuzzing runs) are left alone.
 #
 #   messages (*.eml, mail-dkim/corpus/*, dkimpy *.msg)  -> verify, header_canon, body_canon
 #   DKIM-Signature values from those messages           -> signature, tag_list, auth_results
@@ -26,9 +27,11 @@ if [[ ! -d $TESTDATA ]]; then
     echo "seed.sh: no test data at $TESTDATA" >&2
     exit 1
 fi
+# Seeds named cov-* were kept from fuzzing runs because they raise coverage
+# (see README.md); they are not made from the test data and stay.
 for t in "${TARGETS[@]}"; do
-    rm -rf "seeds/$t"
     mkdir -p "seeds/$t"
+    find "seeds/$t" -type f ! -name 'cov-*' -delete
 done
 
 perl - "$TESTDATA" seeds "$MAX_MESSAGE_BYTES" "$MAX_FILES" <<'PERL'

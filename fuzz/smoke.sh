@@ -4,8 +4,15 @@
 # a violated property). Run from anywhere, e.g. `bash fuzz/smoke.sh` at the
 # repository root; FUZZ_TARGETS="verify body_canon" runs only those.
 #
+# It also runs `cargo test` of this crate on the stable toolchain: the
+# replay test (tests/replay.rs) puts every seed and every kept crash
+# (fuzz/regressions/) through its target's property check. That build
+# happens in the background while the targets run, in a target directory of
+# its own (fuzz/target/replay, so that it never waits for cargo-fuzz's
+# lock), so the smoke run takes about as long as the fuzzing alone.
+#
 # cargo-fuzz needs nightly-only rustc flags (-Zsanitizer=address, ...). On
-# stable, RUSTC_BOOTSTRAP=1 unlocks them, for this crate's build only.
+# stable, RUSTC_BOOTSTRAP=1 unlocks them, for cargo-fuzz's builds only.
 set -euo pipefail
 
 cd "$(dirname "$0")"
@@ -22,6 +29,11 @@ cd ..
 read -r -a targets <<<"${FUZZ_TARGETS:-$(cargo fuzz list | tr '\n' ' ')}"
 cargo fuzz build
 
+replay=(env -u RUSTC_BOOTSTRAP CARGO_TARGET_DIR=fuzz/target/replay cargo test --manifest-path fuzz/Cargo.toml)
+replay_log=$(mktemp)
+"${replay[@]}" --no-run >"$replay_log" 2>&1 &
+replay_build=$!
+
 failed=()
 for target in "${targets[@]}"; do
     mkdir -p "fuzz/corpus/$target" "fuzz/seeds/$target"
@@ -32,8 +44,17 @@ for target in "${targets[@]}"; do
     fi
 done
 
+echo "=== replay: every seed and kept crash through its property check (stable)"
+if ! wait "$replay_build"; then
+    cat "$replay_log" >&2
+fi
+rm -f "$replay_log"
+if ! "${replay[@]}"; then
+    failed+=("replay (cargo test)")
+fi
+
 if ((${#failed[@]})); then
-    echo "smoke.sh: crashes in: ${failed[*]} (inputs under fuzz/artifacts/)" >&2
+    echo "smoke.sh: failures in: ${failed[*]} (fuzzing crash inputs are under fuzz/artifacts/)" >&2
     exit 1
 fi
-echo "smoke.sh: ${#targets[@]} targets, no crash"
+echo "smoke.sh: ${#targets[@]} targets, no crash; every seed replayed"

@@ -1,70 +1,41 @@
-//! Helpers shared by the fuzz targets: how an input chooses where a stream
-//! is cut into chunks.
+//! The property checks of the fuzz targets, one module per target.
 //!
-//! Targets that compare whole against chunked processing start their input
-//! with a [`PATTERN_LEN`]-byte chunk-length pattern; the rest is the payload
-//! (a message, a body). `seed.sh` writes seeds in that layout.
+//! Each `fuzz_targets/<target>.rs` is one line that hands libFuzzer's input
+//! to `<target>::check`; `tests/replay.rs` runs the same `check` on every
+//! committed seed (`seeds/<target>/`) and kept crash
+//! (`regressions/<target>-*`) on the stable toolchain, so a plain
+//! `cargo test` in `fuzz/` catches a regression without cargo-fuzz. A
+//! `check` panics when a property does not hold; the module docs say what
+//! each target feeds and checks.
 
 #![forbid(unsafe_code)]
 
-/// Length of the chunk-length pattern at the start of an input.
-pub const PATTERN_LEN: usize = 4;
+pub mod auth_results;
+pub mod body_canon;
+mod chunks;
+pub mod dns_response;
+pub mod header_canon;
+pub mod key_record;
+pub mod signature;
+pub mod tag_list;
+pub mod verify;
+pub mod zone_file;
 
-/// Splits `data` into its chunk-length pattern and the payload. A short
-/// input is all pattern and no payload.
-pub fn split_pattern(data: &[u8]) -> (&[u8], &[u8]) {
-    data.split_at(data.len().min(PATTERN_LEN))
-}
+pub use chunks::{Chunks, PATTERN_LEN, fnv1a, split_pattern};
 
-/// The payload cut into chunks whose lengths follow `pattern` cyclically.
-///
-/// A pattern byte `b < 128` is a chunk of `b` bytes (0 is an empty chunk);
-/// `b >= 128` is a chunk of `(b - 127) * 64` bytes (64 B to 8 KiB), so that
-/// large chunks are reachable too. A pattern of zeros only (or an empty one)
-/// means one byte at a time. The last chunk is whatever is left; no empty
-/// chunk follows the end of the payload.
-///
-/// ```
-/// let chunks: Vec<&[u8]> = dkim_fuzz::Chunks::new(&[2, 0, 1], b"abcdef").collect();
-/// assert_eq!(chunks, [&b"ab"[..], b"", b"c", b"de", b"", b"f"]);
-/// ```
-#[derive(Clone, Debug)]
-pub struct Chunks<'a> {
-    pattern: &'a [u8],
-    rest: &'a [u8],
-    next: usize,
-}
+/// A target's property check: panics when a property fails on the input.
+pub type Check = fn(&[u8]);
 
-impl<'a> Chunks<'a> {
-    /// Chunks of `payload` following `pattern`.
-    pub fn new(pattern: &'a [u8], payload: &'a [u8]) -> Self {
-        let pattern = if pattern.iter().all(|&b| b == 0) { &[1][..] } else { pattern };
-        Self { pattern, rest: payload, next: 0 }
-    }
-}
-
-impl<'a> Iterator for Chunks<'a> {
-    type Item = &'a [u8];
-
-    fn next(&mut self) -> Option<&'a [u8]> {
-        if self.rest.is_empty() {
-            return None;
-        }
-        let b = self.pattern[self.next % self.pattern.len()];
-        self.next += 1;
-        let len = if b < 128 { usize::from(b) } else { usize::from(b - 127) * 64 };
-        let (chunk, rest) = self.rest.split_at(len.min(self.rest.len()));
-        self.rest = rest;
-        Some(chunk)
-    }
-}
-
-/// FNV-1a, to derive a stable per-name choice from a name and a salt.
-pub fn fnv1a(salt: u8, bytes: &[u8]) -> u32 {
-    let mut h: u32 = 0x811c_9dc5 ^ u32::from(salt);
-    for &b in bytes {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    h
-}
+/// Every target: its name (as in `fuzz_targets/` and `seeds/`) and its
+/// property check.
+pub const TARGETS: &[(&str, Check)] = &[
+    ("auth_results", auth_results::check),
+    ("body_canon", body_canon::check),
+    ("dns_response", dns_response::check),
+    ("header_canon", header_canon::check),
+    ("key_record", key_record::check),
+    ("signature", signature::check),
+    ("tag_list", tag_list::check),
+    ("verify", verify::check),
+    ("zone_file", zone_file::check),
+];
