@@ -48,6 +48,7 @@ const MAX_MESSAGE: usize = 65_535;
 ///     Lookup::Found(answer) => println!("{} records, ttl {}", answer.records().len(), answer.ttl()),
 ///     Lookup::NoRecord(_) => println!("no key published"),
 ///     Lookup::TempFail(e) => println!("try again later: {}", e.cause()),
+///     _ => println!("an answer of a kind added later"),
 /// }
 /// # Ok(()) }
 /// ```
