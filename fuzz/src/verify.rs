@@ -20,7 +20,8 @@
 
 use crate::{Chunks, fnv1a, split_pattern};
 use dkim_core::{
-    HeaderStatus, KeyAnswer, LineEndings, Policy, SignatureResult, Step, TxtRecord, Verdict, Verifier, VerifyError,
+    HeaderStatus, KeyAnswer, LineEndings, Now, Policy, SignatureResult, Step, TempFailCause, TxtRecord, Verdict,
+    Verifier, VerifyError,
 };
 
 /// RFC 8463 Appendix A.2, Ed25519.
@@ -49,28 +50,32 @@ pub fn check(data: &[u8]) {
     let line_endings = if mode & 1 == 1 { LineEndings::NormalizeLf } else { LineEndings::Crlf };
     let when =
         [When::Asked, When::AfterFirstBodyChunk, When::BeforeFinish, When::AfterFinish][usize::from(mode >> 1 & 3)];
-    let policy = if mode & 8 == 0 { Policy::default() } else { Policy::legacy().now(1_600_000_000) };
+    let (policy, now) = if mode & 8 == 0 {
+        (Policy::default(), Now::danger_no_clock())
+    } else {
+        (Policy::legacy(), Now::unix(1_600_000_000))
+    };
     let policy = policy.line_endings(line_endings);
     let salt = mode >> 4;
 
-    let whole = run(policy.clone(), salt, When::Asked, false, [message]);
-    let chunked = run(policy, salt, when, true, Chunks::new(pattern, message));
+    let whole = run(policy.clone(), now, salt, When::Asked, false, [message]);
+    let chunked = run(policy, now, salt, when, true, Chunks::new(pattern, message));
     assert_eq!(whole, chunked, "whole and chunked verification differ ({when:?})");
 }
 
 fn answer(salt: u8, name: &str) -> KeyAnswer {
-    let ed25519 = || KeyAnswer::Records(vec![TxtRecord::from_text(ED25519_RECORD)]);
+    let ed25519 = || KeyAnswer::records(vec![TxtRecord::from_text(ED25519_RECORD)]);
     if salt == 0 {
         return ed25519();
     }
     match fnv1a(salt, name.as_bytes()) % 8 {
         0..=3 => ed25519(),
-        4 => KeyAnswer::Records(vec![TxtRecord::from_text(RSA_RECORD)]),
+        4 => KeyAnswer::records(vec![TxtRecord::from_text(RSA_RECORD)]),
         5 => KeyAnswer::NoRecord,
-        6 => KeyAnswer::TempFail,
+        6 => KeyAnswer::TempFail(TempFailCause::Timeout),
         _ => {
             let (a, b) = ED25519_RECORD.split_at(20);
-            KeyAnswer::Records(vec![
+            KeyAnswer::records(vec![
                 TxtRecord::from_text("v=spf1 -all"),
                 TxtRecord::new(vec![a.as_bytes().to_vec(), b.as_bytes().to_vec()]),
             ])
@@ -82,7 +87,6 @@ fn answer(salt: u8, name: &str) -> KeyAnswer {
 /// case with a final dot.
 fn answer_all(v: &mut Verifier, salt: u8, by_name: bool) {
     while let Step::NeedKeys(requests) = v.step() {
-        let requests = requests.to_vec();
         assert!(!requests.is_empty());
         for r in requests {
             assert!(v.key_requests().contains(&r));
@@ -92,13 +96,20 @@ fn answer_all(v: &mut Verifier, salt: u8, by_name: bool) {
                 v.answer_key(r.id(), answer(salt, r.name()));
             }
             // A repeated answer is ignored.
-            v.answer_key(r.id(), KeyAnswer::TempFail);
+            v.answer_key(r.id(), KeyAnswer::TempFail(TempFailCause::ServFail));
         }
     }
 }
 
-fn run<'a>(policy: Policy, salt: u8, when: When, by_name: bool, chunks: impl IntoIterator<Item = &'a [u8]>) -> Outcome {
-    let mut v = Verifier::new(policy);
+fn run<'a>(
+    policy: Policy,
+    now: Now,
+    salt: u8,
+    when: When,
+    by_name: bool,
+    chunks: impl IntoIterator<Item = &'a [u8]>,
+) -> Outcome {
+    let mut v = Verifier::new(policy, now);
     let failed = |v: &Verifier, e| Outcome {
         results: Err(e),
         requests: v.key_requests().iter().map(|r| r.name().to_owned()).collect(),

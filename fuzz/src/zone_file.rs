@@ -14,7 +14,7 @@
 //! - every TXT record of the file is found at its name, with a TTL no larger
 //!   than the record's.
 
-use dkim_dns::{Lookup, NotFoundKind, ZoneData, ZoneFile};
+use dkim_dns::{Lookup, NoRecordKind, ZoneData, ZoneFile};
 
 /// Names looked up in every file, for their own sake (no property).
 const FIXED_NAMES: &[&str] = &[
@@ -54,8 +54,8 @@ fn check_zone(zone: &ZoneFile) {
         }
         let entries = || zone.entries().iter().filter(|e| e.name == name);
         let may_be_nxdomain = entries().any(|e| matches!(e.data, ZoneData::NxDomain | ZoneData::Cname(_)));
-        if let Lookup::NotFound(none) = &answer {
-            assert!(none.kind() != NotFoundKind::NxDomain || may_be_nxdomain, "owner {name:?} answers NXDOMAIN");
+        if let Lookup::NoRecord(none) = &answer {
+            assert!(none.kind() != NoRecordKind::NxDomain || may_be_nxdomain, "owner {name:?} answers NXDOMAIN");
         }
     }
     for (name, ttl, record) in zone.txt_records().take(32) {

@@ -5,7 +5,7 @@
 use std::net::Ipv4Addr;
 
 use arbitrary::Arbitrary;
-use dkim_dns::{Lookup, NotFound, NotFoundKind, TempFail, TempFailCause, TxtAnswer, TxtRecord};
+use dkim_dns::{Dnssec, Lookup, NoRecord, NoRecordKind, TempFail, TempFailCause, TxtAnswer, TxtRecord};
 use hickory_proto::op::{Edns, Message, OpCode, ResponseCode};
 use hickory_proto::rr::rdata::{A, CNAME, SOA, TXT};
 use hickory_proto::rr::{DNSClass, Name, RData, Record};
@@ -132,7 +132,7 @@ impl Response {
             }
             match self.rcode() {
                 ResponseCode::NoError => {}
-                ResponseCode::NXDomain => return Some(self.not_found(NotFoundKind::NxDomain)),
+                ResponseCode::NXDomain => return Some(self.not_found(NoRecordKind::NxDomain)),
                 code => return Some(Lookup::TempFail(TempFail::new(temp_fail_cause(code)))),
             }
             let records: Vec<TxtRecord> = answers
@@ -147,10 +147,10 @@ impl Response {
                 })
                 .collect();
             if !records.is_empty() {
-                return Some(Lookup::Found(TxtAnswer::new(records, ttl, self.authentic_data)));
+                return Some(Lookup::Found(TxtAnswer::new(records, ttl, Dnssec::from_ad_bit(self.authentic_data))));
             }
             if target == current {
-                return Some(self.not_found(NotFoundKind::NoData));
+                return Some(self.not_found(NoRecordKind::NoData));
             }
             current = target;
         }
@@ -160,12 +160,12 @@ impl Response {
         <ResponseCode as From<u16>>::from(if self.edns.is_some() { self.rcode % 4096 } else { self.rcode % 16 })
     }
 
-    fn not_found(&self, kind: NotFoundKind) -> Lookup {
+    fn not_found(&self, kind: NoRecordKind) -> Lookup {
         let negative_ttl = self.authorities.iter().take(MAX_RECORDS).find_map(|rr| match rr.data {
             Data::Soa { minimum } => Some(rr.ttl.min(minimum)),
             _ => None,
         });
-        Lookup::NotFound(NotFound::new(kind, negative_ttl))
+        Lookup::NoRecord(NoRecord::new(kind, negative_ttl))
     }
 }
 
@@ -267,7 +267,7 @@ mod tests {
         let cases = [
             (
                 response(0, vec![rr(0, 300, key())], vec![]),
-                Lookup::Found(TxtAnswer::new(vec![TxtRecord::new(two_strings.clone())], 300, true)),
+                Lookup::Found(TxtAnswer::new(vec![TxtRecord::new(two_strings.clone())], 300, Dnssec::Authenticated)),
             ),
             // A CNAME to t0.example.net, whose record is in the same answer;
             // a CH-class record and one at another name are not answers.
@@ -282,12 +282,12 @@ mod tests {
                     ],
                     vec![],
                 ),
-                Lookup::Found(TxtAnswer::new(vec![TxtRecord::new(two_strings)], 100, true)),
+                Lookup::Found(TxtAnswer::new(vec![TxtRecord::new(two_strings)], 100, Dnssec::Authenticated)),
             ),
-            (response(3, vec![], vec![soa()]), Lookup::NotFound(NotFound::new(NotFoundKind::NxDomain, Some(300)))),
+            (response(3, vec![], vec![soa()]), Lookup::NoRecord(NoRecord::new(NoRecordKind::NxDomain, Some(300)))),
             (
                 response(0, vec![rr(0, 60, Data::A([192, 0, 2, 1]))], vec![soa()]),
-                Lookup::NotFound(NotFound::new(NotFoundKind::NoData, Some(300))),
+                Lookup::NoRecord(NoRecord::new(NoRecordKind::NoData, Some(300))),
             ),
             (
                 response(0, vec![rr(0, 60, Data::Cname(0))], vec![]),
@@ -310,7 +310,7 @@ mod tests {
                 Lookup::Found(TxtAnswer::new(
                     vec![TxtRecord::new(vec![b"v=DKIM1; ".to_vec(), b"p=".to_vec()])],
                     7,
-                    false,
+                    Dnssec::NotAuthenticated,
                 )),
             ),
         ];
