@@ -76,62 +76,10 @@ impl Signature {
             Some(c) => Canonicalization::parse(c.value_str())
                 .ok_or_else(|| SignatureError::UnsupportedCanonicalization(c.value_str().into()))?,
         };
-        let domain = req("d")?.value_str();
-        if domain.is_empty() {
-            return Err(SignatureError::EmptyTag("d"));
-        }
-        if !is_domain_name(domain) {
-            return Err(SignatureError::InvalidDomain(domain.into()));
-        }
-        let selector = req("s")?.value_str();
-        if selector.is_empty() {
-            return Err(SignatureError::EmptyTag("s"));
-        }
-        if !is_domain_name(selector) {
-            return Err(SignatureError::InvalidSelector(selector.into()));
-        }
-        let h = req("h")?;
-        let mut joined = Vec::with_capacity(h.value().len());
-        let mut count = 0;
-        for name in tag_list::split_trimmed(h.value(), b':') {
-            // Printable ASCII but the colon (the split removed those).
-            if name.is_empty() || !name.iter().all(|b| (0x21..=0x7e).contains(b)) {
-                return Err(SignatureError::InvalidHeaderName(String::from_utf8_lossy(name).into()));
-            }
-            if count >= limits.max_signed_headers {
-                return Err(SignatureError::TooManySignedHeaders { limit: limits.max_signed_headers });
-            }
-            if count > 0 {
-                joined.push(b':');
-            }
-            joined.extend_from_slice(name);
-            count += 1;
-        }
-        // Printable ASCII only, so this conversion cannot fail.
-        let joined = String::from_utf8(joined)
-            .map_err(|e| SignatureError::InvalidHeaderName(String::from_utf8_lossy(e.as_bytes()).into_owned()))?;
-        let signed_headers = HeaderNames { joined, len: count };
-        if !signed_headers.contains("from") {
-            return Err(SignatureError::FromNotSigned);
-        }
-        let identity = match tags.get("i") {
-            None => None,
-            Some(i) => {
-                let decoded =
-                    decode_qp(i.value()).ok_or_else(|| SignatureError::InvalidIdentity(i.value_str().into()))?;
-                let id =
-                    String::from_utf8(decoded).map_err(|_| SignatureError::InvalidIdentity(i.value_str().into()))?;
-                let at = id.rfind('@').ok_or_else(|| SignatureError::InvalidIdentity(id.clone()))?;
-                let id_domain = &id[at + 1..];
-                if !is_domain_name(id_domain) {
-                    return Err(SignatureError::InvalidIdentity(id));
-                }
-                if !is_same_or_subdomain(id_domain, domain) {
-                    return Err(SignatureError::IdentityOutsideDomain { identity: id, domain: domain.into() });
-                }
-                Some(id)
-            }
-        };
+        let domain = name_tag(req("d")?, "d", SignatureError::InvalidDomain)?;
+        let selector = name_tag(req("s")?, "s", SignatureError::InvalidSelector)?;
+        let signed_headers = signed_headers(req("h")?.value(), limits)?;
+        let identity = tags.get("i").map(|i| identity(i.value(), i.value_str(), domain)).transpose()?;
         let body_length = match tags.get("l") {
             None => None,
             Some(l) => Some(parse_number(l.value(), "l", 76)?),
@@ -400,6 +348,66 @@ fn parse_number(value: &[u8], tag: &'static str, max_digits: usize) -> Result<u6
         }
     }
     Ok(n)
+}
+
+/// `d=` or `s=`: not empty, and a domain name (`invalid` names the error).
+fn name_tag<'t>(
+    tag: &'t crate::tag_list::Tag<'_>,
+    name: &'static str,
+    invalid: fn(String) -> SignatureError,
+) -> Result<&'t str, SignatureError> {
+    let value = tag.value_str();
+    if value.is_empty() {
+        return Err(SignatureError::EmptyTag(name));
+    }
+    if !is_domain_name(value) {
+        return Err(invalid(value.into()));
+    }
+    Ok(value)
+}
+
+/// `h=`: printable names, at most [`Limits::max_signed_headers`], From
+/// among them; kept as one string.
+fn signed_headers(value: &[u8], limits: &Limits) -> Result<HeaderNames, SignatureError> {
+    let mut joined = Vec::with_capacity(value.len());
+    let mut count = 0;
+    for name in tag_list::split_trimmed(value, b':') {
+        // Printable ASCII but the colon (the split removed those).
+        if name.is_empty() || !name.iter().all(|b| (0x21..=0x7e).contains(b)) {
+            return Err(SignatureError::InvalidHeaderName(String::from_utf8_lossy(name).into()));
+        }
+        if count >= limits.max_signed_headers {
+            return Err(SignatureError::TooManySignedHeaders { limit: limits.max_signed_headers });
+        }
+        if count > 0 {
+            joined.push(b':');
+        }
+        joined.extend_from_slice(name);
+        count += 1;
+    }
+    // Printable ASCII only, so this conversion cannot fail.
+    let joined = String::from_utf8(joined)
+        .map_err(|e| SignatureError::InvalidHeaderName(String::from_utf8_lossy(e.as_bytes()).into_owned()))?;
+    let signed_headers = HeaderNames { joined, len: count };
+    if !signed_headers.contains("from") {
+        return Err(SignatureError::FromNotSigned);
+    }
+    Ok(signed_headers)
+}
+
+/// `i=`, decoded: an address whose domain is `domain` or below it.
+fn identity(raw: &[u8], as_written: &str, domain: &str) -> Result<String, SignatureError> {
+    let decoded = decode_qp(raw).ok_or_else(|| SignatureError::InvalidIdentity(as_written.into()))?;
+    let id = String::from_utf8(decoded).map_err(|_| SignatureError::InvalidIdentity(as_written.into()))?;
+    let at = id.rfind('@').ok_or_else(|| SignatureError::InvalidIdentity(id.clone()))?;
+    let id_domain = &id[at + 1..];
+    if !is_domain_name(id_domain) {
+        return Err(SignatureError::InvalidIdentity(id));
+    }
+    if !is_same_or_subdomain(id_domain, domain) {
+        return Err(SignatureError::IdentityOutsideDomain { identity: id, domain: domain.into() });
+    }
+    Ok(id)
 }
 
 /// Decodes dkim-quoted-printable (RFC 6376 section 2.11): `=XX` escapes,
