@@ -483,3 +483,25 @@ fn policy_backend_reaches_the_async_verifier() {
     assert_eq!(verdicts(&results), [Verdict::Pass, Verdict::Pass]);
     assert_eq!(BACKEND.0.load(Ordering::Relaxed), 2);
 }
+
+/// Without `.clock(..)` the verifier reads the system clock: a signature
+/// that expired an hour ago is refused, one good for another hour passes;
+/// `danger_no_clock` checks no time at all.
+#[test]
+fn the_system_clock_is_the_default() {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let signed_at = |t: u64, x: u64| {
+        let signer =
+            Signer::builder(ed_key(1), "example.com", &selector(1)).timestamp(t).expiration(x).build().unwrap();
+        sign(MESSAGE, vec![signer])
+    };
+    let expired = signed_at(now - 7200, now - 3600);
+    let fresh = signed_at(now - 60, now + 3600);
+    let verifier = AsyncVerifier::new(keys_for(1), policy());
+    let results = block_on(verifier.verify_bytes(&expired)).unwrap();
+    assert_eq!(verdicts(&results), [Verdict::PermError]);
+    assert!(matches!(results[0].reason(), Some(Reason::Expired { expiration, .. }) if *expiration == now - 3600));
+    assert_eq!(verdicts(&block_on(verifier.verify_bytes(&fresh)).unwrap()), [Verdict::Pass]);
+    let no_clock = AsyncVerifier::new(keys_for(1), policy()).danger_no_clock();
+    assert_eq!(verdicts(&block_on(no_clock.verify_bytes(&expired)).unwrap()), [Verdict::Pass]);
+}
