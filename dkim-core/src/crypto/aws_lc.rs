@@ -48,7 +48,7 @@ const SIGN_BITS: RangeInclusive<u32> = 2048..=8192;
 /// ```
 /// use dkim_core::{AwsLcRs, Policy, Verifier};
 ///
-/// let verifier = Verifier::new(Policy::default().backend(&AwsLcRs));
+/// let verifier = Verifier::new(Policy::default().backend(&AwsLcRs), 1_700_000_000);
 /// # let _ = verifier;
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
