@@ -91,6 +91,17 @@ impl<K, C> fmt::Debug for KeyCache<K, C> {
 
 impl<K, C> KeyCache<K, C> {
     /// A cache in front of `source`, reading the time from `clock`.
+    ///
+    /// ```
+    /// use dkim_async::{KeyCache, ManualClock};
+    /// use dkim_dns::{KeySource, Lookup, StaticKeys};
+    /// let clock = ManualClock::new(1_000);
+    /// let cache = KeyCache::new(StaticKeys::new([("sel._domainkey.example.com", "v=DKIM1; p=")]), &clock);
+    /// assert!(cache.is_empty());
+    /// let found = futures::executor::block_on(cache.lookup_txt("sel._domainkey.example.com"));
+    /// assert!(matches!(found, Lookup::Found(_)));
+    /// assert_eq!(cache.len(), 1);
+    /// ```
     pub fn new(source: K, clock: C) -> Self {
         Self {
             source,
@@ -108,6 +119,21 @@ impl<K, C> KeyCache<K, C> {
 
     /// How many names with records are kept (default 10 000). Zero turns
     /// caching of records off.
+    ///
+    /// ```
+    /// use dkim_async::{KeyCache, ManualClock};
+    /// use dkim_dns::{KeySource, StaticKeys};
+    /// let keys = StaticKeys::new([
+    ///     ("a._domainkey.example.com", "v=DKIM1; p="),
+    ///     ("b._domainkey.example.com", "v=DKIM1; p="),
+    /// ]);
+    /// let cache = KeyCache::new(keys, ManualClock::new(1_000)).capacity(1);
+    /// futures::executor::block_on(async {
+    ///     cache.lookup_txt("a._domainkey.example.com").await;
+    ///     cache.lookup_txt("b._domainkey.example.com").await;
+    /// });
+    /// assert_eq!(cache.len(), 1); // one pushed the other out
+    /// ```
     #[must_use]
     pub fn capacity(mut self, names: usize) -> Self {
         self.settings.capacity = names;
@@ -116,6 +142,14 @@ impl<K, C> KeyCache<K, C> {
 
     /// How many "no record" answers are kept (default 1 000). Zero turns
     /// negative caching off.
+    ///
+    /// ```
+    /// use dkim_async::{KeyCache, ManualClock};
+    /// use dkim_dns::{KeySource, StaticKeys};
+    /// let cache = KeyCache::new(StaticKeys::default(), ManualClock::new(1_000)).negative_capacity(0);
+    /// futures::executor::block_on(cache.lookup_txt("missing._domainkey.example.com"));
+    /// assert_eq!(cache.negative_len(), 0); // absences are not kept
+    /// ```
     #[must_use]
     pub fn negative_capacity(mut self, names: usize) -> Self {
         self.settings.negative_capacity = names;
@@ -125,6 +159,20 @@ impl<K, C> KeyCache<K, C> {
     /// Bounds on how long records are kept, in seconds (default 0 and
     /// 86 400): a TTL below `min` counts as `min`, above `max` as `max`. A
     /// TTL of zero is not kept.
+    ///
+    /// ```
+    /// use dkim_async::{KeyCache, ManualClock};
+    /// use dkim_dns::{KeySource, Lookup, StaticKeys};
+    /// let keys = StaticKeys::new([("sel._domainkey.example.com", "v=DKIM1; p=")]).ttl(30);
+    /// let clock = ManualClock::new(1_000);
+    /// let cache = KeyCache::new(keys, &clock).ttl_bounds(300, 3_600); // keep for at least 5 minutes
+    /// futures::executor::block_on(async {
+    ///     cache.lookup_txt("sel._domainkey.example.com").await;
+    ///     clock.advance(100);
+    ///     let Lookup::Found(hit) = cache.lookup_txt("sel._domainkey.example.com").await else { unreachable!() };
+    ///     assert_eq!(hit.ttl(), 200); // 300 - 100, not expired after 30 s
+    /// });
+    /// ```
     #[must_use]
     pub fn ttl_bounds(mut self, min: u32, max: u32) -> Self {
         self.settings.min_ttl = min.min(max);
@@ -134,6 +182,20 @@ impl<K, C> KeyCache<K, C> {
 
     /// The longest time a "no record" answer is kept, in seconds (default
     /// 300); also the time used when the answer carries no negative TTL.
+    ///
+    /// ```
+    /// use dkim_async::{KeyCache, ManualClock};
+    /// use dkim_dns::{KeySource, StaticKeys};
+    /// let clock = ManualClock::new(1_000);
+    /// let cache = KeyCache::new(StaticKeys::default().ttl(3_600), &clock).max_negative_ttl(60);
+    /// futures::executor::block_on(async {
+    ///     cache.lookup_txt("missing._domainkey.example.com").await;
+    ///     assert_eq!(cache.negative_len(), 1);
+    ///     clock.advance(61);
+    ///     cache.lookup_txt("missing._domainkey.example.com").await; // expired after 60 s, asked again
+    /// });
+    /// assert_eq!(cache.negative_len(), 1);
+    /// ```
     #[must_use]
     pub fn max_negative_ttl(mut self, seconds: u32) -> Self {
         self.settings.max_negative_ttl = seconds;
@@ -141,28 +203,76 @@ impl<K, C> KeyCache<K, C> {
     }
 
     /// The wrapped key source.
+    ///
+    /// ```
+    /// use dkim_async::{KeyCache, SystemClock};
+    /// use dkim_dns::StaticKeys;
+    /// let cache = KeyCache::new(StaticKeys::default().ttl(60), SystemClock);
+    /// let upstream: &StaticKeys = cache.source();
+    /// # let _ = upstream;
+    /// ```
     pub fn source(&self) -> &K {
         &self.source
     }
 
     /// Number of names with records in the cache (expired ones included
     /// until they are looked up or pushed out).
+    ///
+    /// ```
+    /// use dkim_async::{KeyCache, ManualClock};
+    /// use dkim_dns::{KeySource, StaticKeys};
+    /// let keys = StaticKeys::new([("sel._domainkey.example.com", "v=DKIM1; p=")]);
+    /// let cache = KeyCache::new(keys, ManualClock::new(0));
+    /// futures::executor::block_on(async {
+    ///     cache.lookup_txt("sel._domainkey.example.com").await;
+    ///     cache.lookup_txt("missing._domainkey.example.com").await;
+    /// });
+    /// assert_eq!((cache.len(), cache.negative_len()), (1, 1));
+    /// ```
     pub fn len(&self) -> usize {
         self.lock().positive.entries.len()
     }
 
     /// Number of "no record" answers in the cache.
+    ///
+    /// ```
+    /// use dkim_async::{KeyCache, ManualClock};
+    /// use dkim_dns::{KeySource, StaticKeys};
+    /// let cache = KeyCache::new(StaticKeys::default(), ManualClock::new(0));
+    /// futures::executor::block_on(cache.lookup_txt("missing._domainkey.example.com"));
+    /// assert_eq!(cache.negative_len(), 1);
+    /// assert_eq!(cache.len(), 0);
+    /// ```
     pub fn negative_len(&self) -> usize {
         self.lock().negative.entries.len()
     }
 
     /// True when neither table holds anything.
+    ///
+    /// ```
+    /// use dkim_async::{KeyCache, ManualClock};
+    /// use dkim_dns::{KeySource, StaticKeys};
+    /// let cache = KeyCache::new(StaticKeys::default(), ManualClock::new(0));
+    /// assert!(cache.is_empty());
+    /// futures::executor::block_on(cache.lookup_txt("missing._domainkey.example.com"));
+    /// assert!(!cache.is_empty()); // an absence counts
+    /// ```
     pub fn is_empty(&self) -> bool {
         let state = self.lock();
         state.positive.entries.is_empty() && state.negative.entries.is_empty()
     }
 
     /// Forgets everything (lookups in flight still finish and are kept).
+    ///
+    /// ```
+    /// use dkim_async::{KeyCache, ManualClock};
+    /// use dkim_dns::{KeySource, StaticKeys};
+    /// let keys = StaticKeys::new([("sel._domainkey.example.com", "v=DKIM1; p=")]);
+    /// let cache = KeyCache::new(keys, ManualClock::new(0));
+    /// futures::executor::block_on(cache.lookup_txt("sel._domainkey.example.com"));
+    /// cache.clear();
+    /// assert!(cache.is_empty());
+    /// ```
     pub fn clear(&self) {
         let mut state = self.lock();
         state.positive = Table::default();
@@ -170,6 +280,16 @@ impl<K, C> KeyCache<K, C> {
     }
 
     /// Forgets what is known about `name`.
+    ///
+    /// ```
+    /// use dkim_async::{KeyCache, ManualClock};
+    /// use dkim_dns::{KeySource, StaticKeys};
+    /// let keys = StaticKeys::new([("sel._domainkey.example.com", "v=DKIM1; p=")]);
+    /// let cache = KeyCache::new(keys, ManualClock::new(0));
+    /// futures::executor::block_on(cache.lookup_txt("sel._domainkey.example.com"));
+    /// cache.remove("SEL._domainkey.example.com."); // after a key rotation, say
+    /// assert_eq!(cache.len(), 0);
+    /// ```
     pub fn remove(&self, name: &str) {
         let key = normalize(name);
         let mut state = self.lock();

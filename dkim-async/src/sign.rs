@@ -54,6 +54,34 @@ pub async fn sign_reader<K: SigningKey, R: AsyncRead>(
 /// (PKCS#1 v1.5 for RSA, PureEdDSA over the digest for Ed25519).
 ///
 /// Every [`SigningKey`] is also an `AsyncSigningKey` that answers at once.
+///
+/// ```
+/// use dkim_async::{AsyncSigningKey, sign_reader_with};
+/// use dkim_core::{Algorithm, CryptoError, Ed25519SigningKey, ExternalKey, Signer};
+///
+/// /// A signing service that has failed.
+/// struct Down;
+///
+/// impl AsyncSigningKey for Down {
+///     fn algorithm(&self) -> Algorithm {
+///         Algorithm::Ed25519Sha256
+///     }
+///
+///     async fn sign_digest(&self, _digest: &[u8]) -> Result<Vec<u8>, CryptoError> {
+///         Err(CryptoError::backend(std::io::Error::other("KMS unreachable")))
+///     }
+/// }
+///
+/// // Any `SigningKey` is an `AsyncSigningKey` too.
+/// let local = Ed25519SigningKey::from_seed(&[3; 32]);
+/// assert_eq!(AsyncSigningKey::algorithm(&local), Algorithm::Ed25519Sha256);
+///
+/// let signer = Signer::builder(ExternalKey::new(Algorithm::Ed25519Sha256), "example.com", "kms").build()?;
+/// let message = &b"From: joe@example.com\r\n\r\nHello!\r\n"[..];
+/// let result = futures::executor::block_on(sign_reader_with(vec![signer], &[Down], message));
+/// assert!(result.is_err_and(|e| e.to_string().contains("KMS unreachable")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait AsyncSigningKey {
     /// The algorithm this key signs with.
     fn algorithm(&self) -> Algorithm;

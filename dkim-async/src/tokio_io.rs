@@ -31,12 +31,32 @@ pub struct TokioReader<R>(R);
 
 impl<R> TokioReader<R> {
     /// Wraps `reader`.
+    ///
+    /// ```
+    /// use dkim_async::{TokioReader, sign_reader};
+    /// use dkim_core::{Ed25519SigningKey, Signer};
+    /// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+    /// let signer = Signer::builder(Ed25519SigningKey::from_seed(&[1; 32]), "example.com", "sel").build()?;
+    /// // Any tokio reader: here an in-memory one.
+    /// let reader = TokioReader::new(&b"From: joe@example.com\r\n\r\nHello!\r\n"[..]);
+    /// let fields = sign_reader(vec![signer], reader).await?;
+    /// assert!(fields[0].starts_with("DKIM-Signature: a=ed25519-sha256;"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn new(reader: R) -> Self {
         Self(reader)
     }
 
     /// The reader back.
+    ///
+    /// ```
+    /// use dkim_async::TokioReader;
+    /// let reader = TokioReader::new(std::io::Cursor::new(b"From: a@example.com\r\n\r\n".to_vec()));
+    /// assert_eq!(reader.into_inner().into_inner(), b"From: a@example.com\r\n\r\n");
+    /// ```
     #[must_use]
     pub fn into_inner(self) -> R {
         self.0

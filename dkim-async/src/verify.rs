@@ -92,6 +92,18 @@ impl<K: KeySource> AsyncVerifier<K> {
     /// [`Limits`](dkim_core::Limits)) at the time of the system clock, read for every message
     /// ([`clock`](Self::clock) sets another), with 16 KiB reads and no
     /// deadlines (set a timer with [`timer`](Self::timer) to have them).
+    ///
+    /// ```
+    /// use dkim_async::AsyncVerifier;
+    /// use dkim_core::{Policy, Verdict};
+    /// use dkim_dns::StaticKeys;
+    /// let message = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 From: a@example.com\r\n\r\n";
+    /// let verifier = AsyncVerifier::new(StaticKeys::default(), Policy::default()); // no key published
+    /// let results = futures::executor::block_on(verifier.verify_bytes(message))?;
+    /// assert_eq!(results[0].verdict(), Verdict::PermError);
+    /// # Ok::<(), dkim_async::StreamError>(())
+    /// ```
     pub fn new(keys: K, policy: Policy) -> Self {
         Self {
             keys,
@@ -109,6 +121,31 @@ impl<K: KeySource> AsyncVerifier<K> {
 impl<K, T> AsyncVerifier<K, T> {
     /// The timer that enforces the deadlines, e.g. `FuturesTimer` (feature
     /// `futures-timer`) or one on the runtime's own timer.
+    ///
+    /// ```
+    /// use std::future::Future;
+    /// use std::time::Duration;
+    /// use dkim_async::{AsyncVerifier, FuturesTimer};
+    /// use dkim_core::{Policy, Verdict};
+    /// use dkim_dns::{KeySource, Lookup};
+    ///
+    /// /// A key source that never answers.
+    /// struct Silent;
+    /// impl KeySource for Silent {
+    ///     fn lookup_txt(&self, _name: &str) -> impl Future<Output = Lookup> + Send {
+    ///         std::future::pending()
+    ///     }
+    /// }
+    ///
+    /// let message = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 From: a@example.com\r\n\r\n";
+    /// let verifier = AsyncVerifier::new(Silent, Policy::default())
+    ///     .timer(FuturesTimer)
+    ///     .lookup_timeout(Duration::from_millis(20));
+    /// let results = futures::executor::block_on(verifier.verify_bytes(message))?;
+    /// assert_eq!(results[0].verdict(), Verdict::TempError);
+    /// # Ok::<(), dkim_async::StreamError>(())
+    /// ```
     #[must_use]
     pub fn timer<U: Timer>(self, timer: U) -> AsyncVerifier<K, U> {
         AsyncVerifier {
@@ -125,6 +162,30 @@ impl<K, T> AsyncVerifier<K, T> {
 
     /// How long one key lookup may take; a later answer counts as a
     /// temporary failure. Needs a timer ([`timer`](Self::timer)).
+    ///
+    /// ```
+    /// use std::future::Future;
+    /// use std::time::Duration;
+    /// use dkim_async::{AsyncVerifier, FuturesTimer};
+    /// use dkim_core::{Policy, Reason, TempFailCause};
+    /// use dkim_dns::{KeySource, Lookup};
+    ///
+    /// /// A key source that never answers.
+    /// struct Silent;
+    /// impl KeySource for Silent {
+    ///     fn lookup_txt(&self, _name: &str) -> impl Future<Output = Lookup> + Send {
+    ///         std::future::pending()
+    ///     }
+    /// }
+    ///
+    /// let message = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 From: a@example.com\r\n\r\n";
+    /// let verifier = AsyncVerifier::new(Silent, Policy::default()).timer(FuturesTimer);
+    /// let verifier = verifier.lookup_timeout(Duration::from_millis(20));
+    /// let results = futures::executor::block_on(verifier.verify_bytes(message))?;
+    /// assert!(matches!(results[0].reason(), Some(Reason::TempFail { cause: TempFailCause::Timeout, .. })));
+    /// # Ok::<(), dkim_async::StreamError>(())
+    /// ```
     #[must_use]
     pub fn lookup_timeout(mut self, timeout: Duration) -> Self {
         self.lookup_timeout = Some(timeout);
@@ -135,6 +196,32 @@ impl<K, T> AsyncVerifier<K, T> {
     /// end of the header; lookups still running then count as temporary
     /// failures, those that finished keep their answers. Needs a timer
     /// ([`timer`](Self::timer)).
+    ///
+    /// ```
+    /// use std::future::Future;
+    /// use std::time::Duration;
+    /// use dkim_async::{AsyncVerifier, FuturesTimer};
+    /// use dkim_core::{Policy, Verdict};
+    /// use dkim_dns::{KeySource, Lookup};
+    ///
+    /// /// A key source that never answers.
+    /// struct Silent;
+    /// impl KeySource for Silent {
+    ///     fn lookup_txt(&self, _name: &str) -> impl Future<Output = Lookup> + Send {
+    ///         std::future::pending()
+    ///     }
+    /// }
+    ///
+    /// // Two signatures, two lookups: both given up together after 20 ms.
+    /// let message = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=one; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 DKIM-Signature: v=1; a=ed25519-sha256; d=example.org; s=two; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 From: a@example.com\r\n\r\n";
+    /// let verifier = AsyncVerifier::new(Silent, Policy::default()).timer(FuturesTimer);
+    /// let verifier = verifier.overall_timeout(Duration::from_millis(20));
+    /// let results = futures::executor::block_on(verifier.verify_bytes(message))?;
+    /// assert!(results.iter().all(|r| r.verdict() == Verdict::TempError));
+    /// # Ok::<(), dkim_async::StreamError>(())
+    /// ```
     #[must_use]
     pub fn overall_timeout(mut self, timeout: Duration) -> Self {
         self.overall_timeout = Some(timeout);
@@ -171,6 +258,26 @@ impl<K, T> AsyncVerifier<K, T> {
     }
 
     /// How many parsed key records are kept now.
+    ///
+    /// ```
+    /// use dkim_async::{AsyncVerifier, ManualClock};
+    /// use dkim_core::{Policy, Verdict};
+    /// use dkim_dns::StaticKeys;
+    /// # use dkim_core::{Ed25519SigningKey, PrivateKey, Signer};
+    /// # let key = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+    /// # let record = key.dns_record();
+    /// # let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello!\r\n";
+    /// # let field = Signer::builder(key, "example.com", "sel").timestamp(1_700_000_000).build()?.sign(message)?;
+    /// # let signed = [field.as_bytes(), message].concat();
+    /// // `signed`: a message signed at 1_700_000_000 with the key published as `record`.
+    /// let keys = StaticKeys::new([("sel._domainkey.example.com", record.text())]);
+    /// let verifier = AsyncVerifier::new(keys, Policy::default()).clock(ManualClock::new(1_700_000_100));
+    /// assert_eq!(verifier.parsed_key_count(), 0);
+    /// let results = futures::executor::block_on(verifier.verify_bytes(&signed))?;
+    /// assert_eq!(results[0].verdict(), Verdict::Pass);
+    /// assert_eq!(verifier.parsed_key_count(), 1); // the next message with this key skips the parse
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn parsed_key_count(&self) -> usize {
         self.parsed.len()
     }
@@ -178,6 +285,26 @@ impl<K, T> AsyncVerifier<K, T> {
     /// The clock read for every message, against which `x=` and `t=` are
     /// checked (default [`SystemClock`]; a [`ManualClock`](crate::ManualClock)
     /// in tests).
+    ///
+    /// ```
+    /// use dkim_async::{AsyncVerifier, ManualClock};
+    /// use dkim_core::{Policy, Reason, Verdict};
+    /// use dkim_dns::StaticKeys;
+    /// # use dkim_core::{Ed25519SigningKey, PrivateKey, Signer};
+    /// # let key = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+    /// # let record = key.dns_record();
+    /// # let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello!\r\n";
+    /// # let field = Signer::builder(key, "example.com", "sel").timestamp(1_700_000_000).build()?.sign(message)?;
+    /// # let signed = [field.as_bytes(), message].concat();
+    /// // `signed`: a message signed at 1_700_000_000 with the key published as `record`.
+    /// let keys = StaticKeys::new([("sel._domainkey.example.com", record.text())]);
+    /// let verifier = AsyncVerifier::new(keys.clone(), Policy::default()).clock(ManualClock::new(1_700_000_100));
+    /// assert_eq!(futures::executor::block_on(verifier.verify_bytes(&signed))?[0].verdict(), Verdict::Pass);
+    /// let early = AsyncVerifier::new(keys, Policy::default()).clock(ManualClock::new(1_600_000_000));
+    /// let results = futures::executor::block_on(early.verify_bytes(&signed))?;
+    /// assert!(matches!(results[0].reason(), Some(Reason::TimestampInFuture { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn clock(mut self, clock: impl Clock + Send + Sync + 'static) -> Self {
         self.clock = Some(Arc::new(clock));
@@ -186,6 +313,23 @@ impl<K, T> AsyncVerifier<K, T> {
 
     /// No clock at all: `x=` and future `t=` are not checked, so expired
     /// signatures pass ([`Now::danger_no_clock`]). For archives only.
+    ///
+    /// ```
+    /// use dkim_async::AsyncVerifier;
+    /// use dkim_core::{Ed25519SigningKey, Policy, PrivateKey, Signer, Verdict};
+    /// use dkim_dns::StaticKeys;
+    /// let key = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+    /// let record = key.dns_record();
+    /// // Signed in 1970, expired long ago.
+    /// let message = b"From: joe@example.com\r\n\r\nHello!\r\n";
+    /// let signer = Signer::builder(key, "example.com", "sel").timestamp(1_000).expiration(2_000).build()?;
+    /// let field = signer.sign(message)?;
+    /// let signed = [field.as_bytes(), message].concat();
+    /// let keys = StaticKeys::new([("sel._domainkey.example.com", record.text())]);
+    /// let archive = AsyncVerifier::new(keys, Policy::default()).danger_no_clock();
+    /// assert_eq!(futures::executor::block_on(archive.verify_bytes(&signed))?[0].verdict(), Verdict::Pass);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn danger_no_clock(mut self) -> Self {
         self.clock = None;
@@ -194,6 +338,17 @@ impl<K, T> AsyncVerifier<K, T> {
 
     /// How many bytes [`verify_reader`](Self::verify_reader) asks for at a
     /// time (default 16 KiB, at least 1).
+    ///
+    /// ```
+    /// use dkim_async::AsyncVerifier;
+    /// use dkim_core::Policy;
+    /// use dkim_dns::StaticKeys;
+    /// // Reads of 7 bytes: the header arrives in pieces, the result is the same.
+    /// let verifier = AsyncVerifier::new(StaticKeys::default(), Policy::default()).chunk_size(7);
+    /// let unsigned = &b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello\r\n"[..];
+    /// assert!(futures::executor::block_on(verifier.verify_reader(unsigned))?.is_empty());
+    /// # Ok::<(), dkim_async::StreamError>(())
+    /// ```
     #[must_use]
     pub fn chunk_size(mut self, bytes: usize) -> Self {
         self.chunk_size = bytes.max(1);
@@ -201,6 +356,14 @@ impl<K, T> AsyncVerifier<K, T> {
     }
 
     /// The key source.
+    ///
+    /// ```
+    /// use dkim_async::{AsyncVerifier, KeyCache, SystemClock};
+    /// use dkim_core::Policy;
+    /// use dkim_dns::StaticKeys;
+    /// let verifier = AsyncVerifier::new(KeyCache::new(StaticKeys::default(), SystemClock), Policy::default());
+    /// assert!(verifier.key_source().is_empty()); // the cache, for statistics or `clear`
+    /// ```
     pub fn key_source(&self) -> &K {
         &self.keys
     }
@@ -216,6 +379,18 @@ impl<K: KeySource, T: Timer> AsyncVerifier<K, T> {
     ///
     /// [`StreamError::Verify`] when the header is malformed or exceeds a
     /// limit (report `permerror`).
+    ///
+    /// ```
+    /// use dkim_async::{AsyncVerifier, StreamError};
+    /// use dkim_core::{HeaderError, Policy, VerifyError};
+    /// use dkim_dns::StaticKeys;
+    /// let verifier = AsyncVerifier::new(StaticKeys::default(), Policy::default());
+    /// let results = futures::executor::block_on(verifier.verify_bytes(b"From: joe@example.com\r\n\r\nHi\r\n"))?;
+    /// assert!(results.is_empty()); // unsigned: dkim=none
+    /// let broken = futures::executor::block_on(verifier.verify_bytes(b"no colon\r\n\r\n"));
+    /// assert!(matches!(broken, Err(StreamError::Verify(VerifyError::Header(HeaderError::MissingColon { .. })))));
+    /// # Ok::<(), StreamError>(())
+    /// ```
     pub async fn verify_bytes(&self, message: &[u8]) -> Result<Vec<SignatureResult>, StreamError> {
         self.verify_reader(message).await
     }

@@ -10,6 +10,18 @@ use crate::canon::{BLOCK_ROOM, BodyCanonicalizer, CanonicalizationAlgorithm, Emi
 use crate::crypto::{HashAlgorithm, Hasher};
 
 /// What a body hash depends on.
+///
+/// ```
+/// use dkim_core::hash::{BodyHashKey, BodyHashes};
+/// use dkim_core::{CanonicalizationAlgorithm::Simple, HashAlgorithm::Sha256};
+/// let mut set = BodyHashes::new();
+/// let all = set.add(BodyHashKey { canonicalization: Simple, hash: Sha256, length: None });
+/// let first_two = set.add(BodyHashKey { canonicalization: Simple, hash: Sha256, length: Some(2) }); // l=2
+/// set.update(b"Hello\r\n");
+/// let hashes = set.finish();
+/// assert_eq!(hashes[all.index()].hashed_length, 7);
+/// assert_eq!(hashes[first_two.index()].hashed_length, 2);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct BodyHashKey {
     /// Body canonicalization.
@@ -21,10 +33,35 @@ pub struct BodyHashKey {
 }
 
 /// Handle to one body hash of a [`BodyHashes`] set.
+///
+/// ```
+/// use dkim_core::hash::{BodyHashKey, BodyHashes};
+/// use dkim_core::{CanonicalizationAlgorithm::*, HashAlgorithm::Sha256};
+/// let mut set = BodyHashes::new();
+/// let simple = set.add(BodyHashKey { canonicalization: Simple, hash: Sha256, length: None });
+/// let relaxed = set.add(BodyHashKey { canonicalization: Relaxed, hash: Sha256, length: None });
+/// assert_ne!(simple, relaxed);
+/// assert_eq!(set.finish().len(), 2);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct BodyHashId(usize);
 
 /// A finished body hash.
+///
+/// ```
+/// use base64ct::{Base64, Encoding as _};
+/// use dkim_core::hash::{BodyHashKey, BodyHashes};
+/// use dkim_core::{CanonicalizationAlgorithm::*, HashAlgorithm::Sha256};
+/// // An empty body: `simple` hashes one CRLF, `relaxed` nothing (RFC 6376 section 3.4.3 and 3.4.4).
+/// let mut set = BodyHashes::new();
+/// let simple = set.add(BodyHashKey { canonicalization: Simple, hash: Sha256, length: None });
+/// let relaxed = set.add(BodyHashKey { canonicalization: Relaxed, hash: Sha256, length: None });
+/// let hashes = set.finish();
+/// assert_eq!(Base64::encode_string(&hashes[simple.index()].digest), "frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=");
+/// assert_eq!(hashes[simple.index()].canonical_length, 2);
+/// assert_eq!(Base64::encode_string(&hashes[relaxed.index()].digest), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+/// assert_eq!(hashes[relaxed.index()].canonical_length, 0);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BodyHash {
     /// The digest (`bh=`).
@@ -217,6 +254,15 @@ impl core::fmt::Debug for BodyHashes {
 
 impl BodyHashId {
     /// Position in the vector [`BodyHashes::finish`] returns.
+    ///
+    /// ```
+    /// use dkim_core::hash::{BodyHashKey, BodyHashes};
+    /// use dkim_core::{CanonicalizationAlgorithm::*, HashAlgorithm::*};
+    /// let mut set = BodyHashes::new();
+    /// let a = set.add(BodyHashKey { canonicalization: Relaxed, hash: Sha256, length: None });
+    /// let b = set.add(BodyHashKey { canonicalization: Relaxed, hash: Sha1, length: None });
+    /// assert_eq!((a.index(), b.index()), (0, 1));
+    /// ```
     pub fn index(self) -> usize {
         self.0
     }
@@ -224,11 +270,27 @@ impl BodyHashId {
 
 impl BodyHashes {
     /// An empty set.
+    ///
+    /// ```
+    /// use dkim_core::hash::BodyHashes;
+    /// let set = BodyHashes::new();
+    /// assert!(set.is_empty());
+    /// assert!(set.finish().is_empty());
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Adds a hash (or finds the identical one already there).
+    ///
+    /// ```
+    /// use dkim_core::hash::{BodyHashKey, BodyHashes};
+    /// use dkim_core::{CanonicalizationAlgorithm::Relaxed, HashAlgorithm::Sha256};
+    /// let key = BodyHashKey { canonicalization: Relaxed, hash: Sha256, length: None };
+    /// let mut set = BodyHashes::new();
+    /// assert_eq!(set.add(key), set.add(key)); // the same hash, shared
+    /// assert_eq!(set.len(), 1);
+    /// ```
     pub fn add(&mut self, key: BodyHashKey) -> BodyHashId {
         if let Some(i) = self.sinks.iter().position(|s| s.key == key) {
             return BodyHashId(i);
@@ -243,16 +305,49 @@ impl BodyHashes {
     }
 
     /// Number of distinct hashes.
+    ///
+    /// ```
+    /// use dkim_core::hash::{BodyHashKey, BodyHashes};
+    /// use dkim_core::{CanonicalizationAlgorithm::*, HashAlgorithm::Sha256};
+    /// let mut set = BodyHashes::new();
+    /// set.add(BodyHashKey { canonicalization: Relaxed, hash: Sha256, length: None });
+    /// set.add(BodyHashKey { canonicalization: Simple, hash: Sha256, length: None });
+    /// set.add(BodyHashKey { canonicalization: Simple, hash: Sha256, length: None });
+    /// assert_eq!(set.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.sinks.len()
     }
 
     /// True when no hash was added.
+    ///
+    /// ```
+    /// use dkim_core::hash::{BodyHashKey, BodyHashes};
+    /// use dkim_core::{CanonicalizationAlgorithm::Simple, HashAlgorithm::Sha256};
+    /// let mut set = BodyHashes::new();
+    /// assert!(set.is_empty());
+    /// set.add(BodyHashKey { canonicalization: Simple, hash: Sha256, length: None });
+    /// assert!(!set.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.sinks.is_empty()
     }
 
     /// Feeds a body chunk to every hash.
+    ///
+    /// ```
+    /// use dkim_core::hash::{BodyHashKey, BodyHashes};
+    /// use dkim_core::{CanonicalizationAlgorithm::Relaxed, HashAlgorithm::Sha256};
+    /// let key = BodyHashKey { canonicalization: Relaxed, hash: Sha256, length: None };
+    /// let (mut whole, mut chunked) = (BodyHashes::new(), BodyHashes::new());
+    /// whole.add(key);
+    /// chunked.add(key);
+    /// whole.update(b"Hello \t world\r\n\r\n");
+    /// for chunk in [&b"Hello "[..], b"\t wor", b"ld\r", b"\n\r\n"] {
+    ///     chunked.update(chunk); // any chunking gives the same hash
+    /// }
+    /// assert_eq!(whole.finish(), chunked.finish());
+    /// ```
     pub fn update(&mut self, chunk: &[u8]) {
         let sinks = &mut self.sinks;
         for lane in self.lanes.iter_mut().flatten() {
@@ -266,6 +361,17 @@ impl BodyHashes {
     }
 
     /// Ends the body; the hashes in the order their ids were handed out.
+    ///
+    /// ```
+    /// use dkim_core::hash::{BodyHashKey, BodyHashes};
+    /// use dkim_core::{CanonicalizationAlgorithm::Relaxed, HashAlgorithm::Sha256};
+    /// let mut set = BodyHashes::new();
+    /// let id = set.add(BodyHashKey { canonicalization: Relaxed, hash: Sha256, length: None });
+    /// set.update(b"Hi  there \r\n\r\n\r\n");
+    /// let hashes = set.finish();
+    /// assert_eq!(hashes[id.index()].canonical_length, b"Hi there\r\n".len() as u64);
+    /// assert_eq!(hashes[id.index()].digest.len(), 32); // SHA-256
+    /// ```
     pub fn finish(self) -> Vec<BodyHash> {
         let mut sinks = self.sinks;
         let mut totals = [0u64; 2];

@@ -10,6 +10,16 @@ use memchr::memmem;
 use crate::policy::{Limits, LineEndings};
 
 /// One header field, borrowed from the header block.
+///
+/// ```
+/// use dkim_core::header::HeaderBlock;
+/// let block = HeaderBlock::parse(b"From: a@example.com\r\nSubject : hi\r\n there\r\n".to_vec(), 100)?;
+/// let subject = block.field(1).ok_or("no field")?;
+/// assert_eq!(subject.name(), b"Subject");
+/// assert_eq!(subject.value(), b" hi\r\n there\r\n");
+/// assert_eq!(subject.offset(), 21);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HeaderField<'a> {
     name: &'a [u8],
@@ -20,21 +30,50 @@ pub struct HeaderField<'a> {
 
 impl<'a> HeaderField<'a> {
     /// The field name, without whitespace before the colon.
+    ///
+    /// ```
+    /// use dkim_core::header::HeaderBlock;
+    /// let block = HeaderBlock::parse(b"Subject \t: hi\r\n".to_vec(), 100)?;
+    /// assert_eq!(block.field(0).ok_or("no field")?.name(), b"Subject"); // whitespace before the colon dropped
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn name(&self) -> &'a [u8] {
         self.name
     }
 
     /// Everything after the colon, folding and final CRLF included.
+    ///
+    /// ```
+    /// use dkim_core::header::HeaderBlock;
+    /// let block = HeaderBlock::parse(b"Subject: hi\r\n there\r\n".to_vec(), 100)?;
+    /// assert_eq!(block.field(0).ok_or("no field")?.value(), b" hi\r\n there\r\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn value(&self) -> &'a [u8] {
         self.value
     }
 
     /// The whole field as on the wire, final CRLF included.
+    ///
+    /// ```
+    /// use dkim_core::header::HeaderBlock;
+    /// let block = HeaderBlock::parse(b"From: a@example.com\r\nSubject: hi\r\n".to_vec(), 100)?;
+    /// assert_eq!(block.field(1).ok_or("no field")?.raw(), b"Subject: hi\r\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn raw(&self) -> &'a [u8] {
         self.raw
     }
 
     /// Byte offset of the field in the header block.
+    ///
+    /// ```
+    /// use dkim_core::header::HeaderBlock;
+    /// let block = HeaderBlock::parse(b"From: a@example.com\r\nSubject: hi\r\n".to_vec(), 100)?;
+    /// let offsets: Vec<usize> = block.fields().map(|f| f.offset()).collect();
+    /// assert_eq!(offsets, [0, 21]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn offset(&self) -> usize {
         self.offset
     }
@@ -46,6 +85,15 @@ impl<'a> HeaderField<'a> {
     }
 
     /// True if the name equals `name`, ignoring ASCII case.
+    ///
+    /// ```
+    /// use dkim_core::header::HeaderBlock;
+    /// let block = HeaderBlock::parse(b"FROM: a@example.com\r\n".to_vec(), 100)?;
+    /// let field = block.field(0).ok_or("no field")?;
+    /// assert!(field.is("from"));
+    /// assert!(!field.is("fro"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is(&self, name: &str) -> bool {
         self.name.eq_ignore_ascii_case(name.as_bytes())
     }
@@ -97,6 +145,16 @@ fn crlf_end(bytes: &[u8], from: usize) -> usize {
 }
 
 /// A complete header block split into fields.
+///
+/// ```
+/// use dkim_core::header::HeaderBlock;
+/// let header = b"From: a@example.com\r\nTo: b@example.net\r\nFrom: c@example.org\r\n";
+/// let block = HeaderBlock::parse(header.to_vec(), 100)?;
+/// assert_eq!(block.len(), 3);
+/// // `h=from:from:to` signs the bottom From, then the top one, then To.
+/// assert_eq!(block.select(["from", "from", "to"], None), [Some(2), Some(0), Some(1)]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HeaderBlock {
     bytes: Vec<u8>,
@@ -155,26 +213,64 @@ impl HeaderBlock {
     }
 
     /// The fields, top to bottom.
+    ///
+    /// ```
+    /// use dkim_core::header::HeaderBlock;
+    /// let block = HeaderBlock::parse(b"From: a@example.com\r\nSubject: hi\r\n".to_vec(), 100)?;
+    /// let bottom_up: Vec<&[u8]> = block.fields().rev().map(|f| f.name()).collect();
+    /// assert_eq!(bottom_up, [&b"Subject"[..], b"From"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn fields(&self) -> impl DoubleEndedIterator<Item = HeaderField<'_>> + ExactSizeIterator {
         self.fields.iter().map(|s| self.field_at(s))
     }
 
     /// The field with index `i` (0 = topmost).
+    ///
+    /// ```
+    /// use dkim_core::header::HeaderBlock;
+    /// let block = HeaderBlock::parse(b"From: a@example.com\r\nSubject: hi\r\n".to_vec(), 100)?;
+    /// assert_eq!(block.field(0).map(|f| f.name()), Some(&b"From"[..]));
+    /// assert_eq!(block.field(2), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn field(&self, i: usize) -> Option<HeaderField<'_>> {
         self.fields.get(i).map(|s| self.field_at(s))
     }
 
     /// Number of fields.
+    ///
+    /// ```
+    /// use dkim_core::header::HeaderBlock;
+    /// // A folded field is one field.
+    /// let block = HeaderBlock::parse(b"From: a@example.com\r\nSubject: hi\r\n there\r\n".to_vec(), 100)?;
+    /// assert_eq!(block.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.fields.len()
     }
 
     /// True for a message without header fields.
+    ///
+    /// ```
+    /// use dkim_core::header::HeaderBlock;
+    /// assert!(HeaderBlock::parse(Vec::new(), 100)?.is_empty());
+    /// assert!(!HeaderBlock::parse(b"From: a@example.com\r\n".to_vec(), 100)?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.fields.is_empty()
     }
 
     /// The raw block.
+    ///
+    /// ```
+    /// use dkim_core::header::HeaderBlock;
+    /// let bytes = b"From: a@example.com\r\nSubject: hi\r\n";
+    /// assert_eq!(HeaderBlock::parse(bytes.to_vec(), 100)?.as_bytes(), bytes);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
     }
@@ -195,6 +291,17 @@ impl HeaderBlock {
     ///
     /// `exclude` is a field index that never counts (the signature field
     /// itself when it is verified).
+    ///
+    /// ```
+    /// use dkim_core::header::HeaderBlock;
+    /// let header = b"DKIM-Signature: v=1\r\nFrom: a@example.com\r\nTo: b@example.net\r\n";
+    /// let block = HeaderBlock::parse(header.to_vec(), 100)?;
+    /// // Bottom-up; a name listed once more than the field occurs selects nothing (oversigning).
+    /// assert_eq!(block.select(["from", "to", "to"], None), [Some(1), Some(2), None]);
+    /// // The signature field itself never counts.
+    /// assert_eq!(block.select(["dkim-signature"], Some(0)), [None]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn select<I>(&self, names: I, exclude: Option<usize>) -> Vec<Option<usize>>
     where
         I: IntoIterator,
@@ -382,6 +489,14 @@ pub struct LfNormalizer {
 
 impl LfNormalizer {
     /// Writes `chunk` with bare LFs turned into CRLF to `out` (cleared first).
+    ///
+    /// ```
+    /// use dkim_core::header::LfNormalizer;
+    /// let mut n = LfNormalizer::default();
+    /// let mut out = Vec::new();
+    /// n.normalize(b"From: a@example.com\n\nHi\r\n", &mut out);
+    /// assert_eq!(out, b"From: a@example.com\r\n\r\nHi\r\n"); // CRLF stays as it is
+    /// ```
     pub fn normalize(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
         out.clear();
         out.reserve(chunk.len() + chunk.len() / 32);
@@ -402,6 +517,15 @@ impl LfNormalizer {
 }
 
 /// A malformed or oversized header block.
+///
+/// ```
+/// use dkim_core::header::{HeaderBlock, HeaderError};
+/// use dkim_core::{KeyAnswer, Now, Policy, VerifyError, verify};
+/// assert_eq!(HeaderBlock::parse(b"no colon\r\n".to_vec(), 100), Err(HeaderError::MissingColon { offset: 0 }));
+/// assert_eq!(HeaderBlock::parse(b"A: 1\r\nB: 2\r\n".to_vec(), 1), Err(HeaderError::TooManyFields { limit: 1 }));
+/// let unix = verify(b"From: a@example.com\n\nHi\n", &Policy::default(), Now::unix(0), |_| KeyAnswer::NoRecord);
+/// assert_eq!(unix, Err(VerifyError::Header(HeaderError::BareLineFeeds)));
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum HeaderError {

@@ -41,6 +41,15 @@ impl KeyRecord {
     /// (or `v=` not first), an unknown `k=`, or a `p=` that is not base64 or
     /// not a key of the stated type. An empty `p=` is not an error: it is a
     /// revoked key ([`KeyRecord::public_key`] is `None`).
+    ///
+    /// ```
+    /// use dkim_core::{KeyRecord, KeyRecordError, Limits};
+    /// let text = b"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+    /// assert!(!KeyRecord::parse(text, &Limits::default())?.is_revoked());
+    /// assert!(KeyRecord::parse(b"v=DKIM1; p=", &Limits::default())?.is_revoked()); // not an error
+    /// assert_eq!(KeyRecord::parse(b"v=DKIM1; k=rsa", &Limits::default()), Err(KeyRecordError::MissingKey));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn parse(record: &[u8], limits: &Limits) -> Result<Self, KeyRecordError> {
         if record.len() > limits.max_key_record_bytes {
             return Err(KeyRecordError::TooLarge { limit: limits.max_key_record_bytes });
@@ -98,56 +107,138 @@ impl KeyRecord {
     }
 
     /// `k=` (RSA when absent).
+    ///
+    /// ```
+    /// use dkim_core::{KeyRecord, KeyType, Limits};
+    /// assert_eq!(KeyRecord::parse(b"v=DKIM1; k=ed25519; p=", &Limits::default())?.key_type(), KeyType::Ed25519);
+    /// assert_eq!(KeyRecord::parse(b"v=DKIM1; p=", &Limits::default())?.key_type(), KeyType::Rsa);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn key_type(&self) -> KeyType {
         self.key_type
     }
 
     /// The key; `None` when `p=` is empty, which means revoked.
+    ///
+    /// ```
+    /// use dkim_core::{KeyRecord, Limits};
+    /// let text = b"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+    /// assert_eq!(KeyRecord::parse(text, &Limits::default())?.public_key().map(|k| k.bits()), Some(256));
+    /// assert!(KeyRecord::parse(b"v=DKIM1; k=ed25519; p=", &Limits::default())?.public_key().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn public_key(&self) -> Option<&PublicKey> {
         self.public_key.as_ref()
     }
 
     /// True when `p=` is empty (the key was revoked).
+    ///
+    /// ```
+    /// use dkim_core::{KeyRecord, Limits};
+    /// assert!(KeyRecord::parse(b"v=DKIM1; p=", &Limits::default())?.is_revoked());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_revoked(&self) -> bool {
         self.public_key.is_none()
     }
 
     /// `h=`: the hash algorithms the key may be used with (all when absent).
+    ///
+    /// ```
+    /// use dkim_core::{KeyRecord, Limits};
+    /// let record = KeyRecord::parse(b"v=DKIM1; h=sha1 : sha256; p=", &Limits::default())?;
+    /// assert_eq!(record.hash_algorithms(), Some(&["sha1".to_string(), "sha256".to_string()][..]));
+    /// assert_eq!(KeyRecord::parse(b"v=DKIM1; p=", &Limits::default())?.hash_algorithms(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn hash_algorithms(&self) -> Option<&[String]> {
         self.hash_algorithms.as_deref()
     }
 
     /// Whether the key allows `hash` (true when `h=` is absent).
+    ///
+    /// ```
+    /// use dkim_core::{HashAlgorithm, KeyRecord, Limits};
+    /// let record = KeyRecord::parse(b"v=DKIM1; h=sha256; p=", &Limits::default())?;
+    /// assert!(record.allows_hash(HashAlgorithm::Sha256));
+    /// assert!(!record.allows_hash(HashAlgorithm::Sha1));
+    /// assert!(KeyRecord::parse(b"v=DKIM1; p=", &Limits::default())?.allows_hash(HashAlgorithm::Sha1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn allows_hash(&self, hash: HashAlgorithm) -> bool {
         self.hash_algorithms.as_ref().is_none_or(|l| l.iter().any(|h| h.eq_ignore_ascii_case(hash.as_str())))
     }
 
     /// `s=` service types (`*` when absent).
+    ///
+    /// ```
+    /// use dkim_core::{KeyRecord, Limits};
+    /// assert_eq!(KeyRecord::parse(b"v=DKIM1; s=email; p=", &Limits::default())?.services(), ["email"]);
+    /// assert_eq!(KeyRecord::parse(b"v=DKIM1; p=", &Limits::default())?.services(), ["*"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn services(&self) -> &[String] {
         &self.services
     }
 
     /// Whether the key may sign email (`s=` contains `*` or `email`).
+    ///
+    /// ```
+    /// use dkim_core::{KeyRecord, Limits};
+    /// assert!(KeyRecord::parse(b"v=DKIM1; s=email; p=", &Limits::default())?.allows_email());
+    /// assert!(KeyRecord::parse(b"v=DKIM1; p=", &Limits::default())?.allows_email()); // s=* by default
+    /// assert!(!KeyRecord::parse(b"v=DKIM1; s=other; p=", &Limits::default())?.allows_email());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn allows_email(&self) -> bool {
         self.services.iter().any(|s| s == "*" || s.eq_ignore_ascii_case("email"))
     }
 
     /// `t=y`: the domain is testing DKIM.
+    ///
+    /// ```
+    /// use dkim_core::{KeyRecord, Limits};
+    /// assert!(KeyRecord::parse(b"v=DKIM1; t=y; p=", &Limits::default())?.is_testing());
+    /// assert!(!KeyRecord::parse(b"v=DKIM1; t=s; p=", &Limits::default())?.is_testing());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_testing(&self) -> bool {
         self.testing
     }
 
     /// `t=s`: `i=` must use exactly `d=`, not a subdomain.
+    ///
+    /// ```
+    /// use dkim_core::{KeyRecord, Limits};
+    /// let record = KeyRecord::parse(b"v=DKIM1; t=y:s; p=", &Limits::default())?;
+    /// assert!(record.is_strict() && record.is_testing());
+    /// assert!(!KeyRecord::parse(b"v=DKIM1; p=", &Limits::default())?.is_strict());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_strict(&self) -> bool {
         self.strict
     }
 
     /// `n=` notes, raw.
+    ///
+    /// ```
+    /// use dkim_core::{KeyRecord, Limits};
+    /// assert_eq!(KeyRecord::parse(b"v=DKIM1; n=rotated 2026; p=", &Limits::default())?.notes(), Some("rotated 2026"));
+    /// assert_eq!(KeyRecord::parse(b"v=DKIM1; p=", &Limits::default())?.notes(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn notes(&self) -> Option<&str> {
         self.notes.as_deref()
     }
 
     /// Whether the record has `v=DKIM1`.
+    ///
+    /// ```
+    /// use dkim_core::{KeyRecord, Limits};
+    /// assert!(KeyRecord::parse(b"v=DKIM1; p=", &Limits::default())?.has_version());
+    /// assert!(!KeyRecord::parse(b"p=", &Limits::default())?.has_version()); // v= is optional
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn has_version(&self) -> bool {
         self.has_version
     }
@@ -192,12 +283,25 @@ pub struct DnsRecord {
 
 impl DnsRecord {
     /// The record for a key of `key_type` whose `p=` is `public_key_base64`.
+    ///
+    /// ```
+    /// use dkim_core::{DnsRecord, KeyType};
+    /// let record = DnsRecord::new(KeyType::Ed25519, "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
+    /// assert_eq!(record.text(), "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
+    /// ```
     #[must_use]
     pub fn new(key_type: KeyType, public_key_base64: &str) -> Self {
         Self { text: alloc::format!("v=DKIM1; k={key_type}; p={public_key_base64}") }
     }
 
     /// The whole record text, `v=DKIM1; k=...; p=...`.
+    ///
+    /// ```
+    /// use dkim_core::{DnsRecord, KeyType};
+    /// let record = DnsRecord::new(KeyType::Rsa, "MIIB");
+    /// assert_eq!(record.text(), "v=DKIM1; k=rsa; p=MIIB");
+    /// assert_eq!(record.to_string(), record.text());
+    /// ```
     #[must_use]
     pub fn text(&self) -> &str {
         &self.text
@@ -205,6 +309,14 @@ impl DnsRecord {
 
     /// The text split into character-strings of at most 255 bytes (the
     /// text is ASCII, so every split is at a character).
+    ///
+    /// ```
+    /// use dkim_core::{DnsRecord, KeyType};
+    /// let record = DnsRecord::new(KeyType::Rsa, &"A".repeat(400)); // an RSA key is too long for one string
+    /// let lengths: Vec<usize> = record.strings().map(str::len).collect();
+    /// assert_eq!(lengths, [255, 163]);
+    /// assert_eq!(record.strings().collect::<String>(), record.text());
+    /// ```
     pub fn strings(&self) -> impl Iterator<Item = &str> {
         // The record is ASCII (tag names and base64), so each 255-byte chunk
         // is valid UTF-8.
@@ -213,6 +325,12 @@ impl DnsRecord {
 
     /// The DNS name of the record: `selector._domainkey.domain` (no final
     /// dot).
+    ///
+    /// ```
+    /// use dkim_core::{DnsRecord, KeyType};
+    /// let record = DnsRecord::new(KeyType::Ed25519, "AAAA");
+    /// assert_eq!(record.name("2026", "example.com."), "2026._domainkey.example.com");
+    /// ```
     #[must_use]
     pub fn name(&self, selector: &str, domain: &str) -> String {
         alloc::format!("{selector}._domainkey.{}", domain.trim_end_matches('.'))
@@ -220,6 +338,13 @@ impl DnsRecord {
 
     /// A zone-file line (RFC 1035 master file): the absolute name, `IN TXT`
     /// and the quoted strings in parentheses, one per line.
+    ///
+    /// ```
+    /// use dkim_core::{DnsRecord, KeyType};
+    /// let record = DnsRecord::new(KeyType::Ed25519, "AAAA");
+    /// let line = record.zone_line("2026", "example.com");
+    /// assert_eq!(line, "2026._domainkey.example.com. IN TXT ( \"v=DKIM1; k=ed25519; p=AAAA\" )\n");
+    /// ```
     #[must_use]
     pub fn zone_line(&self, selector: &str, domain: &str) -> String {
         let strings: Vec<String> = self.strings().map(|s| alloc::format!("\"{s}\"")).collect();
@@ -234,6 +359,15 @@ impl fmt::Display for DnsRecord {
 }
 
 /// Why a key record is not usable.
+///
+/// ```
+/// use dkim_core::{KeyRecord, KeyRecordError, Limits};
+/// let limits = Limits::default();
+/// assert_eq!(KeyRecord::parse(b"v=DKIM2; p=", &limits), Err(KeyRecordError::UnsupportedVersion("DKIM2".into())));
+/// assert_eq!(KeyRecord::parse(b"k=dsa; p=", &limits), Err(KeyRecordError::UnknownKeyType("dsa".into())));
+/// assert_eq!(KeyRecord::parse(b"v=DKIM1; p=!!!", &limits), Err(KeyRecordError::InvalidBase64));
+/// assert_eq!(KeyRecord::parse(b"p=; v=DKIM1", &limits), Err(KeyRecordError::VersionNotFirst));
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeyRecordError {

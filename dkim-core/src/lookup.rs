@@ -14,6 +14,21 @@ use core::fmt;
 use crate::key_record::KeyRecord;
 
 /// Identifies one key request of a [`Verifier`](crate::Verifier).
+///
+/// ```
+/// use dkim_core::{KeyAnswer, Now, Policy, Step, Verifier};
+/// let message = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=one; h=from; bh=AAAA; b=AAAA\r\n\
+///                 DKIM-Signature: v=1; a=ed25519-sha256; d=example.org; s=two; h=from; bh=AAAA; b=AAAA\r\n\
+///                 From: a@example.com\r\n\r\n";
+/// let mut v = Verifier::new(Policy::default(), Now::unix(1_700_000_000));
+/// v.headers(message)?;
+/// let Step::NeedKeys(requests) = v.step() else { unreachable!() };
+/// assert_ne!(requests[0].id(), requests[1].id());
+/// v.answer_key(requests[0].id(), KeyAnswer::NoRecord);
+/// let Step::NeedKeys(left) = v.step() else { unreachable!() };
+/// assert_eq!(left, [requests[1].clone()]); // only the other one is still open
+/// # Ok::<(), dkim_core::VerifyError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct KeyRequestId(pub(crate) usize);
 
@@ -37,6 +52,18 @@ pub struct KeyRequest {
 
 impl KeyRequest {
     /// The id to answer with.
+    ///
+    /// ```
+    /// use dkim_core::{KeyAnswer, Now, Policy, Step, Verifier};
+    /// let message = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 From: a@example.com\r\n\r\n";
+    /// let mut v = Verifier::new(Policy::default(), Now::unix(1_700_000_000));
+    /// v.headers(message)?;
+    /// let Step::NeedKeys(requests) = v.step() else { unreachable!() };
+    /// v.answer_key(requests[0].id(), KeyAnswer::NoRecord);
+    /// assert!(!matches!(v.step(), Step::NeedKeys(_))); // answered
+    /// # Ok::<(), dkim_core::VerifyError>(())
+    /// ```
     #[must_use]
     pub fn id(&self) -> KeyRequestId {
         self.id
@@ -44,6 +71,17 @@ impl KeyRequest {
 
     /// The DNS name (lower case, no final dot), e.g.
     /// `brisbane._domainkey.example.com`.
+    ///
+    /// ```
+    /// use dkim_core::{Now, Policy, Step, Verifier};
+    /// let message = b"DKIM-Signature: v=1; a=ed25519-sha256; d=Example.COM; s=Sel; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 From: a@example.com\r\n\r\n";
+    /// let mut v = Verifier::new(Policy::default(), Now::unix(1_700_000_000));
+    /// v.headers(message)?;
+    /// let Step::NeedKeys(requests) = v.step() else { unreachable!() };
+    /// assert_eq!(requests[0].name(), "sel._domainkey.example.com"); // lower case
+    /// # Ok::<(), dkim_core::VerifyError>(())
+    /// ```
     #[must_use]
     pub fn name(&self) -> &str {
         &self.name
@@ -66,24 +104,48 @@ pub struct TxtRecord {
 
 impl TxtRecord {
     /// From the record's strings.
+    ///
+    /// ```
+    /// use dkim_core::TxtRecord;
+    /// let record = TxtRecord::new(vec![b"v=DKIM1; ".to_vec(), b"p=".to_vec()]);
+    /// assert_eq!(record.strings().len(), 2);
+    /// ```
     #[must_use]
     pub fn new(strings: Vec<Vec<u8>>) -> Self {
         Self { strings }
     }
 
     /// A record of one string.
+    ///
+    /// ```
+    /// use dkim_core::TxtRecord;
+    /// let record = TxtRecord::from_text("v=DKIM1; p=");
+    /// assert_eq!(record.strings(), [b"v=DKIM1; p=".to_vec()]);
+    /// ```
     #[must_use]
     pub fn from_text(text: &str) -> Self {
         Self { strings: alloc::vec![text.as_bytes().to_vec()] }
     }
 
     /// The strings.
+    ///
+    /// ```
+    /// use dkim_core::TxtRecord;
+    /// let record = TxtRecord::new(vec![b"v=DKIM1; ".to_vec(), b"p=".to_vec()]);
+    /// assert_eq!(record.strings(), [b"v=DKIM1; ".to_vec(), b"p=".to_vec()]);
+    /// ```
     #[must_use]
     pub fn strings(&self) -> &[Vec<u8>] {
         &self.strings
     }
 
     /// The strings joined.
+    ///
+    /// ```
+    /// use dkim_core::TxtRecord;
+    /// let record = TxtRecord::new(vec![b"v=DKIM1; k=ed25519; ".to_vec(), b"p=11qYAYKxCrfVS/7Ty".to_vec()]);
+    /// assert_eq!(record.joined(), b"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7Ty"); // nothing added between
+    /// ```
     #[must_use]
     pub fn joined(&self) -> Vec<u8> {
         self.strings.concat()
@@ -116,6 +178,12 @@ pub enum Dnssec {
 
 impl Dnssec {
     /// `authenticated`, `not authenticated` or `unknown`.
+    ///
+    /// ```
+    /// use dkim_core::Dnssec;
+    /// assert_eq!(Dnssec::NotAuthenticated.as_str(), "not authenticated");
+    /// assert_eq!(Dnssec::Unknown.to_string(), "unknown");
+    /// ```
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -126,6 +194,12 @@ impl Dnssec {
     }
 
     /// From the AD bit of a DNS answer.
+    ///
+    /// ```
+    /// use dkim_core::Dnssec;
+    /// assert_eq!(Dnssec::from_ad_bit(true), Dnssec::Authenticated);
+    /// assert_eq!(Dnssec::from_ad_bit(false), Dnssec::NotAuthenticated);
+    /// ```
     #[must_use]
     pub fn from_ad_bit(ad: bool) -> Self {
         if ad { Self::Authenticated } else { Self::NotAuthenticated }
@@ -233,18 +307,38 @@ pub enum KeyAnswer {
 
 impl KeyAnswer {
     /// Records found, DNSSEC status unknown.
+    ///
+    /// ```
+    /// use dkim_core::{Dnssec, KeyAnswer, TxtRecord};
+    /// let answer = KeyAnswer::records(vec![TxtRecord::from_text("v=DKIM1; p=")]);
+    /// assert_eq!(answer.dnssec(), Dnssec::Unknown);
+    /// assert!(matches!(answer, KeyAnswer::Records { records, .. } if records.len() == 1));
+    /// ```
     #[must_use]
     pub fn records(records: Vec<TxtRecord>) -> Self {
         Self::Records { records, dnssec: Dnssec::Unknown }
     }
 
     /// One record of one string, DNSSEC status unknown.
+    ///
+    /// ```
+    /// use dkim_core::{KeyAnswer, TxtRecord};
+    /// assert_eq!(KeyAnswer::text("v=DKIM1; p="), KeyAnswer::records(vec![TxtRecord::from_text("v=DKIM1; p=")]));
+    /// ```
     #[must_use]
     pub fn text(record: &str) -> Self {
         Self::records(alloc::vec![TxtRecord::from_text(record)])
     }
 
     /// The DNSSEC status the answer carries.
+    ///
+    /// ```
+    /// use dkim_core::{Dnssec, KeyAnswer, TxtRecord};
+    /// let records = vec![TxtRecord::from_text("v=DKIM1; p=")];
+    /// let validated = KeyAnswer::Records { records, dnssec: Dnssec::Authenticated };
+    /// assert_eq!(validated.dnssec(), Dnssec::Authenticated);
+    /// assert_eq!(KeyAnswer::NoRecord.dnssec(), Dnssec::Unknown);
+    /// ```
     #[must_use]
     pub fn dnssec(&self) -> Dnssec {
         match self {

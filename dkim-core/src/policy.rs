@@ -8,6 +8,24 @@ use core::fmt;
 use crate::crypto::{RustCrypto, VerifyingBackend};
 
 /// How line ends in the input are treated.
+///
+/// ```
+/// use dkim_core::{Ed25519SigningKey, HeaderError, KeyAnswer, LineEndings, Policy, Signer, Verdict, VerifyError};
+/// use dkim_core::verify;
+/// let key = Ed25519SigningKey::from_seed(&[7; 32]);
+/// let record = dkim_core::PrivateKey::Ed25519(key.clone()).dns_record();
+/// let unix = b"From: joe@example.com\nSubject: hi\n\nHello!\n"; // a Maildir file
+/// let signer = Signer::builder(key, "example.com", "sel").timestamp(1_700_000_000);
+/// let signer = signer.line_endings(LineEndings::NormalizeLf).build()?;
+/// let signed = [signer.sign(unix)?.as_bytes(), unix].concat();
+///
+/// let lookup = |_: &dkim_core::KeyRequest| KeyAnswer::text(record.text());
+/// let crlf = verify(&signed, &Policy::default(), 1_700_000_000, lookup);
+/// assert_eq!(crlf, Err(VerifyError::Header(HeaderError::BareLineFeeds)));
+/// let lf = verify(&signed, &Policy::default().line_endings(LineEndings::NormalizeLf), 1_700_000_000, lookup)?;
+/// assert_eq!(lf[0].verdict(), Verdict::Pass);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum LineEndings {
@@ -38,6 +56,12 @@ pub struct Now(Option<u64>);
 
 impl Now {
     /// The time as Unix seconds.
+    ///
+    /// ```
+    /// use dkim_core::Now;
+    /// assert_eq!(Now::unix(1_700_000_000).unix_seconds(), Some(1_700_000_000));
+    /// assert_eq!(Now::unix(5), Now::from(5));
+    /// ```
     #[must_use]
     pub const fn unix(seconds: u64) -> Self {
         Self(Some(seconds))
@@ -46,12 +70,34 @@ impl Now {
     /// No clock: `x=` and future `t=` are not checked at all, so expired
     /// signatures pass. Only for callers that truly have no time to give
     /// (reading archives); never for deciding about new mail.
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, KeyAnswer, Now, Policy, Reason, Signer, Verdict, verify};
+    /// let key = Ed25519SigningKey::from_seed(&[7; 32]);
+    /// let record = dkim_core::PrivateKey::Ed25519(key.clone()).dns_record();
+    /// let message = b"From: joe@example.com\r\n\r\nHello!\r\n";
+    /// let signer = Signer::builder(key, "example.com", "sel").timestamp(1_000).expiration(2_000).build()?;
+    /// let signed = [signer.sign(message)?.as_bytes(), message].concat();
+    ///
+    /// let lookup = |_: &dkim_core::KeyRequest| KeyAnswer::text(record.text());
+    /// let today = verify(&signed, &Policy::default(), Now::unix(1_700_000_000), lookup)?;
+    /// assert!(matches!(today[0].reason(), Some(Reason::Expired { .. })));
+    /// let archive = verify(&signed, &Policy::default(), Now::danger_no_clock(), lookup)?;
+    /// assert_eq!(archive[0].verdict(), Verdict::Pass); // x= not checked at all
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub const fn danger_no_clock() -> Self {
         Self(None)
     }
 
     /// The time, or `None` for [`Now::danger_no_clock`].
+    ///
+    /// ```
+    /// use dkim_core::Now;
+    /// assert_eq!(Now::unix(42).unix_seconds(), Some(42));
+    /// assert_eq!(Now::danger_no_clock().unix_seconds(), None);
+    /// ```
     #[must_use]
     pub const fn unix_seconds(self) -> Option<u64> {
         self.0
@@ -171,6 +217,23 @@ impl Policy {
 
     /// Tolerated clock difference for `x=` and future `t=`, in seconds
     /// (default 300).
+    ///
+    /// ```
+    /// use dkim_core::{Policy, Verdict, verify};
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, PrivateKey, Signer};
+    /// # let key = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+    /// # let record = key.dns_record();
+    /// # let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello!\r\n";
+    /// # let field = Signer::builder(key, "example.com", "sel").timestamp(1_700_000_000).build()?.sign(message)?;
+    /// # let signed = [field.as_bytes(), message].concat();
+    /// // `signed`: a message signed at 1_700_000_000 by `example.com`, whose key record is `record`.
+    /// let lookup = |_: &dkim_core::KeyRequest| KeyAnswer::text(record.text());
+    /// // The verifier's clock is 10 minutes behind the signer's.
+    /// let behind = 1_700_000_000 - 600;
+    /// assert_ne!(verify(&signed, &Policy::default(), behind, lookup)?[0].verdict(), Verdict::Pass);
+    /// assert_eq!(verify(&signed, &Policy::default().clock_skew(900), behind, lookup)?[0].verdict(), Verdict::Pass);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn clock_skew(mut self, seconds: u64) -> Self {
         self.clock_skew = seconds;
@@ -179,6 +242,12 @@ impl Policy {
 
     /// Minimum RSA key size; values below 1024 are raised to 1024 (use
     /// [`Policy::danger_min_rsa_bits`] to go lower).
+    ///
+    /// ```
+    /// use dkim_core::Policy;
+    /// assert_ne!(Policy::default().min_rsa_bits(2048), Policy::default());
+    /// assert_eq!(Policy::default().min_rsa_bits(512), Policy::default()); // raised to the 1024 of RFC 8301
+    /// ```
     #[must_use]
     pub fn min_rsa_bits(mut self, bits: u32) -> Self {
         self.min_rsa_bits = bits.max(1024);
@@ -186,6 +255,12 @@ impl Policy {
     }
 
     /// Minimum RSA key size without the RFC 8301 floor of 1024 bits.
+    ///
+    /// ```
+    /// use dkim_core::Policy;
+    /// assert_ne!(Policy::default().danger_min_rsa_bits(512), Policy::default().min_rsa_bits(512));
+    /// assert_eq!(Policy::default().danger_min_rsa_bits(1024), Policy::default());
+    /// ```
     #[must_use]
     pub fn danger_min_rsa_bits(mut self, bits: u32) -> Self {
         self.min_rsa_bits = bits;
@@ -193,6 +268,18 @@ impl Policy {
     }
 
     /// Accept `rsa-sha1` signatures (refused by RFC 8301).
+    ///
+    /// ```
+    /// use dkim_core::{KeyAnswer, Policy, Reason, verify};
+    /// let message = b"DKIM-Signature: v=1; a=rsa-sha1; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 From: a@example.com\r\n\r\n";
+    /// let refused = verify(message, &Policy::default(), 1_700_000_000, |_| KeyAnswer::NoRecord)?;
+    /// assert_eq!(refused[0].reason(), Some(&Reason::Sha1Refused));
+    /// let policy = Policy::default().danger_allow_sha1(true);
+    /// let legacy = verify(message, &policy, 1_700_000_000, |_| KeyAnswer::NoRecord)?;
+    /// assert_ne!(legacy[0].reason(), Some(&Reason::Sha1Refused)); // evaluated (and here: no key)
+    /// # Ok::<(), dkim_core::VerifyError>(())
+    /// ```
     #[must_use]
     pub fn danger_allow_sha1(mut self, allow: bool) -> Self {
         self.allow_sha1 = allow;
@@ -201,6 +288,17 @@ impl Policy {
 
     /// Accept signatures with `l=` at all (default true). When false they get
     /// the verdict `policy` ([`Reason::BodyLengthRefused`](crate::Reason::BodyLengthRefused)).
+    ///
+    /// ```
+    /// use dkim_core::{KeyAnswer, Policy, Reason, Verdict, verify};
+    /// let message = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=sel; h=from:content-type; l=0;\r\n\
+    ///                 \tbh=AAAA; b=AAAA\r\nFrom: a@example.com\r\nContent-Type: text/plain\r\n\r\n";
+    /// let policy = Policy::default().accept_body_length(false);
+    /// let results = verify(message, &policy, 1_700_000_000, |_| KeyAnswer::NoRecord)?;
+    /// assert_eq!(results[0].verdict(), Verdict::Policy);
+    /// assert_eq!(results[0].reason(), Some(&Reason::BodyLengthRefused));
+    /// # Ok::<(), dkim_core::VerifyError>(())
+    /// ```
     #[must_use]
     pub fn accept_body_length(mut self, accept: bool) -> Self {
         self.accept_body_length = accept;
@@ -213,6 +311,24 @@ impl Policy {
     /// since anyone may have appended that content, a differently typed MIME
     /// part for instance). A body of exactly `l=` bytes passes either way,
     /// and either way a signature with `l=` must sign Content-Type.
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, KeyAnswer, Policy, Reason, Signer, Verdict, verify};
+    /// let key = Ed25519SigningKey::from_seed(&[7; 32]);
+    /// let record = dkim_core::PrivateKey::Ed25519(key.clone()).dns_record();
+    /// let message = b"From: joe@example.com\r\nContent-Type: text/plain\r\n\r\nHello!\r\n";
+    /// let signer = Signer::builder(key, "example.com", "sel").body_length(true).timestamp(1_700_000_000).build()?;
+    /// // A footer added below the signed length, as a mailing list does.
+    /// let signed = [signer.sign(message)?.as_bytes(), message, b"-- \r\nList footer\r\n"].concat();
+    ///
+    /// let lookup = |_: &dkim_core::KeyRequest| KeyAnswer::text(record.text());
+    /// let default = verify(&signed, &Policy::default(), 1_700_000_000, lookup)?;
+    /// assert_eq!(default[0].verdict(), Verdict::Policy);
+    /// assert!(matches!(default[0].reason(), Some(Reason::UnsignedBodyContent { .. })));
+    /// let lax = verify(&signed, &Policy::default().danger_allow_unsigned_body(true), 1_700_000_000, lookup)?;
+    /// assert_eq!(lax[0].verdict(), Verdict::Pass);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn danger_allow_unsigned_body(mut self, allow: bool) -> Self {
         self.allow_unsigned_body = allow;
@@ -245,6 +361,25 @@ impl Policy {
 
     /// A header field that every accepted signature must cover (besides
     /// From, which RFC 6376 always requires). Case-insensitive.
+    ///
+    /// ```
+    /// use dkim_core::{Policy, Reason, Verdict, verify};
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, PrivateKey, Signer};
+    /// # let key = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+    /// # let record = key.dns_record();
+    /// # let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello!\r\n";
+    /// # let field = Signer::builder(key, "example.com", "sel").timestamp(1_700_000_000).build()?.sign(message)?;
+    /// # let signed = [field.as_bytes(), message].concat();
+    /// // `signed`: a message signed at 1_700_000_000 by `example.com`, whose key record is `record`.
+    /// let lookup = |_: &dkim_core::KeyRequest| KeyAnswer::text(record.text());
+    /// let policy = Policy::default().require_signed_header("List-Id"); // `signed` has no List-Id to sign
+    /// let results = verify(&signed, &policy, 1_700_000_100, lookup)?;
+    /// assert_eq!(results[0].verdict(), Verdict::Policy);
+    /// assert_eq!(results[0].reason(), Some(&Reason::RequiredHeaderNotSigned("List-Id".into())));
+    /// let subject = Policy::default().require_signed_header("subject");
+    /// assert_eq!(verify(&signed, &subject, 1_700_000_100, lookup)?[0].verdict(), Verdict::Pass);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn require_signed_header(mut self, name: &str) -> Self {
         self.required_headers.push(name.into());
@@ -253,6 +388,18 @@ impl Policy {
 
     /// How many `DKIM-Signature` fields are evaluated (default 16, topmost
     /// first); the rest get the verdict `policy`.
+    ///
+    /// ```
+    /// use dkim_core::{KeyAnswer, Policy, Reason, Verdict, verify};
+    /// let message = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=one; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 DKIM-Signature: v=1; a=ed25519-sha256; d=example.org; s=two; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 From: a@example.com\r\n\r\n";
+    /// let results = verify(message, &Policy::default().max_signatures(1), 1_700_000_000, |_| KeyAnswer::NoRecord)?;
+    /// assert_eq!(results[0].reason(), Some(&Reason::NoRecord { name: "one._domainkey.example.com".into() }));
+    /// assert_eq!(results[1].verdict(), Verdict::Policy);
+    /// assert_eq!(results[1].reason(), Some(&Reason::TooManySignatures { limit: 1 }));
+    /// # Ok::<(), dkim_core::VerifyError>(())
+    /// ```
     #[must_use]
     pub fn max_signatures(mut self, n: usize) -> Self {
         self.max_signatures = n;
@@ -261,6 +408,24 @@ impl Policy {
 
     /// Refuse signatures whose `t=` lies in the future beyond the clock
     /// skew (default true; RFC 6376 allows either).
+    ///
+    /// ```
+    /// use dkim_core::{Policy, Reason, Verdict, verify};
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, PrivateKey, Signer};
+    /// # let key = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+    /// # let record = key.dns_record();
+    /// # let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello!\r\n";
+    /// # let field = Signer::builder(key, "example.com", "sel").timestamp(1_700_000_000).build()?.sign(message)?;
+    /// # let signed = [field.as_bytes(), message].concat();
+    /// // `signed`: a message signed at 1_700_000_000 by `example.com`, whose key record is `record`.
+    /// let lookup = |_: &dkim_core::KeyRequest| KeyAnswer::text(record.text());
+    /// let an_hour_early = 1_700_000_000 - 3600;
+    /// let strict = verify(&signed, &Policy::default(), an_hour_early, lookup)?;
+    /// assert!(matches!(strict[0].reason(), Some(Reason::TimestampInFuture { .. })));
+    /// let tolerant = verify(&signed, &Policy::default().reject_future_timestamps(false), an_hour_early, lookup)?;
+    /// assert_eq!(tolerant[0].verdict(), Verdict::Pass);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn reject_future_timestamps(mut self, reject: bool) -> Self {
         self.reject_future_timestamps = reject;
@@ -268,6 +433,15 @@ impl Policy {
     }
 
     /// How line ends in the input are treated (default CRLF).
+    ///
+    /// ```
+    /// use dkim_core::{KeyAnswer, LineEndings, Policy, verify};
+    /// let unix = b"From: a@example.com\nSubject: hi\n\nHello\n";
+    /// assert!(verify(unix, &Policy::default(), 1_700_000_000, |_| KeyAnswer::NoRecord).is_err());
+    /// let policy = Policy::default().line_endings(LineEndings::NormalizeLf);
+    /// assert!(verify(unix, &policy, 1_700_000_000, |_| KeyAnswer::NoRecord)?.is_empty()); // a message, unsigned
+    /// # Ok::<(), dkim_core::VerifyError>(())
+    /// ```
     #[must_use]
     pub fn line_endings(mut self, le: LineEndings) -> Self {
         self.line_endings = le;
@@ -275,6 +449,15 @@ impl Policy {
     }
 
     /// Resource limits (default [`Limits::default`]).
+    ///
+    /// ```
+    /// use dkim_core::{HeaderError, KeyAnswer, Limits, Policy, VerifyError, verify};
+    /// let policy = Policy::default().limits(Limits::default().max_header_fields(2));
+    /// let message = b"From: a@example.com\r\nTo: b@example.net\r\nSubject: hi\r\n\r\n";
+    /// let result = verify(message, &policy, 1_700_000_000, |_| KeyAnswer::NoRecord);
+    /// assert_eq!(result, Err(VerifyError::Header(HeaderError::TooManyFields { limit: 2 })));
+    /// assert_eq!(policy.resource_limits().max_header_fields, 2);
+    /// ```
     #[must_use]
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
@@ -383,6 +566,13 @@ impl Default for Limits {
 
 impl Limits {
     /// Sets [`Limits::max_header_bytes`].
+    ///
+    /// ```
+    /// use dkim_core::{HeaderError, KeyAnswer, Limits, Policy, VerifyError, verify};
+    /// let policy = Policy::default().limits(Limits::default().max_header_bytes(16));
+    /// let result = verify(b"Subject: a long subject\r\n\r\n", &policy, 1_700_000_000, |_| KeyAnswer::NoRecord);
+    /// assert_eq!(result, Err(VerifyError::Header(HeaderError::TooLarge { limit: 16 })));
+    /// ```
     #[must_use]
     pub fn max_header_bytes(mut self, n: usize) -> Self {
         self.max_header_bytes = n;
@@ -390,6 +580,15 @@ impl Limits {
     }
 
     /// Sets [`Limits::max_header_fields`].
+    ///
+    /// ```
+    /// use dkim_core::header::HeaderBlock;
+    /// use dkim_core::{HeaderError, Limits};
+    /// let limits = Limits::default().max_header_fields(1);
+    /// assert_eq!(limits.max_header_fields, 1);
+    /// let result = HeaderBlock::parse(b"A: 1\r\nB: 2\r\n".to_vec(), limits.max_header_fields);
+    /// assert_eq!(result, Err(HeaderError::TooManyFields { limit: 1 }));
+    /// ```
     #[must_use]
     pub fn max_header_fields(mut self, n: usize) -> Self {
         self.max_header_fields = n;
@@ -397,6 +596,15 @@ impl Limits {
     }
 
     /// Sets [`Limits::max_tag_value_bytes`].
+    ///
+    /// ```
+    /// use dkim_core::tag_list::TagListErrorKind;
+    /// use dkim_core::{Limits, Signature, SignatureError};
+    /// let limits = Limits::default().max_tag_value_bytes(8);
+    /// let value = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA";
+    /// let Err(SignatureError::TagList(e)) = Signature::parse(value, &limits) else { unreachable!() };
+    /// assert_eq!((e.kind(), e.tag()), (TagListErrorKind::ValueTooLong, Some("a")));
+    /// ```
     #[must_use]
     pub fn max_tag_value_bytes(mut self, n: usize) -> Self {
         self.max_tag_value_bytes = n;
@@ -404,6 +612,13 @@ impl Limits {
     }
 
     /// Sets [`Limits::max_signed_headers`].
+    ///
+    /// ```
+    /// use dkim_core::{Limits, Signature, SignatureError};
+    /// let limits = Limits::default().max_signed_headers(2);
+    /// let value = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=from:to:subject; bh=AAAA; b=AAAA";
+    /// assert_eq!(Signature::parse(value, &limits), Err(SignatureError::TooManySignedHeaders { limit: 2 }));
+    /// ```
     #[must_use]
     pub fn max_signed_headers(mut self, n: usize) -> Self {
         self.max_signed_headers = n;
@@ -411,6 +626,12 @@ impl Limits {
     }
 
     /// Sets [`Limits::max_key_record_bytes`].
+    ///
+    /// ```
+    /// use dkim_core::{KeyRecord, KeyRecordError, Limits};
+    /// let limits = Limits::default().max_key_record_bytes(10);
+    /// assert_eq!(KeyRecord::parse(b"v=DKIM1; k=rsa; p=", &limits), Err(KeyRecordError::TooLarge { limit: 10 }));
+    /// ```
     #[must_use]
     pub fn max_key_record_bytes(mut self, n: usize) -> Self {
         self.max_key_record_bytes = n;
@@ -418,6 +639,15 @@ impl Limits {
     }
 
     /// Sets [`Limits::max_rsa_bits`].
+    ///
+    /// ```
+    /// use dkim_core::{KeyError, KeyRecord, KeyRecordError, Limits, PrivateKey};
+    /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/rsa2048.pem"))?;
+    /// let record = PrivateKey::from_pem(&pem)?.dns_record(); // a 2048-bit key
+    /// let result = KeyRecord::parse(record.text().as_bytes(), &Limits::default().max_rsa_bits(1024));
+    /// assert!(matches!(result, Err(KeyRecordError::Key(KeyError::RsaTooLarge { max: 1024, .. }))));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn max_rsa_bits(mut self, n: u32) -> Self {
         self.max_rsa_bits = n;

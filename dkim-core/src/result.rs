@@ -10,6 +10,22 @@ use crate::lookup::{Dnssec, TempFailCause};
 use crate::signature::{Signature, SignatureError};
 
 /// The RFC 8601 `dkim=` result words.
+///
+/// ```
+/// use dkim_core::{Policy, Verdict, verify};
+/// # use dkim_core::{Ed25519SigningKey, KeyAnswer, PrivateKey, Signer};
+/// # let key = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+/// # let record = key.dns_record();
+/// # let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello!\r\n";
+/// # let field = Signer::builder(key, "example.com", "sel").timestamp(1_700_000_000).build()?.sign(message)?;
+/// # let signed = [field.as_bytes(), message].concat();
+/// // `signed`: a message signed at 1_700_000_000 by `example.com`, whose key record is `record`.
+/// let results = verify(&signed, &Policy::default(), 1_700_000_100, |_| KeyAnswer::text(record.text()))?;
+/// assert_eq!(results[0].verdict(), Verdict::Pass);
+/// let results = verify(&signed, &Policy::default(), 1_700_000_100, |_| KeyAnswer::NoRecord)?;
+/// assert_eq!(results[0].verdict(), Verdict::PermError);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Verdict {
@@ -31,6 +47,12 @@ pub enum Verdict {
 
 impl Verdict {
     /// The RFC 8601 word.
+    ///
+    /// ```
+    /// use dkim_core::Verdict;
+    /// assert_eq!(Verdict::TempError.as_str(), "temperror");
+    /// assert_eq!(Verdict::Pass.to_string(), "pass");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Self::None => "none",
@@ -54,6 +76,18 @@ impl fmt::Display for Verdict {
 ///
 /// A key in testing mode (`t=y`) is not a reason: it never changes the
 /// verdict and is reported by [`SignatureResult::testing`].
+///
+/// ```
+/// use dkim_core::{KeyAnswer, Policy, Reason, TempFailCause, Verdict, verify};
+/// let message = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+///                 From: a@example.com\r\n\r\n";
+/// let timeout = |_: &dkim_core::KeyRequest| KeyAnswer::TempFail(TempFailCause::Timeout);
+/// let results = verify(message, &Policy::default(), 1_700_000_000, timeout)?;
+/// assert_eq!(results[0].verdict(), Verdict::TempError);
+/// let Some(Reason::TempFail { name, cause }) = results[0].reason() else { unreachable!() };
+/// assert_eq!((name.as_str(), cause), ("sel._domainkey.example.com", &TempFailCause::Timeout));
+/// # Ok::<(), dkim_core::VerifyError>(())
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reason {
@@ -161,6 +195,12 @@ pub enum Reason {
 
 impl Reason {
     /// A short stable code (snake case) for logs and JSON.
+    ///
+    /// ```
+    /// use dkim_core::Reason;
+    /// assert_eq!(Reason::BodyHashMismatch.code(), "body_hash_mismatch");
+    /// assert_eq!(Reason::NoRecord { name: "sel._domainkey.example.com".into() }.code(), "no_record");
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             Self::BodyHashMismatch => "body_hash_mismatch",
@@ -234,6 +274,25 @@ impl fmt::Display for Reason {
 }
 
 /// The result for one `DKIM-Signature` field.
+///
+/// ```
+/// use dkim_core::{Algorithm, Policy, Verdict, verify};
+/// # use dkim_core::{Ed25519SigningKey, KeyAnswer, PrivateKey, Signer};
+/// # let key = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+/// # let record = key.dns_record();
+/// # let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello!\r\n";
+/// # let field = Signer::builder(key, "example.com", "sel").timestamp(1_700_000_000).build()?.sign(message)?;
+/// # let signed = [field.as_bytes(), message].concat();
+/// // `signed`: a message signed at 1_700_000_000 by `example.com`, whose key record is `record`.
+/// let results = verify(&signed, &Policy::default(), 1_700_000_100, |_| KeyAnswer::text(record.text()))?;
+/// let r = &results[0];
+/// assert_eq!(r.verdict(), Verdict::Pass);
+/// assert_eq!(r.reason(), None);
+/// assert_eq!((r.domain(), r.selector()), (Some("example.com"), Some("sel")));
+/// assert_eq!(r.algorithm(), Some(Algorithm::Ed25519Sha256));
+/// assert_eq!(r.key_bits(), Some(256));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[must_use]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignatureResult {
@@ -254,41 +313,139 @@ pub struct SignatureResult {
 impl SignatureResult {
     /// 0-based position among the message's `DKIM-Signature` fields, topmost
     /// first.
+    ///
+    /// ```
+    /// use dkim_core::{KeyAnswer, Policy, verify};
+    /// let message = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=one; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 DKIM-Signature: v=1; a=ed25519-sha256; d=example.org; s=two; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 From: a@example.com\r\n\r\n";
+    /// let results = verify(message, &Policy::default(), 1_700_000_000, |_| KeyAnswer::NoRecord)?;
+    /// assert_eq!((results[1].index(), results[1].domain()), (1, Some("example.org")));
+    /// # Ok::<(), dkim_core::VerifyError>(())
+    /// ```
     pub fn index(&self) -> usize {
         self.index
     }
 
     /// Index of the field in the header block.
+    ///
+    /// ```
+    /// use dkim_core::{KeyAnswer, Policy, verify};
+    /// let message = b"Received: from mx.example.net\r\n\
+    ///                 DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 From: a@example.com\r\n\r\n";
+    /// let results = verify(message, &Policy::default(), 1_700_000_000, |_| KeyAnswer::NoRecord)?;
+    /// assert_eq!((results[0].index(), results[0].field_index()), (0, 1)); // below the Received field
+    /// # Ok::<(), dkim_core::VerifyError>(())
+    /// ```
     pub fn field_index(&self) -> usize {
         self.field_index
     }
 
     /// The verdict.
+    ///
+    /// ```
+    /// use dkim_core::{Policy, Verdict, verify};
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, PrivateKey, Signer};
+    /// # let key = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+    /// # let record = key.dns_record();
+    /// # let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello!\r\n";
+    /// # let field = Signer::builder(key, "example.com", "sel").timestamp(1_700_000_000).build()?.sign(message)?;
+    /// # let signed = [field.as_bytes(), message].concat();
+    /// // `signed`: a message signed at 1_700_000_000 by `example.com`, whose key record is `record`.
+    /// let results = verify(&signed, &Policy::default(), 1_700_000_100, |_| KeyAnswer::text(record.text()))?;
+    /// assert_eq!(results[0].verdict(), Verdict::Pass);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn verdict(&self) -> Verdict {
         self.verdict
     }
 
     /// Why it is not `pass` (`None` for a pass).
+    ///
+    /// ```
+    /// use dkim_core::{Policy, Reason, Verdict, verify};
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, PrivateKey, Signer};
+    /// # let key = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+    /// # let record = key.dns_record();
+    /// # let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello!\r\n";
+    /// # let field = Signer::builder(key, "example.com", "sel").timestamp(1_700_000_000).build()?.sign(message)?;
+    /// # let signed = [field.as_bytes(), message].concat();
+    /// // `signed`: a message signed at 1_700_000_000 by `example.com`, whose key record is `record`.
+    /// let mut tampered = signed.clone();
+    /// *tampered.last_mut().ok_or("empty")? = b' '; // "Hello!\r " instead of "Hello!\r\n"
+    /// let results = verify(&tampered, &Policy::default(), 1_700_000_100, |_| KeyAnswer::text(record.text()))?;
+    /// assert_eq!(results[0].verdict(), Verdict::Fail);
+    /// assert_eq!(results[0].reason(), Some(&Reason::BodyHashMismatch));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn reason(&self) -> Option<&Reason> {
         self.reason.as_ref()
     }
 
     /// The parsed signature, when it parsed.
+    ///
+    /// ```
+    /// use dkim_core::{Policy, verify};
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, PrivateKey, Signer};
+    /// # let key = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+    /// # let record = key.dns_record();
+    /// # let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello!\r\n";
+    /// # let field = Signer::builder(key, "example.com", "sel").timestamp(1_700_000_000).build()?.sign(message)?;
+    /// # let signed = [field.as_bytes(), message].concat();
+    /// // `signed`: a message signed at 1_700_000_000 by `example.com`, whose key record is `record`.
+    /// let results = verify(&signed, &Policy::default(), 1_700_000_100, |_| KeyAnswer::text(record.text()))?;
+    /// let signature = results[0].signature().ok_or("did not parse")?;
+    /// assert_eq!(signature.timestamp(), Some(1_700_000_000));
+    /// assert_eq!(signature.key_name(), "sel._domainkey.example.com");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn signature(&self) -> Option<&Signature> {
         self.signature.as_ref()
     }
 
     /// `d=` as written (also for a field that did not parse, when found).
+    ///
+    /// ```
+    /// use dkim_core::{KeyAnswer, Policy, verify};
+    /// // An unknown algorithm: the field does not parse, but d= and s= are still read.
+    /// let message = b"DKIM-Signature: v=1; a=rsa-md5; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 From: a@example.com\r\n\r\n";
+    /// let results = verify(message, &Policy::default(), 1_700_000_000, |_| KeyAnswer::NoRecord)?;
+    /// assert!(results[0].signature().is_none());
+    /// assert_eq!(results[0].domain(), Some("example.com"));
+    /// # Ok::<(), dkim_core::VerifyError>(())
+    /// ```
     pub fn domain(&self) -> Option<&str> {
         self.signature.as_ref().map(Signature::domain).or(self.domain.as_deref())
     }
 
     /// `s=` as written (also for a field that did not parse, when found).
+    ///
+    /// ```
+    /// use dkim_core::{KeyAnswer, Policy, verify};
+    /// let message = b"DKIM-Signature: v=1; a=rsa-md5; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 From: a@example.com\r\n\r\n";
+    /// let results = verify(message, &Policy::default(), 1_700_000_000, |_| KeyAnswer::NoRecord)?;
+    /// assert_eq!(results[0].selector(), Some("sel")); // read even though a= is unknown
+    /// # Ok::<(), dkim_core::VerifyError>(())
+    /// ```
     pub fn selector(&self) -> Option<&str> {
         self.signature.as_ref().map(Signature::selector).or(self.selector.as_deref())
     }
 
     /// `a=`, when the signature parsed.
+    ///
+    /// ```
+    /// use dkim_core::{Algorithm, KeyAnswer, Policy, verify};
+    /// let message = b"DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 DKIM-Signature: v=1; a=rsa-md5; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 From: a@example.com\r\n\r\n";
+    /// let results = verify(message, &Policy::default(), 1_700_000_000, |_| KeyAnswer::NoRecord)?;
+    /// assert_eq!(results[0].algorithm(), Some(Algorithm::RsaSha256));
+    /// assert_eq!(results[1].algorithm(), None); // did not parse
+    /// # Ok::<(), dkim_core::VerifyError>(())
+    /// ```
     pub fn algorithm(&self) -> Option<Algorithm> {
         self.signature.as_ref().map(Signature::algorithm)
     }
@@ -296,28 +453,106 @@ impl SignatureResult {
     /// The key record has `t=y`: the domain is testing DKIM. Reported
     /// without changing the verdict; receivers should not treat a failure
     /// of such a signature differently from an unsigned message.
+    ///
+    /// ```
+    /// use dkim_core::{Policy, Verdict, verify};
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, PrivateKey, Signer};
+    /// # let key = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+    /// # let record = key.dns_record();
+    /// # let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello!\r\n";
+    /// # let field = Signer::builder(key, "example.com", "sel").timestamp(1_700_000_000).build()?.sign(message)?;
+    /// # let signed = [field.as_bytes(), message].concat();
+    /// // `signed`: a message signed at 1_700_000_000 by `example.com`, whose key record is `record`.
+    /// let testing = record.text().replace("v=DKIM1;", "v=DKIM1; t=y;");
+    /// let results = verify(&signed, &Policy::default(), 1_700_000_100, |_| KeyAnswer::text(&testing))?;
+    /// assert!(results[0].testing());
+    /// assert_eq!(results[0].verdict(), Verdict::Pass); // unchanged
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn testing(&self) -> bool {
         self.testing
     }
 
     /// Size of the key used, when it was fetched and parsed.
+    ///
+    /// ```
+    /// use dkim_core::{Policy, verify};
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, PrivateKey, Signer};
+    /// # let key = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+    /// # let record = key.dns_record();
+    /// # let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello!\r\n";
+    /// # let field = Signer::builder(key, "example.com", "sel").timestamp(1_700_000_000).build()?.sign(message)?;
+    /// # let signed = [field.as_bytes(), message].concat();
+    /// // `signed`: a message signed at 1_700_000_000 by `example.com`, whose key record is `record`.
+    /// let results = verify(&signed, &Policy::default(), 1_700_000_100, |_| KeyAnswer::text(record.text()))?;
+    /// assert_eq!(results[0].key_bits(), Some(256)); // Ed25519
+    /// let results = verify(&signed, &Policy::default(), 1_700_000_100, |_| KeyAnswer::NoRecord)?;
+    /// assert_eq!(results[0].key_bits(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn key_bits(&self) -> Option<u32> {
         self.key_bits
     }
 
     /// With `l=`: how many canonical body bytes follow the signed part and
     /// are not covered by the signature (content anyone may have appended).
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, KeyAnswer, Policy, Signer, verify};
+    /// let key = Ed25519SigningKey::from_seed(&[7; 32]);
+    /// let record = dkim_core::PrivateKey::Ed25519(key.clone()).dns_record();
+    /// let message = b"From: joe@example.com\r\nContent-Type: text/plain\r\n\r\nHello!\r\n";
+    /// let signer = Signer::builder(key, "example.com", "sel").body_length(true).timestamp(1_700_000_000).build()?;
+    /// let signed = [signer.sign(message)?.as_bytes(), message, b"Appended\r\n"].concat();
+    /// let results = verify(&signed, &Policy::default(), 1_700_000_000, |_| KeyAnswer::text(record.text()))?;
+    /// assert_eq!(results[0].unsigned_body_bytes(), Some(10));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn unsigned_body_bytes(&self) -> Option<u64> {
         self.unsigned_body_bytes
     }
 
     /// Whether the body hash matched, when it was computed.
+    ///
+    /// ```
+    /// use dkim_core::{Policy, verify};
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, PrivateKey, Signer};
+    /// # let key = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+    /// # let record = key.dns_record();
+    /// # let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello!\r\n";
+    /// # let field = Signer::builder(key, "example.com", "sel").timestamp(1_700_000_000).build()?.sign(message)?;
+    /// # let signed = [field.as_bytes(), message].concat();
+    /// // `signed`: a message signed at 1_700_000_000 by `example.com`, whose key record is `record`.
+    /// let results = verify(&signed, &Policy::default(), 1_700_000_100, |_| KeyAnswer::text(record.text()))?;
+    /// assert_eq!(results[0].body_hash_matched(), Some(true));
+    /// let results = verify(&signed, &Policy::default(), 1_700_000_100, |_| KeyAnswer::NoRecord)?;
+    /// assert_eq!(results[0].body_hash_matched(), None); // no key, so the body was not checked
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn body_hash_matched(&self) -> Option<bool> {
         self.body_hash_matched
     }
 
     /// Whether DNSSEC authenticated the key record this signature was
     /// checked with ([`Dnssec::Unknown`] when no key was fetched).
+    ///
+    /// ```
+    /// use dkim_core::{Dnssec, Policy, TxtRecord, verify};
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, PrivateKey, Signer};
+    /// # let key = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+    /// # let record = key.dns_record();
+    /// # let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello!\r\n";
+    /// # let field = Signer::builder(key, "example.com", "sel").timestamp(1_700_000_000).build()?.sign(message)?;
+    /// # let signed = [field.as_bytes(), message].concat();
+    /// // `signed`: a message signed at 1_700_000_000 by `example.com`, whose key record is `record`.
+    /// let validated = |_: &dkim_core::KeyRequest| KeyAnswer::Records {
+    ///     records: vec![TxtRecord::from_text(record.text())],
+    ///     dnssec: Dnssec::Authenticated,
+    /// };
+    /// let results = verify(&signed, &Policy::default(), 1_700_000_100, validated)?;
+    /// assert_eq!(results[0].dnssec(), Dnssec::Authenticated);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn dnssec(&self) -> Dnssec {
         self.dnssec
     }

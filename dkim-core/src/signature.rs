@@ -50,6 +50,16 @@ impl Signature {
     /// # Errors
     ///
     /// [`SignatureError`] naming the offending tag.
+    ///
+    /// ```
+    /// use dkim_core::{Limits, Signature, SignatureError};
+    /// let value = b" v=1; a=rsa-sha256; d=example.com; s=sel;\r\n\th=from:to; bh=AAAA; b=BBBB"; // folded
+    /// let sig = Signature::parse(value, &Limits::default())?;
+    /// assert_eq!(sig.key_name(), "sel._domainkey.example.com");
+    /// let no_from = b"v=1; a=rsa-sha256; d=example.com; s=sel; h=to; bh=AAAA; b=BBBB";
+    /// assert_eq!(Signature::parse(no_from, &Limits::default()), Err(SignatureError::FromNotSigned));
+    /// # Ok::<(), SignatureError>(())
+    /// ```
     pub fn parse(value: &[u8], limits: &Limits) -> Result<Self, SignatureError> {
         let tags = TagList::parse_with_limit(value, limits.max_tag_value_bytes).map_err(SignatureError::TagList)?;
         Self::from_tags(&tags, value, limits)
@@ -122,76 +132,194 @@ impl Signature {
     }
 
     /// `a=`
+    ///
+    /// ```
+    /// use dkim_core::{Algorithm, Limits, Signature};
+    /// let value = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA";
+    /// assert_eq!(Signature::parse(value, &Limits::default())?.algorithm(), Algorithm::Ed25519Sha256);
+    /// # Ok::<(), dkim_core::SignatureError>(())
+    /// ```
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm
     }
 
     /// `b=`, decoded.
+    ///
+    /// ```
+    /// use dkim_core::{Limits, Signature};
+    /// let value = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AQID\r\n BA==";
+    /// assert_eq!(Signature::parse(value, &Limits::default())?.signature(), [1, 2, 3, 4]); // folding removed
+    /// # Ok::<(), dkim_core::SignatureError>(())
+    /// ```
     pub fn signature(&self) -> &[u8] {
         &self.signature
     }
 
     /// `bh=`, decoded.
+    ///
+    /// ```
+    /// use dkim_core::{Limits, Signature};
+    /// let value = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AQID; b=AAAA";
+    /// assert_eq!(Signature::parse(value, &Limits::default())?.body_hash(), [1, 2, 3]);
+    /// # Ok::<(), dkim_core::SignatureError>(())
+    /// ```
     pub fn body_hash(&self) -> &[u8] {
         &self.body_hash
     }
 
     /// `c=` (`simple/simple` when absent).
+    ///
+    /// ```
+    /// use dkim_core::{Canonicalization, CanonicalizationAlgorithm::*, Limits, Signature};
+    /// let value = b"v=1; a=ed25519-sha256; c=relaxed; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA";
+    /// let sig = Signature::parse(value, &Limits::default())?;
+    /// assert_eq!(sig.canonicalization(), Canonicalization::new(Relaxed, Simple)); // the body defaults to simple
+    /// let value = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA";
+    /// assert_eq!(Signature::parse(value, &Limits::default())?.canonicalization(), Canonicalization::SIMPLE);
+    /// # Ok::<(), dkim_core::SignatureError>(())
+    /// ```
     pub fn canonicalization(&self) -> Canonicalization {
         self.canonicalization
     }
 
     /// `d=`, as written.
+    ///
+    /// ```
+    /// use dkim_core::{Limits, Signature};
+    /// let value = b"v=1; a=ed25519-sha256; d=Example.COM; s=sel; h=from; bh=AAAA; b=AAAA";
+    /// assert_eq!(Signature::parse(value, &Limits::default())?.domain(), "Example.COM"); // as written
+    /// # Ok::<(), dkim_core::SignatureError>(())
+    /// ```
     pub fn domain(&self) -> &str {
         &self.at_domain[1..]
     }
 
     /// `h=`, names as written, in order.
+    ///
+    /// ```
+    /// use dkim_core::{Limits, Signature};
+    /// let value = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=From:Subject:From; bh=AAAA; b=AAAA";
+    /// let sig = Signature::parse(value, &Limits::default())?;
+    /// assert!(sig.signed_headers().iter().eq(["From", "Subject", "From"]));
+    /// # Ok::<(), dkim_core::SignatureError>(())
+    /// ```
     pub fn signed_headers(&self) -> &HeaderNames {
         &self.signed_headers
     }
 
     /// `i=` decoded from dkim-quoted-printable, or `@` + `d=` when absent.
+    ///
+    /// ```
+    /// use dkim_core::{Limits, Signature};
+    /// let value = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; i=joe=40x@mail.example.com; bh=AAAA; b=AAAA";
+    /// assert_eq!(Signature::parse(value, &Limits::default())?.identity(), "joe@x@mail.example.com"); // =40 decoded
+    /// let value = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA";
+    /// assert_eq!(Signature::parse(value, &Limits::default())?.identity(), "@example.com"); // no i=
+    /// # Ok::<(), dkim_core::SignatureError>(())
+    /// ```
     pub fn identity(&self) -> &str {
         self.identity.as_deref().unwrap_or(&self.at_domain)
     }
 
     /// Whether `i=` was present.
+    ///
+    /// ```
+    /// use dkim_core::{Limits, Signature};
+    /// let value = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA";
+    /// let sig = Signature::parse(value, &Limits::default())?;
+    /// assert!(!sig.has_identity_tag());
+    /// assert_eq!(sig.identity(), "@example.com");
+    /// # Ok::<(), dkim_core::SignatureError>(())
+    /// ```
     pub fn has_identity_tag(&self) -> bool {
         self.identity.is_some()
     }
 
     /// The domain part of the identity.
+    ///
+    /// ```
+    /// use dkim_core::{Limits, Signature};
+    /// let value = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; i=joe@mail.example.com; bh=AAAA; b=AAAA";
+    /// assert_eq!(Signature::parse(value, &Limits::default())?.identity_domain(), "mail.example.com");
+    /// # Ok::<(), dkim_core::SignatureError>(())
+    /// ```
     pub fn identity_domain(&self) -> &str {
         self.identity().rsplit_once('@').map_or("", |(_, d)| d)
     }
 
     /// `l=` (saturated at `u64::MAX`).
+    ///
+    /// ```
+    /// use dkim_core::{Limits, Signature};
+    /// let value = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; l=42; bh=AAAA; b=AAAA";
+    /// assert_eq!(Signature::parse(value, &Limits::default())?.body_length(), Some(42));
+    /// # Ok::<(), dkim_core::SignatureError>(())
+    /// ```
     pub fn body_length(&self) -> Option<u64> {
         self.body_length
     }
 
     /// `s=`
+    ///
+    /// ```
+    /// use dkim_core::{Limits, Signature};
+    /// let value = b"v=1; a=ed25519-sha256; d=example.com; s=2026.mail; h=from; bh=AAAA; b=AAAA";
+    /// assert_eq!(Signature::parse(value, &Limits::default())?.selector(), "2026.mail");
+    /// # Ok::<(), dkim_core::SignatureError>(())
+    /// ```
     pub fn selector(&self) -> &str {
         &self.selector
     }
 
     /// `t=`
+    ///
+    /// ```
+    /// use dkim_core::{Limits, Signature};
+    /// let value = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; t=1700000000; bh=AAAA; b=AAAA";
+    /// assert_eq!(Signature::parse(value, &Limits::default())?.timestamp(), Some(1_700_000_000));
+    /// # Ok::<(), dkim_core::SignatureError>(())
+    /// ```
     pub fn timestamp(&self) -> Option<u64> {
         self.timestamp
     }
 
     /// `x=`
+    ///
+    /// ```
+    /// use dkim_core::{Limits, Signature, SignatureError};
+    /// let value = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; t=100; x=200; bh=AAAA; b=AAAA";
+    /// assert_eq!(Signature::parse(value, &Limits::default())?.expiration(), Some(200));
+    /// let backwards = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; t=200; x=100; bh=AAAA; b=AAAA";
+    /// let err = Signature::parse(backwards, &Limits::default());
+    /// assert_eq!(err, Err(SignatureError::ExpirationBeforeTimestamp { timestamp: 200, expiration: 100 }));
+    /// # Ok::<(), SignatureError>(())
+    /// ```
     pub fn expiration(&self) -> Option<u64> {
         self.expiration
     }
 
     /// `z=`, each copied field decoded.
+    ///
+    /// ```
+    /// use dkim_core::{Limits, Signature};
+    /// let value = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=from;\r\n\
+    ///               \tz=From:joe@example.com|Subject:hi=20there; bh=AAAA; b=AAAA";
+    /// let sig = Signature::parse(value, &Limits::default())?;
+    /// assert_eq!(sig.copied_headers(), [b"From:joe@example.com".to_vec(), b"Subject:hi there".to_vec()]);
+    /// # Ok::<(), dkim_core::SignatureError>(())
+    /// ```
     pub fn copied_headers(&self) -> &[Vec<u8>] {
         &self.copied_headers
     }
 
     /// The DNS name of the key: `selector._domainkey.domain`.
+    ///
+    /// ```
+    /// use dkim_core::{Limits, Signature};
+    /// let value = b"v=1; a=ed25519-sha256; d=Example.COM; s=Sel; h=from; bh=AAAA; b=AAAA";
+    /// assert_eq!(Signature::parse(value, &Limits::default())?.key_name(), "sel._domainkey.example.com");
+    /// # Ok::<(), dkim_core::SignatureError>(())
+    /// ```
     pub fn key_name(&self) -> String {
         key_name(&self.selector, self.domain())
     }
@@ -238,34 +366,82 @@ pub struct HeaderNames {
 
 impl HeaderNames {
     /// The names, in order.
+    ///
+    /// ```
+    /// use dkim_core::{Limits, Signature};
+    /// let value = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=from:to:from; bh=AAAA; b=AAAA";
+    /// let sig = Signature::parse(value, &Limits::default())?;
+    /// let names: Vec<&str> = sig.signed_headers().iter().collect();
+    /// assert_eq!(names, ["from", "to", "from"]);
+    /// # Ok::<(), dkim_core::SignatureError>(())
+    /// ```
     pub fn iter(&self) -> HeaderNamesIter<'_> {
         // Never empty (a parsed `h=` lists From).
         HeaderNamesIter { rest: (self.len > 0).then_some(self.joined.as_str()) }
     }
 
     /// How many names (repeats counted).
+    ///
+    /// ```
+    /// use dkim_core::{Limits, Signature};
+    /// let value = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=from:to:from; bh=AAAA; b=AAAA";
+    /// assert_eq!(Signature::parse(value, &Limits::default())?.signed_headers().len(), 3); // repeats counted
+    /// # Ok::<(), dkim_core::SignatureError>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// True when the list has no name: never, since a parsed `h=` holds at
     /// least From.
+    ///
+    /// ```
+    /// use dkim_core::{Limits, Signature};
+    /// let value = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA";
+    /// assert!(!Signature::parse(value, &Limits::default())?.signed_headers().is_empty());
+    /// # Ok::<(), dkim_core::SignatureError>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// Whether `name` is listed, compared without regard to ASCII case.
+    ///
+    /// ```
+    /// use dkim_core::{Limits, Signature};
+    /// let value = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=From:Subject; bh=AAAA; b=AAAA";
+    /// let sig = Signature::parse(value, &Limits::default())?;
+    /// assert!(sig.signed_headers().contains("subject"));
+    /// assert!(!sig.signed_headers().contains("To"));
+    /// # Ok::<(), dkim_core::SignatureError>(())
+    /// ```
     pub fn contains(&self, name: &str) -> bool {
         self.iter().any(|n| n.eq_ignore_ascii_case(name))
     }
 
     /// The names joined by `:`, as a normalized `h=` value.
+    ///
+    /// ```
+    /// use dkim_core::{Limits, Signature};
+    /// let value = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=From : Subject:\r\n To; bh=AAAA; b=AAAA";
+    /// assert_eq!(Signature::parse(value, &Limits::default())?.signed_headers().as_str(), "From:Subject:To");
+    /// # Ok::<(), dkim_core::SignatureError>(())
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.joined
     }
 }
 
 /// The names of a [`HeaderNames`], in order.
+///
+/// ```
+/// use dkim_core::{HeaderNamesIter, Limits, Signature};
+/// let value = b"v=1; a=ed25519-sha256; d=example.com; s=sel; h=from:to; bh=AAAA; b=AAAA";
+/// let sig = Signature::parse(value, &Limits::default())?;
+/// let mut names: HeaderNamesIter<'_> = sig.signed_headers().iter();
+/// assert_eq!((names.next(), names.next(), names.next()), (Some("from"), Some("to"), None));
+/// # Ok::<(), dkim_core::SignatureError>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct HeaderNamesIter<'a> {
     /// The names not yet yielded, joined by `:`; `None` when done.
@@ -454,6 +630,16 @@ pub(crate) fn is_same_or_subdomain(sub: &str, domain: &str) -> bool {
 }
 
 /// Why a `DKIM-Signature` field is not usable (RFC 6376 sections 3.5 and 6.1.1).
+///
+/// ```
+/// use dkim_core::{Limits, Signature, SignatureError};
+/// let limits = Limits::default();
+/// let missing = Signature::parse(b"v=1; a=rsa-sha256; d=example.com; h=from; bh=AAAA; b=AAAA", &limits);
+/// assert_eq!(missing, Err(SignatureError::MissingTag("s")));
+/// let md5 = Signature::parse(b"v=1; a=rsa-md5; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA", &limits);
+/// assert_eq!(md5, Err(SignatureError::UnsupportedAlgorithm("rsa-md5".into())));
+/// # Ok::<(), SignatureError>(())
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SignatureError {
@@ -516,6 +702,13 @@ pub enum SignatureError {
 
 impl SignatureError {
     /// The tag the error is about, when there is one.
+    ///
+    /// ```
+    /// use dkim_core::{Limits, Signature};
+    /// let value = b"v=1; a=rsa-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=!!";
+    /// let Err(err) = Signature::parse(value, &Limits::default()) else { unreachable!() };
+    /// assert_eq!(err.tag(), Some("b"));
+    /// ```
     pub fn tag(&self) -> Option<&str> {
         Some(match self {
             Self::TagList(e) => return e.tag(),

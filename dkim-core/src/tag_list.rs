@@ -49,27 +49,66 @@ pub struct Tag<'a> {
 
 impl<'a> Tag<'a> {
     /// The tag name, case preserved (tag names are case-sensitive).
+    ///
+    /// ```
+    /// use dkim_core::tag_list::TagList;
+    /// let list = TagList::parse(b"v=1; bh=AAAA")?;
+    /// let names: Vec<&str> = list.iter().map(|t| t.name()).collect();
+    /// assert_eq!(names, ["v", "bh"]);
+    /// # Ok::<(), dkim_core::tag_list::TagListError>(())
+    /// ```
     pub fn name(&self) -> &'a str {
         self.name
     }
 
     /// The raw value, possibly empty, with inner folding whitespace kept.
+    ///
+    /// ```
+    /// use dkim_core::tag_list::TagList;
+    /// let list = TagList::parse(b"n=two  words\r\n\tfolded; p=")?;
+    /// assert_eq!(list.get("n").map(|t| t.value()), Some(&b"two  words\r\n\tfolded"[..]));
+    /// assert_eq!(list.get("p").map(|t| t.value()), Some(&b""[..]));
+    /// # Ok::<(), dkim_core::tag_list::TagListError>(())
+    /// ```
     pub fn value(&self) -> &'a [u8] {
         self.value
     }
 
     /// Byte offset of the tag name in the parsed input.
+    ///
+    /// ```
+    /// use dkim_core::tag_list::TagList;
+    /// let list = TagList::parse(b"v=1;  d=example.com")?;
+    /// assert_eq!(list.get("d").map(|t| t.name_offset()), Some(6));
+    /// # Ok::<(), dkim_core::tag_list::TagListError>(())
+    /// ```
     pub fn name_offset(&self) -> usize {
         self.name_offset
     }
 
     /// Byte offset of the value in the parsed input.
+    ///
+    /// ```
+    /// use dkim_core::tag_list::TagList;
+    /// let input = b"v=1; d = example.com";
+    /// let list = TagList::parse(input)?;
+    /// let d = list.get("d").ok_or("no d=")?;
+    /// assert_eq!(&input[d.value_offset()..], b"example.com");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn value_offset(&self) -> usize {
         self.value_offset
     }
 
     /// The value as text. Tag values are ASCII by construction (`VALCHAR`
     /// and whitespace only), so this never fails for a parsed tag.
+    ///
+    /// ```
+    /// use dkim_core::tag_list::TagList;
+    /// let list = TagList::parse(b"k=ed25519")?;
+    /// assert_eq!(list.get("k").map(|t| t.value_str()), Some("ed25519"));
+    /// # Ok::<(), dkim_core::tag_list::TagListError>(())
+    /// ```
     pub fn value_str(&self) -> &'a str {
         // VALCHAR, WSP, CR and LF are all ASCII, so the value is valid UTF-8.
         core::str::from_utf8(self.value).unwrap_or("")
@@ -77,6 +116,15 @@ impl<'a> Tag<'a> {
 }
 
 /// A parsed tag list: the tags in the order they were written.
+///
+/// ```
+/// use dkim_core::tag_list::TagList;
+/// let list = TagList::parse(b"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=;")?;
+/// assert_eq!(list.len(), 3);
+/// assert_eq!(list.get("k").map(|t| t.value_str()), Some("ed25519"));
+/// assert!(list.get("K").is_none()); // tag names are case-sensitive
+/// # Ok::<(), dkim_core::tag_list::TagListError>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TagList<'a> {
     tags: Vec<Tag<'a>>,
@@ -106,6 +154,13 @@ impl<'a> TagList<'a> {
     /// # Errors
     ///
     /// As [`TagList::parse`], plus [`TagListErrorKind::ValueTooLong`].
+    ///
+    /// ```
+    /// use dkim_core::tag_list::{TagList, TagListErrorKind};
+    /// assert!(TagList::parse_with_limit(b"a=1234", 4).is_ok());
+    /// let Err(err) = TagList::parse_with_limit(b"a=12345", 4) else { unreachable!() };
+    /// assert_eq!((err.kind(), err.tag()), (TagListErrorKind::ValueTooLong, Some("a")));
+    /// ```
     pub fn parse_with_limit(input: &'a [u8], max_value_len: usize) -> Result<Self, TagListError> {
         // A DKIM-Signature has about a dozen tags: one allocation, no regrowth.
         let mut tags: Vec<Tag<'a>> = Vec::with_capacity(16);
@@ -154,21 +209,50 @@ impl<'a> TagList<'a> {
     }
 
     /// The tag called `name` (case-sensitive), if present.
+    ///
+    /// ```
+    /// use dkim_core::tag_list::TagList;
+    /// let list = TagList::parse(b"v=1; x=unknown")?;
+    /// assert_eq!(list.get("x").map(|t| t.value()), Some(&b"unknown"[..])); // unknown tags are kept
+    /// assert_eq!(list.get("d"), None);
+    /// # Ok::<(), dkim_core::tag_list::TagListError>(())
+    /// ```
     pub fn get(&self, name: &str) -> Option<&Tag<'a>> {
         self.tags.iter().find(|t| same_name(t.name, name))
     }
 
     /// All tags in the order written.
+    ///
+    /// ```
+    /// use dkim_core::tag_list::TagList;
+    /// let list = TagList::parse(b"b=2; a=1")?;
+    /// let pairs: Vec<(&str, &str)> = list.iter().map(|t| (t.name(), t.value_str())).collect();
+    /// assert_eq!(pairs, [("b", "2"), ("a", "1")]); // in the order written
+    /// # Ok::<(), dkim_core::tag_list::TagListError>(())
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = &Tag<'a>> {
         self.tags.iter()
     }
 
     /// Number of tags.
+    ///
+    /// ```
+    /// use dkim_core::tag_list::TagList;
+    /// assert_eq!(TagList::parse(b"a=1; b=2;")?.len(), 2);
+    /// # Ok::<(), dkim_core::tag_list::TagListError>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.tags.len()
     }
 
     /// True when the list holds no tag.
+    ///
+    /// ```
+    /// use dkim_core::tag_list::TagList;
+    /// assert!(TagList::parse(b"")?.is_empty());
+    /// assert!(!TagList::parse(b"a=")?.is_empty());
+    /// # Ok::<(), dkim_core::tag_list::TagListError>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.tags.is_empty()
     }
@@ -251,6 +335,11 @@ fn tag_value(i: &[u8]) -> IResult<&[u8], &[u8]> {
 
 /// Removes all folding whitespace (SP, HTAB, CR, LF) from a value, as the
 /// `b=`, `bh=` and `p=` tags require before base64 decoding.
+///
+/// ```
+/// use dkim_core::tag_list::strip_whitespace;
+/// assert_eq!(strip_whitespace(b"MIIB Ij\r\n\tANBg"), b"MIIBIjANBg");
+/// ```
 pub fn strip_whitespace(value: &[u8]) -> Vec<u8> {
     value.iter().copied().filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n')).collect()
 }
@@ -269,6 +358,14 @@ pub(crate) fn trim_fws(v: &[u8]) -> &[u8] {
 }
 
 /// What was wrong in a tag list.
+///
+/// ```
+/// use dkim_core::tag_list::{TagList, TagListErrorKind};
+/// let kind = |input: &[u8]| TagList::parse(input).err().map(|e| e.kind());
+/// assert_eq!(kind(b"a=1;;b=2"), Some(TagListErrorKind::EmptyTagSpec));
+/// assert_eq!(kind(b"a 1"), Some(TagListErrorKind::ExpectedEquals));
+/// assert_eq!(kind(b"a=1; =2"), Some(TagListErrorKind::ExpectedTagName));
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TagListErrorKind {
@@ -290,6 +387,14 @@ pub enum TagListErrorKind {
 }
 
 /// A tag-list syntax error: what, where (byte offset), and in which tag.
+///
+/// ```
+/// use dkim_core::tag_list::{TagList, TagListErrorKind};
+/// let Err(err) = TagList::parse(b"v=1; d=ex\x01ample.com") else { unreachable!() };
+/// assert_eq!(err.kind(), TagListErrorKind::InvalidValue);
+/// assert_eq!(err.tag(), Some("d"));
+/// assert!(err.to_string().contains("tag d="));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TagListError {
     offset: usize,
@@ -299,16 +404,35 @@ pub struct TagListError {
 
 impl TagListError {
     /// Byte offset in the parsed input.
+    ///
+    /// ```
+    /// use dkim_core::tag_list::TagList;
+    /// let Err(err) = TagList::parse(b"a=1; 9=2") else { unreachable!() };
+    /// assert_eq!(err.offset(), 5); // where the tag name should start
+    /// ```
     pub fn offset(&self) -> usize {
         self.offset
     }
 
     /// What went wrong.
+    ///
+    /// ```
+    /// use dkim_core::tag_list::{TagList, TagListErrorKind};
+    /// assert_eq!(TagList::parse(b"a=1; a=1").err().map(|e| e.kind()), Some(TagListErrorKind::DuplicateTag));
+    /// ```
     pub fn kind(&self) -> TagListErrorKind {
         self.kind
     }
 
     /// The tag being parsed, when the error is inside a tag.
+    ///
+    /// ```
+    /// use dkim_core::tag_list::TagList;
+    /// let Err(inside) = TagList::parse(b"a=1; b 2") else { unreachable!() };
+    /// assert_eq!(inside.tag(), Some("b"));
+    /// let Err(before) = TagList::parse(b";") else { unreachable!() };
+    /// assert_eq!(before.tag(), None);
+    /// ```
     pub fn tag(&self) -> Option<&str> {
         self.tag.as_deref()
     }

@@ -119,6 +119,14 @@ where
 
 /// Progress of the header. Exhaustive on purpose (like httparse's
 /// `Status`): a header is either complete or not.
+///
+/// ```
+/// use dkim_core::{HeaderStatus, Now, Policy, Verifier};
+/// let mut v = Verifier::new(Policy::default(), Now::unix(1_700_000_000));
+/// assert_eq!(v.headers(b"From: a@example.com\r\nSubj")?, HeaderStatus::Partial);
+/// assert_eq!(v.headers(b"ect: hi\r\n\r\nBody")?, HeaderStatus::Complete(11)); // "Body" starts at 11
+/// # Ok::<(), dkim_core::VerifyError>(())
+/// ```
 #[must_use]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HeaderStatus {
@@ -131,6 +139,19 @@ pub enum HeaderStatus {
 
 /// What the verifier needs next. It owns its data: answer the requests
 /// while holding them.
+///
+/// ```
+/// use dkim_core::{KeyAnswer, Now, Policy, Step, Verifier};
+/// let message = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+///                 From: a@example.com\r\n\r\n";
+/// let mut v = Verifier::new(Policy::default(), Now::unix(1_700_000_000));
+/// assert!(matches!(v.step(), Step::NeedHeaders));
+/// v.headers(message)?;
+/// let Step::NeedKeys(requests) = v.step() else { unreachable!() };
+/// v.answer_key(requests[0].id(), KeyAnswer::NoRecord);
+/// assert!(matches!(v.step(), Step::Done)); // no key: decided without the body
+/// # Ok::<(), dkim_core::VerifyError>(())
+/// ```
 #[must_use]
 #[non_exhaustive]
 #[derive(Debug)]
@@ -148,6 +169,19 @@ pub enum Step {
 }
 
 /// A framing error: the message as a whole cannot be verified.
+///
+/// ```
+/// use dkim_core::{HeaderError, KeyAnswer, Now, Policy, Verifier, VerifyError, verify};
+/// let lookup = |_: &dkim_core::KeyRequest| KeyAnswer::NoRecord;
+/// let empty = verify(b"", &Policy::default(), 1_700_000_000, lookup);
+/// assert_eq!(empty, Err(VerifyError::Header(HeaderError::Empty)));
+/// let truncated = verify(b"From: a@exa", &Policy::default(), 1_700_000_000, lookup);
+/// assert_eq!(truncated, Err(VerifyError::Header(HeaderError::Incomplete)));
+/// let mut v = Verifier::new(Policy::default(), Now::unix(1_700_000_000));
+/// v.headers(b"From: a@example.com\r\n\r\n")?;
+/// assert!(matches!(v.headers(b"To: b@example.net\r\n"), Err(VerifyError::Misuse(_)))); // header already complete
+/// # Ok::<(), VerifyError>(())
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VerifyError {
@@ -232,6 +266,41 @@ enum Phase {
 }
 
 /// The verifier state machine. See the [module documentation](self).
+///
+/// ```
+/// use dkim_core::{HeaderStatus, Now, Policy, Step, Verdict, Verifier};
+/// # use dkim_core::{Ed25519SigningKey, KeyAnswer, PrivateKey, Signer};
+/// # let key = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+/// # let record = key.dns_record();
+/// # let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello!\r\n";
+/// # let field = Signer::builder(key, "example.com", "sel").timestamp(1_700_000_000).build()?.sign(message)?;
+/// # let signed = [field.as_bytes(), message].concat();
+/// // `signed`: a message signed at 1_700_000_000 by `example.com`, whose key record is `record`.
+/// let mut v = Verifier::new(Policy::default(), Now::unix(1_700_000_100));
+/// let mut body_start = None;
+/// for chunk in signed.chunks(16) {
+///     // Header bytes until the header is complete, then body bytes.
+///     match body_start {
+///         None => match v.headers(chunk)? {
+///             HeaderStatus::Partial => {}
+///             HeaderStatus::Complete(n) => {
+///                 body_start = Some(n);
+///                 v.body(&chunk[n..]);
+///             }
+///         },
+///         Some(_) => v.body(chunk),
+///     }
+///     if let Step::NeedKeys(requests) = v.step() {
+///         for request in requests {
+///             v.answer_key(request.id(), KeyAnswer::text(record.text()));
+///         }
+///     }
+/// }
+/// v.finish()?;
+/// assert!(matches!(v.step(), Step::Done));
+/// assert_eq!(v.results()[0].verdict(), Verdict::Pass);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Verifier {
     policy: Policy,
     now: Now,
@@ -284,6 +353,17 @@ impl Verifier {
     ///
     /// [`VerifyError::Header`] when the header is malformed or exceeds a
     /// limit; the message cannot be verified (report `permerror`).
+    ///
+    /// ```
+    /// use dkim_core::{HeaderError, HeaderStatus, Now, Policy, Verifier, VerifyError};
+    /// let mut v = Verifier::new(Policy::default(), Now::unix(1_700_000_000));
+    /// assert_eq!(v.headers(b"From: a@example.com\r\n")?, HeaderStatus::Partial);
+    /// assert_eq!(v.headers(b"\r\nHello\r\n")?, HeaderStatus::Complete(2));
+    /// let mut broken = Verifier::new(Policy::default(), Now::unix(1_700_000_000));
+    /// let err = broken.headers(b"no colon\r\n\r\n");
+    /// assert_eq!(err, Err(VerifyError::Header(HeaderError::MissingColon { offset: 0 })));
+    /// # Ok::<(), VerifyError>(())
+    /// ```
     pub fn headers(&mut self, chunk: &[u8]) -> Result<HeaderStatus, VerifyError> {
         if !matches!(self.phase, Phase::Headers) {
             return Err(VerifyError::Misuse("header bytes after the header was complete"));
@@ -302,6 +382,16 @@ impl Verifier {
     }
 
     /// What to do next.
+    ///
+    /// ```
+    /// use dkim_core::{Now, Policy, Step, Verifier};
+    /// let mut v = Verifier::new(Policy::default(), Now::unix(1_700_000_000));
+    /// assert!(matches!(v.step(), Step::NeedHeaders));
+    /// v.headers(b"From: a@example.com\r\n\r\n")?;
+    /// assert!(matches!(v.step(), Step::Done)); // unsigned: nothing to look up or hash
+    /// assert!(v.results().is_empty());
+    /// # Ok::<(), dkim_core::VerifyError>(())
+    /// ```
     pub fn step(&self) -> Step {
         if matches!(self.phase, Phase::Headers) {
             return Step::NeedHeaders;
@@ -316,12 +406,38 @@ impl Verifier {
     }
 
     /// All key requests made so far (answered or not).
+    ///
+    /// ```
+    /// use dkim_core::{KeyAnswer, Now, Policy, Verifier};
+    /// let message = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 From: a@example.com\r\n\r\n";
+    /// let mut v = Verifier::new(Policy::default(), Now::unix(1_700_000_000));
+    /// v.headers(message)?;
+    /// v.answer_key_by_name("sel._domainkey.example.com", KeyAnswer::NoRecord);
+    /// assert_eq!(v.key_requests()[0].name(), "sel._domainkey.example.com"); // still listed once answered
+    /// # Ok::<(), dkim_core::VerifyError>(())
+    /// ```
     #[must_use]
     pub fn key_requests(&self) -> &[KeyRequest] {
         &self.requests
     }
 
     /// Answers a key request. Unknown or repeated ids are ignored.
+    ///
+    /// ```
+    /// use dkim_core::{KeyAnswer, Now, Policy, Reason, Step, TempFailCause, Verdict, Verifier};
+    /// let message = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 From: a@example.com\r\n\r\n";
+    /// let mut v = Verifier::new(Policy::default(), Now::unix(1_700_000_000));
+    /// v.headers(message)?;
+    /// let Step::NeedKeys(requests) = v.step() else { unreachable!() };
+    /// v.answer_key(requests[0].id(), KeyAnswer::TempFail(TempFailCause::ServFail));
+    /// v.finish()?;
+    /// let results = v.into_results();
+    /// assert_eq!(results[0].verdict(), Verdict::TempError);
+    /// assert!(matches!(results[0].reason(), Some(Reason::TempFail { cause: TempFailCause::ServFail, .. })));
+    /// # Ok::<(), dkim_core::VerifyError>(())
+    /// ```
     pub fn answer_key(&mut self, id: KeyRequestId, answer: KeyAnswer) {
         let Some(pos) = self.unanswered.iter().position(|r| r.id == id) else { return };
         let request = self.unanswered.remove(pos);
@@ -352,6 +468,19 @@ impl Verifier {
 
     /// Answers every request for `name` (case-insensitive, final dot
     /// optional).
+    ///
+    /// ```
+    /// use dkim_core::{KeyAnswer, Now, Policy, Step, Verifier};
+    /// // Two signatures with the same key: one answer for both.
+    /// let message = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=BBBB; b=BBBB\r\n\
+    ///                 From: a@example.com\r\n\r\n";
+    /// let mut v = Verifier::new(Policy::default(), Now::unix(1_700_000_000));
+    /// v.headers(message)?;
+    /// v.answer_key_by_name("SEL._domainkey.example.com.", KeyAnswer::NoRecord);
+    /// assert!(!matches!(v.step(), Step::NeedKeys(_)));
+    /// # Ok::<(), dkim_core::VerifyError>(())
+    /// ```
     pub fn answer_key_by_name(&mut self, name: &str, answer: KeyAnswer) {
         let name = name.strip_suffix('.').unwrap_or(name);
         let ids: Vec<KeyRequestId> =
@@ -362,6 +491,27 @@ impl Verifier {
     }
 
     /// Feeds a chunk of the body.
+    ///
+    /// ```
+    /// use dkim_core::{Now, Policy, Reason, Step, Verdict, Verifier};
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, PrivateKey, Signer};
+    /// # let key = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+    /// # let record = key.dns_record();
+    /// # let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello!\r\n";
+    /// # let field = Signer::builder(key, "example.com", "sel").timestamp(1_700_000_000).build()?.sign(message)?;
+    /// # let signed = [field.as_bytes(), message].concat();
+    /// // `signed`: a message signed at 1_700_000_000 by `example.com`, whose key record is `record`.
+    /// let (header, _) = signed.split_at(signed.len() - b"Hello!\r\n".len());
+    /// let mut v = Verifier::new(Policy::default(), Now::unix(1_700_000_100));
+    /// v.headers(header)?;
+    /// v.answer_key_by_name("sel._domainkey.example.com", KeyAnswer::text(record.text()));
+    /// assert!(matches!(v.step(), Step::NeedBody));
+    /// v.body(b"Hello?\r\n"); // not the body that was signed
+    /// v.finish()?;
+    /// assert_eq!(v.results()[0].verdict(), Verdict::Fail);
+    /// assert_eq!(v.results()[0].reason(), Some(&Reason::BodyHashMismatch));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn body(&mut self, chunk: &[u8]) {
         if !matches!(self.phase, Phase::Body) {
             return;
@@ -383,6 +533,20 @@ impl Verifier {
     ///
     /// [`VerifyError::Header`] when the message ends in the middle of the
     /// header, or has no header field.
+    ///
+    /// ```
+    /// use dkim_core::{HeaderError, Now, Policy, Step, Verifier, VerifyError};
+    /// // A header without the empty line: a message without a body.
+    /// let mut v = Verifier::new(Policy::default(), Now::unix(1_700_000_000));
+    /// v.headers(b"From: a@example.com\r\n")?;
+    /// v.finish()?;
+    /// assert!(matches!(v.step(), Step::Done));
+    /// // Ending inside a header line is an error.
+    /// let mut cut = Verifier::new(Policy::default(), Now::unix(1_700_000_000));
+    /// cut.headers(b"From: a@exam")?;
+    /// assert_eq!(cut.finish(), Err(VerifyError::Header(HeaderError::Incomplete)));
+    /// # Ok::<(), VerifyError>(())
+    /// ```
     pub fn finish(&mut self) -> Result<(), VerifyError> {
         if matches!(self.phase, Phase::Headers) {
             self.collector.finish_without_body()?;
@@ -401,12 +565,35 @@ impl Verifier {
     /// The results so far (complete once [`Step::Done`]), one per
     /// `DKIM-Signature` field, topmost first. Empty means the message is
     /// unsigned (verdict `none`).
+    ///
+    /// ```
+    /// use dkim_core::{KeyAnswer, Now, Policy, Verdict, Verifier};
+    /// let message = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 From: a@example.com\r\n\r\n";
+    /// let mut v = Verifier::new(Policy::default(), Now::unix(1_700_000_000));
+    /// v.headers(message)?;
+    /// v.answer_key_by_name("sel._domainkey.example.com", KeyAnswer::NoRecord);
+    /// v.finish()?;
+    /// assert_eq!(v.results().len(), 1);
+    /// assert_eq!(v.results()[0].verdict(), Verdict::PermError);
+    /// # Ok::<(), dkim_core::VerifyError>(())
+    /// ```
     #[must_use]
     pub fn results(&self) -> Vec<SignatureResult> {
         self.sigs.iter().map(|s| s.result.clone()).collect()
     }
 
     /// The results, consuming the verifier.
+    ///
+    /// ```
+    /// use dkim_core::{Now, Policy, Verifier};
+    /// let mut v = Verifier::new(Policy::default(), Now::unix(1_700_000_000));
+    /// v.headers(b"From: a@example.com\r\n\r\n")?;
+    /// v.finish()?;
+    /// let results = v.into_results();
+    /// assert!(results.is_empty()); // unsigned: dkim=none
+    /// # Ok::<(), dkim_core::VerifyError>(())
+    /// ```
     #[must_use]
     pub fn into_results(self) -> Vec<SignatureResult> {
         self.sigs.into_iter().map(|s| s.result).collect()

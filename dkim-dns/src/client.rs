@@ -48,7 +48,7 @@ const MAX_MESSAGE: usize = 65_535;
 ///     Lookup::Found(answer) => println!("{} records, ttl {}", answer.records().len(), answer.ttl()),
 ///     Lookup::NoRecord(_) => println!("no key published"),
 ///     Lookup::TempFail(e) => println!("try again later: {}", e.cause()),
-///     _ => println!("an answer of a kind added later"),
+///     _ => {}
 /// }
 /// # Ok(()) }
 /// ```
@@ -62,6 +62,13 @@ pub struct DnsClient {
 }
 
 /// An error reading a resolver configuration or a server address.
+///
+/// ```
+/// use dkim_dns::DnsClient;
+/// let err = DnsClient::from_resolv_conf("nameserver dns.example\n").err().ok_or("accepted a host name")?;
+/// assert_eq!(err.to_string(), "resolv.conf line 1: \"dns.example\" is not an IP address");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct ConfigError {
     message: String,
@@ -84,6 +91,16 @@ impl ConfigError {
 impl DnsClient {
     /// A client asking `servers` in order, with a 2 s timeout per query and 2
     /// rounds over the servers.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use dkim_dns::DnsClient;
+    /// let servers = [DnsClient::parse_server("192.0.2.1")?, DnsClient::parse_server("[2001:db8::1]:5353")?];
+    /// let client = DnsClient::new(servers);
+    /// assert_eq!(client.servers().len(), 2);
+    /// assert_eq!(client.query_timeout(), Duration::from_secs(2));
+    /// # Ok::<(), dkim_dns::ConfigError>(())
+    /// ```
     pub fn new(servers: impl IntoIterator<Item = SocketAddr>) -> Self {
         Self {
             servers: servers.into_iter().collect(),
@@ -95,11 +112,29 @@ impl DnsClient {
     }
 
     /// The servers of `/etc/resolv.conf`.
+    ///
+    /// ```no_run
+    /// use dkim_dns::DnsClient;
+    /// let client = DnsClient::from_system()?; // reads /etc/resolv.conf
+    /// assert!(!client.servers().is_empty()); // 127.0.0.1:53 when it names no server
+    /// # Ok::<(), dkim_dns::ConfigError>(())
+    /// ```
     pub fn from_system() -> Result<Self, ConfigError> {
         Self::from_resolv_conf_file("/etc/resolv.conf")
     }
 
     /// The servers of a resolv.conf file (see [`DnsClient::from_resolv_conf`]).
+    ///
+    /// ```
+    /// use dkim_dns::DnsClient;
+    /// let path = std::env::temp_dir().join(format!("dkim-dns-doc-{}.conf", std::process::id()));
+    /// std::fs::write(&path, "nameserver 192.0.2.53\noptions attempts:3\n")?;
+    /// let client = DnsClient::from_resolv_conf_file(&path)?;
+    /// assert_eq!(client.servers(), [DnsClient::parse_server("192.0.2.53:53")?]);
+    /// std::fs::remove_file(&path)?;
+    /// assert!(DnsClient::from_resolv_conf_file(&path).is_err()); // cannot read it
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_resolv_conf_file(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path)
@@ -179,6 +214,14 @@ impl DnsClient {
     }
 
     /// Time to wait for each answer (default 2 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use dkim_dns::DnsClient;
+    /// let client = DnsClient::new([DnsClient::parse_server("192.0.2.1")?]).timeout(Duration::from_millis(500));
+    /// assert_eq!(client.query_timeout(), Duration::from_millis(500));
+    /// # Ok::<(), dkim_dns::ConfigError>(())
+    /// ```
     #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
@@ -187,6 +230,15 @@ impl DnsClient {
 
     /// Rounds over the server list for timeouts and network errors (default
     /// 2, at least 1).
+    ///
+    /// ```
+    /// use dkim_dns::DnsClient;
+    /// // Three rounds over the servers for timeouts; 0 counts as 1.
+    /// let client = DnsClient::new([DnsClient::parse_server("192.0.2.1")?]).attempts(3);
+    /// let once = DnsClient::new([DnsClient::parse_server("192.0.2.1")?]).attempts(0);
+    /// # let _ = (client, once);
+    /// # Ok::<(), dkim_dns::ConfigError>(())
+    /// ```
     #[must_use]
     pub fn attempts(mut self, attempts: u32) -> Self {
         self.attempts = attempts.max(1);
@@ -195,6 +247,16 @@ impl DnsClient {
 
     /// EDNS(0) UDP payload to offer, or `None` for plain 512-byte DNS
     /// (answers that do not fit then come over TCP).
+    ///
+    /// ```
+    /// use dkim_dns::{DEFAULT_EDNS_PAYLOAD, DnsClient};
+    /// let server = DnsClient::parse_server("192.0.2.1")?;
+    /// let plain = DnsClient::new([server]).edns_payload(None); // 512-byte DNS, larger answers over TCP
+    /// let larger = DnsClient::new([server]).edns_payload(Some(4096));
+    /// assert_eq!(DEFAULT_EDNS_PAYLOAD, 1232);
+    /// # let _ = (plain, larger);
+    /// # Ok::<(), dkim_dns::ConfigError>(())
+    /// ```
     #[must_use]
     pub fn edns_payload(mut self, payload: Option<u16>) -> Self {
         self.edns_payload = payload.map(|p| p.max(512));
@@ -202,6 +264,14 @@ impl DnsClient {
     }
 
     /// Most CNAMEs followed for one lookup (default 8).
+    ///
+    /// ```
+    /// use dkim_dns::DnsClient;
+    /// // No CNAME followed at all: a key published as a CNAME is a temporary failure.
+    /// let client = DnsClient::new([DnsClient::parse_server("192.0.2.1")?]).max_cnames(0);
+    /// # let _ = client;
+    /// # Ok::<(), dkim_dns::ConfigError>(())
+    /// ```
     #[must_use]
     pub fn max_cnames(mut self, max: usize) -> Self {
         self.max_cnames = max;
@@ -209,16 +279,46 @@ impl DnsClient {
     }
 
     /// The servers, in the order they are asked.
+    ///
+    /// ```
+    /// use dkim_dns::DnsClient;
+    /// let client = DnsClient::from_resolv_conf("nameserver 192.0.2.1\nnameserver fe80::1%eth0\n")?;
+    /// let servers: Vec<String> = client.servers().iter().map(|s| s.to_string()).collect();
+    /// assert_eq!(servers, ["192.0.2.1:53", "[fe80::1]:53"]); // the zone suffix is dropped
+    /// # Ok::<(), dkim_dns::ConfigError>(())
+    /// ```
     pub fn servers(&self) -> &[SocketAddr] {
         &self.servers
     }
 
     /// The per-query timeout.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use dkim_dns::DnsClient;
+    /// let client = DnsClient::from_resolv_conf("nameserver 192.0.2.1\noptions timeout:5\n")?;
+    /// assert_eq!(client.query_timeout(), Duration::from_secs(5));
+    /// # Ok::<(), dkim_dns::ConfigError>(())
+    /// ```
     pub fn query_timeout(&self) -> Duration {
         self.timeout
     }
 
     /// Looks up the TXT records at `name`.
+    ///
+    /// ```no_run
+    /// use dkim_dns::{DnsClient, Lookup};
+    /// # async fn example() -> Result<(), dkim_dns::ConfigError> {
+    /// let client = DnsClient::from_system()?;
+    /// match client.query_txt("sel._domainkey.example.com").await {
+    ///     Lookup::Found(answer) => assert!(!answer.records().is_empty()),
+    ///     Lookup::NoRecord(none) => println!("no key published ({:?})", none.kind()),
+    ///     Lookup::TempFail(fail) => println!("try again later: {}", fail.cause()),
+    ///     _ => {}
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn query_txt(&self, name: &str) -> Lookup {
         let Some(mut current) = dns_name(name) else {
             // Not representable as a DNS name (an empty label, a label over

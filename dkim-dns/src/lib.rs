@@ -49,6 +49,30 @@ pub use client::{ConfigError, DEFAULT_EDNS_PAYLOAD, DnsClient};
 /// name": DNS over HTTPS, a database, a DNSSEC-validating resolver, an
 /// offline map for wasm or a zkVM. `name` is an absolute domain name with or
 /// without the final dot; compare it without regard to ASCII case.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::future::Future;
+/// use dkim_dns::{Dnssec, KeySource, Lookup, NoRecord, NoRecordKind, TxtAnswer, TxtRecord};
+///
+/// /// Keys from a map (a database would do the same with an async query).
+/// struct Table(HashMap<String, String>);
+///
+/// impl KeySource for Table {
+///     fn lookup_txt(&self, name: &str) -> impl Future<Output = Lookup> + Send {
+///         let name = name.trim_end_matches('.').to_ascii_lowercase();
+///         let answer = match self.0.get(&name) {
+///             Some(text) => Lookup::Found(TxtAnswer::new(vec![TxtRecord::from_text(text)], 300, Dnssec::Unknown)),
+///             None => Lookup::NoRecord(NoRecord::new(NoRecordKind::NxDomain, None)),
+///         };
+///         std::future::ready(answer)
+///     }
+/// }
+///
+/// let table = Table(HashMap::from([("sel._domainkey.example.com".into(), "v=DKIM1; p=".into())]));
+/// let found = futures::executor::block_on(table.lookup_txt("Sel._domainkey.example.com."));
+/// assert!(matches!(found, Lookup::Found(answer) if answer.ttl() == 300));
+/// ```
 pub trait KeySource {
     /// Looks up the TXT RRset at `name`.
     fn lookup_txt(&self, name: &str) -> impl Future<Output = Lookup> + Send;
@@ -67,6 +91,17 @@ impl<K: KeySource + Send + Sync + ?Sized> KeySource for std::sync::Arc<K> {
 }
 
 /// The outcome of a TXT lookup.
+///
+/// ```
+/// use dkim_dns::{KeySource, Lookup, StaticKeys};
+/// use dkim_core::KeyAnswer;
+/// let keys = StaticKeys::new([("sel._domainkey.example.com", "v=DKIM1; p=")]);
+/// let found = futures::executor::block_on(keys.lookup_txt("sel._domainkey.example.com"));
+/// assert!(matches!(&found, Lookup::Found(answer) if answer.records().len() == 1));
+/// assert_eq!(KeyAnswer::from(found), KeyAnswer::text("v=DKIM1; p=")); // what the verifier takes
+/// let missing = futures::executor::block_on(keys.lookup_txt("other._domainkey.example.com"));
+/// assert_eq!(KeyAnswer::from(missing), KeyAnswer::NoRecord);
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Lookup {
@@ -110,30 +145,69 @@ impl TxtAnswer {
     /// An answer with `records`, their (smallest) `ttl` in seconds, and
     /// whether the resolver authenticated it with DNSSEC (from the AD bit;
     /// [`Dnssec::Unknown`] for a source that cannot tell, like a zone file).
+    ///
+    /// ```
+    /// use dkim_dns::{Dnssec, TxtAnswer, TxtRecord};
+    /// let answer = TxtAnswer::new(vec![TxtRecord::from_text("v=DKIM1; p=")], 600, Dnssec::NotAuthenticated);
+    /// assert_eq!(answer.ttl(), 600);
+    /// assert_eq!(answer.dnssec(), Dnssec::NotAuthenticated);
+    /// ```
     #[must_use]
     pub fn new(records: Vec<TxtRecord>, ttl: u32, dnssec: Dnssec) -> Self {
         Self { records, ttl, dnssec }
     }
 
     /// The records, each with its strings kept apart.
+    ///
+    /// ```
+    /// use dkim_dns::{Dnssec, TxtAnswer, TxtRecord};
+    /// let records = vec![TxtRecord::new(vec![b"v=DKIM1; ".to_vec(), b"p=".to_vec()])];
+    /// let answer = TxtAnswer::new(records.clone(), 300, Dnssec::Unknown);
+    /// assert_eq!(answer.records(), records);
+    /// assert_eq!(answer.records()[0].joined(), b"v=DKIM1; p=");
+    /// ```
     #[must_use]
     pub fn records(&self) -> &[TxtRecord] {
         &self.records
     }
 
     /// Consumes the answer, returning the records.
+    ///
+    /// ```
+    /// use dkim_dns::{Dnssec, TxtAnswer, TxtRecord};
+    /// let answer = TxtAnswer::new(vec![TxtRecord::from_text("v=DKIM1; p=")], 300, Dnssec::Unknown);
+    /// assert_eq!(answer.into_records(), [TxtRecord::from_text("v=DKIM1; p=")]);
+    /// ```
     #[must_use]
     pub fn into_records(self) -> Vec<TxtRecord> {
         self.records
     }
 
     /// Time to live, seconds.
+    ///
+    /// ```
+    /// use dkim_dns::{KeySource, Lookup, StaticKeys};
+    /// let keys = StaticKeys::new([("sel._domainkey.example.com", "v=DKIM1; p=")]).ttl(60);
+    /// let Lookup::Found(answer) = futures::executor::block_on(keys.lookup_txt("sel._domainkey.example.com")) else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(answer.ttl(), 60);
+    /// ```
     #[must_use]
     pub fn ttl(&self) -> u32 {
         self.ttl
     }
 
     /// Whether DNSSEC authenticated the answer.
+    ///
+    /// ```
+    /// use dkim_dns::{Dnssec, KeySource, Lookup, StaticKeys};
+    /// let keys = StaticKeys::new([("sel._domainkey.example.com", "v=DKIM1; p=")]);
+    /// let Lookup::Found(answer) = futures::executor::block_on(keys.lookup_txt("sel._domainkey.example.com")) else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(answer.dnssec(), Dnssec::Unknown); // a static map cannot tell
+    /// ```
     #[must_use]
     pub fn dnssec(&self) -> Dnssec {
         self.dnssec
@@ -154,6 +228,21 @@ pub struct NoRecord {
 }
 
 /// NXDOMAIN or NODATA.
+///
+/// ```
+/// use dkim_dns::{KeySource, Lookup, NoRecordKind, ZoneFile};
+/// let zone = ZoneFile::parse("$ORIGIN example.com.\nsel._domainkey 300 IN A 192.0.2.1\n")?;
+/// // The name exists, with no TXT record: NODATA.
+/// let Lookup::NoRecord(none) = futures::executor::block_on(zone.lookup_txt("sel._domainkey.example.com")) else {
+///     unreachable!()
+/// };
+/// assert_eq!(none.kind(), NoRecordKind::NoData);
+/// let Lookup::NoRecord(none) = futures::executor::block_on(zone.lookup_txt("other.example.com")) else {
+///     unreachable!()
+/// };
+/// assert_eq!(none.kind(), NoRecordKind::NxDomain);
+/// # Ok::<(), dkim_dns::ZoneError>(())
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NoRecordKind {
@@ -166,18 +255,42 @@ pub enum NoRecordKind {
 impl NoRecord {
     /// A "no record" answer, with the negative-caching TTL (from the SOA)
     /// when known.
+    ///
+    /// ```
+    /// use dkim_dns::{NoRecord, NoRecordKind};
+    /// let none = NoRecord::new(NoRecordKind::NoData, None);
+    /// assert_eq!((none.kind(), none.negative_ttl()), (NoRecordKind::NoData, None));
+    /// ```
     #[must_use]
     pub fn new(kind: NoRecordKind, negative_ttl: Option<u32>) -> Self {
         Self { kind, negative_ttl }
     }
 
     /// NXDOMAIN or NODATA.
+    ///
+    /// ```
+    /// use dkim_dns::{KeySource, Lookup, NoRecordKind, StaticKeys};
+    /// let keys = StaticKeys::default();
+    /// let Lookup::NoRecord(none) = futures::executor::block_on(keys.lookup_txt("sel._domainkey.example.com")) else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(none.kind(), NoRecordKind::NxDomain);
+    /// ```
     #[must_use]
     pub fn kind(&self) -> NoRecordKind {
         self.kind
     }
 
     /// How long the absence may be cached, seconds.
+    ///
+    /// ```
+    /// use dkim_dns::{KeySource, Lookup, StaticKeys};
+    /// let keys = StaticKeys::default().ttl(120);
+    /// let Lookup::NoRecord(none) = futures::executor::block_on(keys.lookup_txt("sel._domainkey.example.com")) else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(none.negative_ttl(), Some(120));
+    /// ```
     #[must_use]
     pub fn negative_ttl(&self) -> Option<u32> {
         self.negative_ttl
@@ -198,12 +311,25 @@ pub struct TempFail {
 
 impl TempFail {
     /// A temporary failure.
+    ///
+    /// ```
+    /// use dkim_core::KeyAnswer;
+    /// use dkim_dns::{Lookup, TempFail, TempFailCause};
+    /// let fail = TempFail::new(TempFailCause::Timeout);
+    /// assert_eq!(KeyAnswer::from(Lookup::TempFail(fail)), KeyAnswer::TempFail(TempFailCause::Timeout));
+    /// ```
     #[must_use]
     pub fn new(cause: TempFailCause) -> Self {
         Self { cause }
     }
 
     /// Why.
+    ///
+    /// ```
+    /// use dkim_dns::{TempFail, TempFailCause};
+    /// let fail = TempFail::new(TempFailCause::Network("connection refused".into()));
+    /// assert_eq!(fail.cause().to_string(), "network error: connection refused");
+    /// ```
     #[must_use]
     pub fn cause(&self) -> &TempFailCause {
         &self.cause

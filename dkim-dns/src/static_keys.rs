@@ -32,6 +32,17 @@ impl Default for StaticKeys {
 
 impl StaticKeys {
     /// From (name, record text) pairs; each text is one record of one string.
+    ///
+    /// ```
+    /// use dkim_dns::{KeySource, Lookup, StaticKeys};
+    /// let keys = StaticKeys::new([
+    ///     ("a._domainkey.example.com", "v=DKIM1; p="),
+    ///     ("b._domainkey.example.com.", "v=DKIM1; k=ed25519; p="),
+    /// ]);
+    /// let found = |name| matches!(futures::executor::block_on(keys.lookup_txt(name)), Lookup::Found(_));
+    /// assert!(found("A._DOMAINKEY.example.com") && found("b._domainkey.example.com"));
+    /// assert!(!found("c._domainkey.example.com"));
+    /// ```
     pub fn new<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let mut keys = Self::default();
         for (name, text) in pairs {
@@ -41,11 +52,30 @@ impl StaticKeys {
     }
 
     /// Adds a record at `name`.
+    ///
+    /// ```
+    /// use dkim_dns::{KeySource, Lookup, StaticKeys, TxtRecord};
+    /// let mut keys = StaticKeys::default();
+    /// keys.insert("sel._domainkey.example.com", TxtRecord::new(vec![b"v=DKIM1; ".to_vec(), b"p=".to_vec()]));
+    /// let Lookup::Found(answer) = futures::executor::block_on(keys.lookup_txt("sel._domainkey.example.com")) else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(answer.records()[0].strings().len(), 2); // strings kept apart
+    /// ```
     pub fn insert(&mut self, name: &str, record: TxtRecord) {
         self.map.entry(normalize_name(name)).or_default().push(record);
     }
 
     /// The TTL reported with every answer (default 3600).
+    ///
+    /// ```
+    /// use dkim_dns::{KeySource, Lookup, StaticKeys};
+    /// let keys = StaticKeys::new([("sel._domainkey.example.com", "v=DKIM1; p=")]).ttl(86_400);
+    /// let Lookup::Found(answer) = futures::executor::block_on(keys.lookup_txt("sel._domainkey.example.com")) else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(answer.ttl(), 86_400);
+    /// ```
     #[must_use]
     pub fn ttl(mut self, ttl: u32) -> Self {
         self.ttl = ttl;

@@ -85,6 +85,14 @@ pub fn authserv_id(value: &[u8]) -> Result<String, AuthservIdError> {
 }
 
 /// Why [`authserv_id`] could not read the authserv-id of a field value.
+///
+/// ```
+/// use dkim_core::auth_results::{AuthservIdError, authserv_id};
+/// assert_eq!(authserv_id(b" mx.example.net; dkim=pass"), Ok("mx.example.net".into()));
+/// assert_eq!(authserv_id(b" dkim=pass"), Err(AuthservIdError::Missing)); // no id before the result
+/// assert_eq!(authserv_id(b" (unclosed mx.example.net"), Err(AuthservIdError::UnclosedComment));
+/// assert_eq!(authserv_id(b" \"mx.example.net"), Err(AuthservIdError::UnclosedQuotedString));
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AuthservIdError {

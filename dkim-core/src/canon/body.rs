@@ -65,21 +65,56 @@ fn is_wsp(b: u8) -> bool {
 
 impl BodyCanonicalizer {
     /// A canonicalizer for `algorithm`.
+    ///
+    /// ```
+    /// use dkim_core::canon::{BodyCanonicalizer, CanonicalizationAlgorithm};
+    /// let c = BodyCanonicalizer::new(CanonicalizationAlgorithm::Simple);
+    /// assert_eq!(c.algorithm(), CanonicalizationAlgorithm::Simple);
+    /// ```
     pub fn new(algorithm: CanonicalizationAlgorithm) -> Self {
         Self { algorithm, line_empty: true, pending_empty: 0, pending_wsp: false, cr_held: false, emitted_any: false }
     }
 
     /// The algorithm.
+    ///
+    /// ```
+    /// use dkim_core::canon::{BodyCanonicalizer, CanonicalizationAlgorithm};
+    /// let c = BodyCanonicalizer::new(CanonicalizationAlgorithm::Relaxed);
+    /// assert_eq!(c.algorithm(), CanonicalizationAlgorithm::Relaxed);
+    /// ```
     pub fn algorithm(&self) -> CanonicalizationAlgorithm {
         self.algorithm
     }
 
     /// Feeds the next chunk of the body.
+    ///
+    /// ```
+    /// use dkim_core::canon::{BodyCanonicalizer, CanonicalizationAlgorithm};
+    /// let mut out = Vec::new();
+    /// let mut c = BodyCanonicalizer::new(CanonicalizationAlgorithm::Relaxed);
+    /// c.update(b"Hello  \t world \r\n", &mut |s: &[u8]| out.extend_from_slice(s));
+    /// c.update(b"\r\n\r\n", &mut |s: &[u8]| out.extend_from_slice(s)); // held back: trailing empty lines
+    /// assert_eq!(out, b"Hello world\r\n");
+    /// c.finish(&mut |s: &[u8]| out.extend_from_slice(s));
+    /// assert_eq!(out, b"Hello world\r\n"); // and dropped at the end
+    /// ```
     pub fn update<F: FnMut(&[u8])>(&mut self, chunk: &[u8], out: &mut F) {
         self.update_into(chunk, out);
     }
 
     /// Ends the body: emits what is still held back and the final CRLF.
+    ///
+    /// ```
+    /// use dkim_core::canon::{BodyCanonicalizer, CanonicalizationAlgorithm};
+    /// let mut out = Vec::new();
+    /// BodyCanonicalizer::new(CanonicalizationAlgorithm::Simple).finish(&mut |s: &[u8]| out.extend_from_slice(s));
+    /// assert_eq!(out, b"\r\n"); // an empty simple body is one CRLF
+    /// out.clear();
+    /// let mut c = BodyCanonicalizer::new(CanonicalizationAlgorithm::Relaxed);
+    /// c.update(b"no final line end", &mut |s: &[u8]| out.extend_from_slice(s));
+    /// c.finish(&mut |s: &[u8]| out.extend_from_slice(s));
+    /// assert_eq!(out, b"no final line end\r\n");
+    /// ```
     pub fn finish<F: FnMut(&[u8])>(self, out: &mut F) {
         self.finish_into(out);
     }

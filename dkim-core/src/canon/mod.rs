@@ -10,6 +10,14 @@ pub use body::BodyCanonicalizer;
 pub(crate) use body::{BLOCK_ROOM, Emit, relaxed_blocks, relaxed_span};
 
 /// One canonicalization algorithm.
+///
+/// ```
+/// use dkim_core::{Canonicalization, CanonicalizationAlgorithm};
+/// let c = Canonicalization::parse("relaxed/simple").ok_or("not a c= value")?;
+/// assert_eq!(c.header, CanonicalizationAlgorithm::Relaxed);
+/// assert_eq!(c.body, CanonicalizationAlgorithm::Simple);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum CanonicalizationAlgorithm {
@@ -21,6 +29,12 @@ pub enum CanonicalizationAlgorithm {
 
 impl CanonicalizationAlgorithm {
     /// The `c=` spelling.
+    ///
+    /// ```
+    /// use dkim_core::CanonicalizationAlgorithm;
+    /// assert_eq!(CanonicalizationAlgorithm::Simple.as_str(), "simple");
+    /// assert_eq!(CanonicalizationAlgorithm::Relaxed.as_str(), "relaxed");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Simple => "simple",
@@ -63,12 +77,27 @@ impl Canonicalization {
     pub const SIMPLE: Self = Self::new(CanonicalizationAlgorithm::Simple, CanonicalizationAlgorithm::Simple);
 
     /// From the two halves.
+    ///
+    /// ```
+    /// use dkim_core::{Canonicalization, CanonicalizationAlgorithm::*};
+    /// let c = Canonicalization::new(Relaxed, Simple);
+    /// assert_eq!(c.to_string(), "relaxed/simple");
+    /// assert_eq!(Canonicalization::new(Relaxed, Relaxed), Canonicalization::RELAXED);
+    /// ```
     pub const fn new(header: CanonicalizationAlgorithm, body: CanonicalizationAlgorithm) -> Self {
         Self { header, body }
     }
 
     /// Parses a `c=` value: `h` or `h/b`; the body defaults to `simple`.
     /// Anything else (empty, three parts, unknown names) is `None`.
+    ///
+    /// ```
+    /// use dkim_core::{Canonicalization, CanonicalizationAlgorithm::*};
+    /// assert_eq!(Canonicalization::parse("Relaxed/Relaxed"), Some(Canonicalization::RELAXED));
+    /// assert_eq!(Canonicalization::parse("relaxed"), Some(Canonicalization::new(Relaxed, Simple)));
+    /// assert_eq!(Canonicalization::parse("simple/simple/simple"), None);
+    /// assert_eq!(Canonicalization::parse(""), None);
+    /// ```
     pub fn parse(s: &str) -> Option<Self> {
         let mut parts = s.split('/');
         let header = CanonicalizationAlgorithm::parse(parts.next()?)?;

@@ -46,10 +46,19 @@ const SIGN_BITS: RangeInclusive<u32> = 2048..=8192;
 /// - Ed25519 uses ed25519-dalek's `verify_strict`, as [`RustCrypto`] does.
 ///
 /// ```
-/// use dkim_core::{AwsLcRs, Policy, Verifier};
+/// use dkim_core::{AwsLcRs, KeyAnswer, Now, Policy, PrivateKey, Signer, Verdict, verify};
 ///
-/// let verifier = Verifier::new(Policy::default().backend(&AwsLcRs), 1_700_000_000);
-/// # let _ = verifier;
+/// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/rsa2048.pem"))?;
+/// let key = PrivateKey::from_pem(&pem)?;
+/// let record = key.dns_record();
+/// let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello!\r\n";
+/// let field = Signer::builder(key, "example.com", "2026rsa").timestamp(1_700_000_000).build()?.sign(message)?;
+/// let signed = [field.as_bytes(), message].concat();
+///
+/// let policy = Policy::default().backend(&AwsLcRs);
+/// let results = verify(&signed, &policy, Now::unix(1_700_000_100), |_| KeyAnswer::text(record.text()))?;
+/// assert_eq!(results[0].verdict(), Verdict::Pass);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AwsLcRs;
@@ -148,6 +157,20 @@ impl AwsLcRsaSigningKey {
     /// it inconsistent), [`KeyError::RsaTooShort`] under 1024 bits,
     /// [`KeyError::RsaSizeUnsupported`] for 1024 to 2047 bits or more than
     /// 8192.
+    ///
+    /// ```
+    /// use dkim_core::AwsLcRsaSigningKey;
+    /// # use base64ct::{Base64, Encoding as _};
+    /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/rsa2048.pem"))?;
+    /// # let pkcs8 = Base64::decode_vec(&pem.lines().filter(|l| !l.starts_with("-----")).collect::<String>())?;
+    /// // A PKCS#1 `RSAPrivateKey` (a `-----BEGIN RSA PRIVATE KEY-----` PEM, decoded);
+    /// // here the one inside a PKCS#8 document, which starts at byte 26 for this key.
+    /// let der = &pkcs8[26..];
+    /// let key = AwsLcRsaSigningKey::from_pkcs1_der(der)?;
+    /// assert_eq!(key.bits(), 2048);
+    /// assert!(AwsLcRsaSigningKey::from_pkcs1_der(&pkcs8).is_err()); // PKCS#8 is not PKCS#1
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_pkcs1_der(der: &[u8]) -> Result<Self, KeyError> {
         let bits = check_sign_bits(der)?;
         let key = RsaKeyPair::from_der(der).map_err(|_| KeyError::NotAKey)?;
@@ -160,6 +183,19 @@ impl AwsLcRsaSigningKey {
     ///
     /// As [`AwsLcRsaSigningKey::from_pkcs1_der`], and
     /// [`KeyError::UnsupportedKeyKind`] for a key that is not RSA.
+    ///
+    /// ```
+    /// use base64ct::{Base64, Encoding as _};
+    /// use dkim_core::{AwsLcRsaSigningKey, KeyError};
+    /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/rsa2048.pem"))?;
+    /// # let der = Base64::decode_vec(&pem.lines().filter(|l| !l.starts_with("-----")).collect::<String>())?;
+    /// let key = AwsLcRsaSigningKey::from_pkcs8_der(&der)?;
+    /// assert_eq!(key.bits(), 2048);
+    /// // A PKCS#8 Ed25519 key is not for this backend.
+    /// let ed25519 = Base64::decode_vec("MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g")?;
+    /// assert_eq!(AwsLcRsaSigningKey::from_pkcs8_der(&ed25519).err(), Some(KeyError::UnsupportedKeyKind));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
         let info = rsa::pkcs8::PrivateKeyInfoRef::from_der(der).map_err(|_| KeyError::NotAKey)?;
         if info.algorithm.oid != RSA_ENCRYPTION {
@@ -197,11 +233,32 @@ impl AwsLcRsaSigningKey {
     }
 
     /// Modulus length in bits.
+    ///
+    /// ```
+    /// use dkim_core::AwsLcRsaSigningKey;
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/rsa2048.pem");
+    /// let key = AwsLcRsaSigningKey::from_pem(&std::fs::read_to_string(path)?)?;
+    /// assert_eq!(key.bits(), 2048);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn bits(&self) -> u32 {
         self.bits
     }
 
     /// The public key, as the DER SubjectPublicKeyInfo that goes into `p=`.
+    ///
+    /// ```
+    /// use dkim_core::{AwsLcRsaSigningKey, KeyType, PrivateKey, PublicKey};
+    /// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/rsa2048.pem");
+    /// # let pem = std::fs::read_to_string(path)?;
+    /// let key = AwsLcRsaSigningKey::from_pem(&pem)?;
+    /// let spki = key.public_key_der();
+    /// assert_eq!(PublicKey::from_record_bytes(KeyType::Rsa, &spki, 8192)?.bits(), 2048);
+    /// // The same bytes as the pure-Rust key gives.
+    /// let Ok(PrivateKey::Rsa(rust)) = PrivateKey::from_pem(&pem) else { unreachable!() };
+    /// assert_eq!(spki, rust.public_key_der());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn public_key_der(&self) -> Vec<u8> {
         // Marshalling the public half of a key AWS-LC has loaded does not fail.
         self.key.public_key().as_der().map(|d| d.as_ref().to_vec()).unwrap_or_default()

@@ -26,6 +26,16 @@ pub use public::{PublicKey, RsaPublicKey};
 pub use signing::{Ed25519SigningKey, PrivateKey, RsaSigningKey, SigningKey};
 
 /// Signing algorithm of the `a=` tag.
+///
+/// ```
+/// use dkim_core::{Algorithm, HashAlgorithm, KeyType};
+/// let a = Algorithm::parse("ed25519-sha256").ok_or("unknown a=")?;
+/// assert_eq!(a, Algorithm::Ed25519Sha256);
+/// assert_eq!(a.key_type(), KeyType::Ed25519);
+/// assert_eq!(a.hash(), HashAlgorithm::Sha256);
+/// assert_eq!(a.to_string(), "ed25519-sha256");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Algorithm {
@@ -51,6 +61,12 @@ impl Algorithm {
     }
 
     /// The `a=` spelling.
+    ///
+    /// ```
+    /// use dkim_core::Algorithm;
+    /// assert_eq!(Algorithm::RsaSha256.as_str(), "rsa-sha256");
+    /// assert_eq!(Algorithm::Ed25519Sha256.as_str(), "ed25519-sha256");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Self::RsaSha1 => "rsa-sha1",
@@ -60,6 +76,13 @@ impl Algorithm {
     }
 
     /// The key type this algorithm needs.
+    ///
+    /// ```
+    /// use dkim_core::{Algorithm, KeyType};
+    /// assert_eq!(Algorithm::RsaSha1.key_type(), KeyType::Rsa);
+    /// assert_eq!(Algorithm::RsaSha256.key_type(), KeyType::Rsa);
+    /// assert_eq!(Algorithm::Ed25519Sha256.key_type(), KeyType::Ed25519);
+    /// ```
     pub fn key_type(self) -> KeyType {
         match self {
             Self::RsaSha1 | Self::RsaSha256 => KeyType::Rsa,
@@ -68,6 +91,13 @@ impl Algorithm {
     }
 
     /// The hash algorithm this algorithm uses.
+    ///
+    /// ```
+    /// use dkim_core::{Algorithm, HashAlgorithm};
+    /// assert_eq!(Algorithm::RsaSha1.hash(), HashAlgorithm::Sha1);
+    /// assert_eq!(Algorithm::RsaSha256.hash(), HashAlgorithm::Sha256);
+    /// assert_eq!(Algorithm::Ed25519Sha256.hash(), HashAlgorithm::Sha256);
+    /// ```
     pub fn hash(self) -> HashAlgorithm {
         match self {
             Self::RsaSha1 => HashAlgorithm::Sha1,
@@ -83,6 +113,14 @@ impl fmt::Display for Algorithm {
 }
 
 /// Key type of the key record's `k=` tag.
+///
+/// ```
+/// use dkim_core::{KeyRecord, KeyType, Limits};
+/// let record = KeyRecord::parse(b"v=DKIM1; p=", &Limits::default())?;
+/// assert_eq!(record.key_type(), KeyType::Rsa); // no k=: RSA
+/// assert_eq!(KeyType::Ed25519.to_string(), "ed25519");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum KeyType {
@@ -94,6 +132,12 @@ pub enum KeyType {
 
 impl KeyType {
     /// The `k=` spelling.
+    ///
+    /// ```
+    /// use dkim_core::KeyType;
+    /// assert_eq!(KeyType::Rsa.as_str(), "rsa");
+    /// assert_eq!(KeyType::Ed25519.as_str(), "ed25519");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Rsa => "rsa",
@@ -109,6 +153,14 @@ impl fmt::Display for KeyType {
 }
 
 /// Hash algorithm (the part of `a=` after the dash; the key record's `h=`).
+///
+/// ```
+/// use dkim_core::{HashAlgorithm, KeyRecord, Limits};
+/// let record = KeyRecord::parse(b"v=DKIM1; h=sha256; p=", &Limits::default())?;
+/// assert!(record.allows_hash(HashAlgorithm::Sha256));
+/// assert!(!record.allows_hash(HashAlgorithm::Sha1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum HashAlgorithm {
@@ -120,6 +172,12 @@ pub enum HashAlgorithm {
 
 impl HashAlgorithm {
     /// The `h=` spelling.
+    ///
+    /// ```
+    /// use dkim_core::HashAlgorithm;
+    /// assert_eq!(HashAlgorithm::Sha1.as_str(), "sha1");
+    /// assert_eq!(HashAlgorithm::Sha256.as_str(), "sha256");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Sha1 => "sha1",
@@ -128,6 +186,13 @@ impl HashAlgorithm {
     }
 
     /// Parses a `h=` item (case-insensitive).
+    ///
+    /// ```
+    /// use dkim_core::HashAlgorithm;
+    /// assert_eq!(HashAlgorithm::parse("SHA256"), Some(HashAlgorithm::Sha256));
+    /// assert_eq!(HashAlgorithm::parse("sha1"), Some(HashAlgorithm::Sha1));
+    /// assert_eq!(HashAlgorithm::parse("md5"), None);
+    /// ```
     pub fn parse(s: &str) -> Option<Self> {
         [Self::Sha1, Self::Sha256].into_iter().find(|h| h.as_str().eq_ignore_ascii_case(s))
     }
@@ -265,6 +330,14 @@ fn verify_ed25519(key: &ed25519_dalek::VerifyingKey, digest: &[u8], signature: &
 }
 
 /// A key that could not be used.
+///
+/// ```
+/// use dkim_core::{KeyError, KeyType, PrivateKey, PublicKey};
+/// assert_eq!(PublicKey::from_record_bytes(KeyType::Ed25519, &[0; 31], 8192), Err(KeyError::Ed25519Length(31)));
+/// assert_eq!(PrivateKey::from_pem("not a key").err(), Some(KeyError::Pem));
+/// let encrypted = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n";
+/// assert_eq!(PrivateKey::from_pem(encrypted).err(), Some(KeyError::EncryptedPrivateKey));
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KeyError {
@@ -330,6 +403,16 @@ impl core::error::Error for KeyError {}
 
 /// Why a cryptographic operation failed: a signature check
 /// ([`VerifyingBackend::verify`]) or signing ([`SigningKey::sign_digest`]).
+///
+/// ```
+/// use dkim_core::{Algorithm, CryptoError, Ed25519SigningKey, KeyType, PublicKey, SigningKey};
+/// let signer = Ed25519SigningKey::from_seed(&[7; 32]);
+/// let key = PublicKey::from_record_bytes(KeyType::Ed25519, &signer.public_key_bytes(), 8192)?;
+/// let sig = signer.sign_digest(&[1; 32])?;
+/// assert_eq!(key.verify(Algorithm::Ed25519Sha256, &[2; 32], &sig), Err(CryptoError::BadSignature));
+/// assert_eq!(key.verify(Algorithm::RsaSha256, &[1; 32], &sig), Err(CryptoError::KeyTypeMismatch));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Debug)]
 pub enum CryptoError {

@@ -11,6 +11,16 @@ use super::{Algorithm, CryptoError, KeyError, KeyType, RustCrypto, VerifyingBack
 use alloc::vec::Vec;
 
 /// A public key from a DKIM key record, ready to verify.
+///
+/// ```
+/// use dkim_core::{KeyRecord, KeyType, Limits, PublicKey};
+/// let text = b"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+/// let record = KeyRecord::parse(text, &Limits::default())?;
+/// let key: &PublicKey = record.public_key().ok_or("revoked")?;
+/// assert!(matches!(key, PublicKey::Ed25519(_)));
+/// assert_eq!(key.key_type(), KeyType::Ed25519);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PublicKey {
@@ -22,6 +32,13 @@ pub enum PublicKey {
 
 impl PublicKey {
     /// The key type.
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, KeyType, PublicKey};
+    /// let raw = Ed25519SigningKey::from_seed(&[7; 32]).public_key_bytes();
+    /// assert_eq!(PublicKey::from_record_bytes(KeyType::Ed25519, &raw, 8192)?.key_type(), KeyType::Ed25519);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn key_type(&self) -> KeyType {
         match self {
             Self::Rsa(_) => KeyType::Rsa,
@@ -30,6 +47,16 @@ impl PublicKey {
     }
 
     /// Size in bits: the RSA modulus length, or 256 for Ed25519.
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, KeyType, PrivateKey, PublicKey};
+    /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/rsa2048.pem"))?;
+    /// let Ok(PrivateKey::Rsa(rsa)) = PrivateKey::from_pem(&pem) else { unreachable!() };
+    /// assert_eq!(PublicKey::from_record_bytes(KeyType::Rsa, &rsa.public_key_der(), 8192)?.bits(), 2048);
+    /// let raw = Ed25519SigningKey::from_seed(&[7; 32]).public_key_bytes();
+    /// assert_eq!(PublicKey::from_record_bytes(KeyType::Ed25519, &raw, 8192)?.bits(), 256);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn bits(&self) -> u32 {
         match self {
             Self::Rsa(k) => k.bits,
@@ -45,6 +72,19 @@ impl PublicKey {
     ///
     /// [`KeyError`] when the bytes are not such a key or the RSA modulus is
     /// larger than `max_rsa_bits`.
+    ///
+    /// ```
+    /// use dkim_core::{KeyError, KeyType, PrivateKey, PublicKey};
+    /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/rsa2048.pem"))?;
+    /// let Ok(PrivateKey::Rsa(rsa)) = PrivateKey::from_pem(&pem) else { unreachable!() };
+    /// let spki = rsa.public_key_der(); // what the base64 of p= decodes to
+    /// assert_eq!(PublicKey::from_record_bytes(KeyType::Rsa, &spki, 8192)?.bits(), 2048);
+    /// let too_large = PublicKey::from_record_bytes(KeyType::Rsa, &spki, 1024);
+    /// assert!(matches!(too_large, Err(KeyError::RsaTooLarge { max: 1024, .. })));
+    /// let not_ed25519 = PublicKey::from_record_bytes(KeyType::Ed25519, &spki, 8192);
+    /// assert_eq!(not_ed25519, Err(KeyError::Ed25519Length(spki.len())));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_record_bytes(key_type: KeyType, der: &[u8], max_rsa_bits: u32) -> Result<Self, KeyError> {
         match key_type {
             KeyType::Rsa => RsaPublicKey::from_der(der, max_rsa_bits).map(Self::Rsa),
@@ -66,12 +106,34 @@ impl PublicKey {
     ///
     /// This is the [`RustCrypto`] backend; [`VerifyingBackend::verify`] runs
     /// another one.
+    ///
+    /// ```
+    /// use dkim_core::{Algorithm, CryptoError, Ed25519SigningKey, KeyType, PublicKey, SigningKey};
+    /// let signer = Ed25519SigningKey::from_seed(&[7; 32]);
+    /// let key = PublicKey::from_record_bytes(KeyType::Ed25519, &signer.public_key_bytes(), 8192)?;
+    /// let digest = [1; 32]; // the SHA-256 of the canonical header block
+    /// let sig = signer.sign_digest(&digest)?;
+    /// assert_eq!(key.verify(Algorithm::Ed25519Sha256, &digest, &sig), Ok(()));
+    /// assert_eq!(key.verify(Algorithm::Ed25519Sha256, &[2; 32], &sig), Err(CryptoError::BadSignature));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn verify(&self, algorithm: Algorithm, digest: &[u8], signature: &[u8]) -> Result<(), CryptoError> {
         RustCrypto.verify(self, algorithm, digest, signature)
     }
 }
 
 /// An RSA public key and its size.
+///
+/// ```
+/// use dkim_core::{KeyType, PrivateKey, PublicKey};
+/// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/rsa2048.pem"))?;
+/// let Ok(PrivateKey::Rsa(rsa)) = PrivateKey::from_pem(&pem) else { unreachable!() };
+/// let Ok(PublicKey::Rsa(key)) = PublicKey::from_record_bytes(KeyType::Rsa, &rsa.public_key_der(), 8192) else {
+///     unreachable!()
+/// };
+/// assert_eq!(key.bits(), 2048);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct RsaPublicKey {
     pub(super) key: rsa::PublicKey,
@@ -106,6 +168,18 @@ impl RsaPublicKey {
     /// # Errors
     ///
     /// [`KeyError`] when it is neither, or the modulus exceeds `max_bits`.
+    ///
+    /// ```
+    /// use dkim_core::crypto::RsaPublicKey;
+    /// use dkim_core::{KeyError, PrivateKey};
+    /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/rsa2048.pem"))?;
+    /// let Ok(PrivateKey::Rsa(rsa)) = PrivateKey::from_pem(&pem) else { unreachable!() };
+    /// let key = RsaPublicKey::from_der(&rsa.public_key_der(), 8192)?; // SubjectPublicKeyInfo
+    /// assert_eq!(key.bits(), 2048);
+    /// assert_eq!(RsaPublicKey::from_der(&key.to_pkcs1_der(), 8192)?, key); // bare PKCS#1 works too
+    /// assert_eq!(RsaPublicKey::from_der(b"junk", 8192), Err(KeyError::NotAKey));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_der(der: &[u8], max_bits: u32) -> Result<Self, KeyError> {
         let pkcs1_bytes: &[u8] = match rsa::pkcs8::spki::SubjectPublicKeyInfoRef::from_der(der) {
             Ok(spki) => {
@@ -140,6 +214,15 @@ impl RsaPublicKey {
     }
 
     /// Modulus length in bits.
+    ///
+    /// ```
+    /// use dkim_core::crypto::RsaPublicKey;
+    /// use dkim_core::PrivateKey;
+    /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/rsa2048.pem"))?;
+    /// let Ok(PrivateKey::Rsa(rsa)) = PrivateKey::from_pem(&pem) else { unreachable!() };
+    /// assert_eq!(RsaPublicKey::from_der(&rsa.public_key_der(), 8192)?.bits(), 2048);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn bits(&self) -> u32 {
         self.bits
     }

@@ -22,6 +22,32 @@ const EC_PUBLIC_KEY: rsa::pkcs8::ObjectIdentifier = rsa::pkcs8::ObjectIdentifier
 /// the SHA-256 hash of the canonical header data; RSA keys return the
 /// PKCS#1 v1.5 signature of it, Ed25519 keys the RFC 8463 signature (PureEdDSA
 /// over the 32 digest bytes).
+///
+/// ```
+/// use dkim_core::{Algorithm, CryptoError, Ed25519SigningKey, Signer, SigningKey};
+///
+/// /// Stands in for a remote signer: a real one sends the digest to its service.
+/// struct Remote(Ed25519SigningKey);
+///
+/// impl SigningKey for Remote {
+///     fn algorithm(&self) -> Algorithm {
+///         Algorithm::Ed25519Sha256
+///     }
+///
+///     fn sign_digest(&self, digest: &[u8]) -> Result<Vec<u8>, CryptoError> {
+///         if digest.len() != 32 {
+///             return Err(CryptoError::DigestLength { expected: 32, actual: digest.len() });
+///         }
+///         self.0.sign_digest(digest)
+///     }
+/// }
+///
+/// let signer = Signer::builder(Remote(Ed25519SigningKey::from_seed(&[5; 32])), "example.com", "kms").build()?;
+/// let field = signer.sign(b"From: a@example.com\r\n\r\nHi\r\n")?;
+/// assert!(field.starts_with("DKIM-Signature: a=ed25519-sha256;"));
+/// assert_eq!(signer.key_bits(), None); // `bits` not implemented: unknown
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait SigningKey {
     /// The algorithm this key signs with.
     fn algorithm(&self) -> Algorithm;
@@ -87,6 +113,18 @@ impl<K: SigningKey + ?Sized> SigningKey for alloc::sync::Arc<K> {
 ///
 /// With the `std` feature RSA blinding uses the operating system's random
 /// numbers; without it the (constant-time) private operation is unblinded.
+///
+/// ```
+/// use base64ct::{Base64, Encoding as _};
+/// use dkim_core::{Algorithm, RsaSigningKey, SigningKey};
+/// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/rsa2048.pem"))?;
+/// # let der = Base64::decode_vec(&pem.lines().filter(|l| !l.starts_with("-----")).collect::<String>())?;
+/// // `der`: a PKCS#8 `PrivateKeyInfo` (a `-----BEGIN PRIVATE KEY-----` PEM, decoded).
+/// let key = RsaSigningKey::from_pkcs8_der(&der)?;
+/// assert_eq!(key.algorithm(), Algorithm::RsaSha256);
+/// assert_eq!(key.sign_digest(&[0; 32])?.len(), 256);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct RsaSigningKey {
     key: rsa::PrivateKey,
@@ -98,6 +136,19 @@ impl RsaSigningKey {
     /// # Errors
     ///
     /// [`KeyError`] when the DER is not an RSA key or it is shorter than 1024 bits.
+    ///
+    /// ```
+    /// use base64ct::{Base64, Encoding as _};
+    /// use dkim_core::RsaSigningKey;
+    /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/rsa2048.pem"))?;
+    /// # let pkcs8 = Base64::decode_vec(&pem.lines().filter(|l| !l.starts_with("-----")).collect::<String>())?;
+    /// // A PKCS#1 `RSAPrivateKey` (a `-----BEGIN RSA PRIVATE KEY-----` PEM, decoded);
+    /// // here the one inside a PKCS#8 document, which starts at byte 26 for this key.
+    /// let der = &pkcs8[26..];
+    /// assert_eq!(RsaSigningKey::from_pkcs1_der(der)?.bits(), 2048);
+    /// assert!(RsaSigningKey::from_pkcs1_der(&pkcs8).is_err()); // PKCS#8 is not PKCS#1
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_pkcs1_der(der: &[u8]) -> Result<Self, KeyError> {
         use rsa::pkcs1::DecodeRsaPrivateKey;
         let key = rsa::PrivateKey::from_pkcs1_der(der).map_err(|_| KeyError::MalformedPrivateKey)?;
@@ -109,6 +160,18 @@ impl RsaSigningKey {
     /// # Errors
     ///
     /// [`KeyError`] when the DER is not an RSA key or it is shorter than 1024 bits.
+    ///
+    /// ```
+    /// use base64ct::{Base64, Encoding as _};
+    /// use dkim_core::RsaSigningKey;
+    /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/rsa2048.pem"))?;
+    /// # let der = Base64::decode_vec(&pem.lines().filter(|l| !l.starts_with("-----")).collect::<String>())?;
+    /// assert_eq!(RsaSigningKey::from_pkcs8_der(&der)?.bits(), 2048);
+    /// // A PKCS#8 Ed25519 key is not an RSA key.
+    /// let ed25519 = Base64::decode_vec("MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g")?;
+    /// assert!(RsaSigningKey::from_pkcs8_der(&ed25519).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
         use rsa::pkcs8::DecodePrivateKey;
         let key = rsa::PrivateKey::from_pkcs8_der(der).map_err(|_| KeyError::MalformedPrivateKey)?;
@@ -124,11 +187,29 @@ impl RsaSigningKey {
     }
 
     /// Modulus length in bits.
+    ///
+    /// ```
+    /// use dkim_core::PrivateKey;
+    /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/rsa2048.pem"))?;
+    /// let Ok(PrivateKey::Rsa(key)) = PrivateKey::from_pem(&pem) else { unreachable!() };
+    /// assert_eq!(key.bits(), 2048);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn bits(&self) -> u32 {
         self.key.n().bit_width_vartime()
     }
 
     /// The public key, as the DER SubjectPublicKeyInfo that goes into `p=`.
+    ///
+    /// ```
+    /// use dkim_core::{Algorithm, KeyType, PrivateKey, PublicKey, SigningKey};
+    /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/rsa2048.pem"))?;
+    /// let Ok(PrivateKey::Rsa(key)) = PrivateKey::from_pem(&pem) else { unreachable!() };
+    /// let public = PublicKey::from_record_bytes(KeyType::Rsa, &key.public_key_der(), 8192)?;
+    /// let sig = key.sign_digest(&[1; 32])?;
+    /// assert_eq!(public.verify(Algorithm::RsaSha256, &[1; 32], &sig), Ok(()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn public_key_der(&self) -> Vec<u8> {
         use rsa::pkcs8::EncodePublicKey;
         self.key.to_public_key().to_public_key_der().map(|d| d.as_bytes().to_vec()).unwrap_or_default()
@@ -156,6 +237,17 @@ impl SigningKey for RsaSigningKey {
 }
 
 /// An Ed25519 private key signing with `ed25519-sha256`. Zeroized on drop.
+///
+/// ```
+/// use dkim_core::{Algorithm, Ed25519SigningKey, KeyType, PublicKey, SigningKey};
+/// let key = Ed25519SigningKey::from_seed(&[7; 32]);
+/// assert_eq!(key.algorithm(), Algorithm::Ed25519Sha256);
+/// let sig = key.sign_digest(&[1; 32])?;
+/// assert_eq!(sig.len(), 64);
+/// let public = PublicKey::from_record_bytes(KeyType::Ed25519, &key.public_key_bytes(), 8192)?;
+/// assert_eq!(public.verify(Algorithm::Ed25519Sha256, &[1; 32], &sig), Ok(()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Ed25519SigningKey {
     key: ed25519_dalek::SigningKey,
@@ -163,6 +255,16 @@ pub struct Ed25519SigningKey {
 
 impl Ed25519SigningKey {
     /// From the 32-byte secret seed (RFC 8032).
+    ///
+    /// ```
+    /// use base64ct::{Base64, Encoding as _};
+    /// use dkim_core::Ed25519SigningKey;
+    /// // The secret key of RFC 8032 section 7.1, test 1 (the example key of RFC 8463).
+    /// let seed = Base64::decode_vec("nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=")?;
+    /// let key = Ed25519SigningKey::from_seed(seed.as_slice().try_into()?);
+    /// assert_eq!(Base64::encode_string(&key.public_key_bytes()), "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_seed(seed: &[u8; 32]) -> Self {
         Self { key: ed25519_dalek::SigningKey::from_bytes(seed) }
     }
@@ -172,6 +274,17 @@ impl Ed25519SigningKey {
     /// # Errors
     ///
     /// [`KeyError`] when the DER is not an Ed25519 key.
+    ///
+    /// ```
+    /// use base64ct::{Base64, Encoding as _};
+    /// use dkim_core::{Ed25519SigningKey, KeyError};
+    /// // A `-----BEGIN PRIVATE KEY-----` PEM, decoded: the RFC 8032 test 1 key.
+    /// let der = Base64::decode_vec("MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g")?;
+    /// let key = Ed25519SigningKey::from_pkcs8_der(&der)?;
+    /// assert_eq!(Base64::encode_string(&key.public_key_bytes()), "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
+    /// assert_eq!(Ed25519SigningKey::from_pkcs8_der(b"junk").err(), Some(KeyError::MalformedPrivateKey));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
         let info = rsa::pkcs8::PrivateKeyInfoRef::from_der(der).map_err(|_| KeyError::MalformedPrivateKey)?;
         if info.algorithm.oid != ED25519_OID {
@@ -185,6 +298,15 @@ impl Ed25519SigningKey {
     }
 
     /// The raw 32-byte public key, as it goes base64-encoded into `p=`.
+    ///
+    /// ```
+    /// use base64ct::{Base64, Encoding as _};
+    /// use dkim_core::{Ed25519SigningKey, PrivateKey};
+    /// let key = Ed25519SigningKey::from_seed(&[7; 32]);
+    /// let raw = key.public_key_bytes();
+    /// assert_eq!(PrivateKey::Ed25519(key).public_key_base64(), Base64::encode_string(&raw));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn public_key_bytes(&self) -> [u8; 32] {
         self.key.verifying_key().to_bytes()
     }
@@ -212,6 +334,17 @@ impl SigningKey for Ed25519SigningKey {
 }
 
 /// Either kind of built-in private key, as read from a PEM file.
+///
+/// ```
+/// use dkim_core::{KeyType, PrivateKey, Signer};
+/// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/rsa2048.pem"))?;
+/// let key = PrivateKey::from_pem(&pem)?; // a `-----BEGIN PRIVATE KEY-----` file
+/// assert!(matches!(key, PrivateKey::Rsa(_)));
+/// assert_eq!(key.key_type(), KeyType::Rsa);
+/// let signer = Signer::builder(key, "example.com", "2026rsa").build()?;
+/// assert_eq!(signer.key_bits(), Some(2048));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum PrivateKey {
@@ -257,6 +390,11 @@ impl PrivateKey {
     }
 
     /// The key type (`k=` of its record).
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, KeyType, PrivateKey};
+    /// assert_eq!(PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32])).key_type(), KeyType::Ed25519);
+    /// ```
     #[must_use]
     pub fn key_type(&self) -> KeyType {
         match self {
@@ -267,12 +405,32 @@ impl PrivateKey {
 
     /// The key record to publish for this key: its text, its 255-byte
     /// strings and a zone-file line ([`DnsRecord`]).
+    ///
+    /// ```
+    /// use dkim_core::PrivateKey;
+    /// # let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data");
+    /// let key = PrivateKey::from_pem(&std::fs::read_to_string(format!("{dir}/ed25519.pem"))?)?;
+    /// let record = key.dns_record();
+    /// assert_eq!(record.text(), std::fs::read_to_string(format!("{dir}/key.txt"))?.trim_end()); // as published
+    /// assert_eq!(record.name("2026", "example.com"), "2026._domainkey.example.com");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn dns_record(&self) -> DnsRecord {
         DnsRecord::new(self.key_type(), &self.public_key_base64())
     }
 
     /// The `p=` value to publish for this key (base64 of the public key).
+    ///
+    /// ```
+    /// use dkim_core::PrivateKey;
+    /// let pem = "-----BEGIN PRIVATE KEY-----\n\
+    ///            MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n\
+    ///            -----END PRIVATE KEY-----\n";
+    /// let key = PrivateKey::from_pem(pem)?;
+    /// assert_eq!(key.public_key_base64(), "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn public_key_base64(&self) -> String {
         match self {

@@ -90,6 +90,21 @@ use signature::diagnose_signature;
 
 /// One finding: a stable code, a severity, one sentence saying what is wrong
 /// and what to do, and the evidence.
+///
+/// ```
+/// use dkim_core::diagnose::{Code, DiagnoseInput, Severity, diagnose};
+/// use dkim_core::{KeyAnswer, Now, Policy, verify};
+///
+/// let msg = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+///             From: a@example.com\r\n\r\n";
+/// let results = verify(msg, &Policy::default(), Now::unix(1_700_000_000), |_| KeyAnswer::NoRecord)?;
+/// let diagnoses = diagnose(&DiagnoseInput::new(&results).header(msg));
+/// let d = diagnoses.iter().find(|d| d.code() == Code::NoRecord).ok_or("no diagnosis")?;
+/// assert_eq!(d.severity(), Severity::Error);
+/// assert_eq!(d.signature(), Some(0));
+/// assert!(d.to_string().starts_with("error[no-record]: "));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnosis {
     code: Code,
@@ -101,27 +116,74 @@ pub struct Diagnosis {
 
 impl Diagnosis {
     /// The stable code.
+    ///
+    /// ```
+    /// use dkim_core::diagnose::{Code, DiagnoseInput, diagnose};
+    /// let diagnoses = diagnose(&DiagnoseInput::new(&[]).header(b"From: a@example.com\r\n\r\nHi\r\n"));
+    /// assert_eq!(diagnoses[0].code(), Code::NotSigned);
+    /// ```
     pub fn code(&self) -> Code {
         self.code
     }
 
     /// How bad it is.
+    ///
+    /// ```
+    /// use dkim_core::diagnose::{DiagnoseInput, Severity, diagnose};
+    /// let diagnoses = diagnose(&DiagnoseInput::new(&[]).header(b"From: a@example.com\r\n\r\nHi\r\n"));
+    /// assert_eq!(diagnoses[0].severity(), Severity::Error);
+    /// ```
     pub fn severity(&self) -> Severity {
         self.severity
     }
 
     /// The signature it is about ([`SignatureResult::index`]), or `None` for
     /// the whole message.
+    ///
+    /// ```
+    /// use dkim_core::diagnose::{Code, DiagnoseInput, diagnose};
+    /// # use dkim_core::{KeyAnswer, Now, Policy, verify};
+    /// # let msg = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+    /// #             From: a@example.com\r\n\r\n";
+    /// # let results = verify(msg, &Policy::default(), Now::unix(1_700_000_000), |_| KeyAnswer::NoRecord)?;
+    /// // `results`: one signature whose key is not in DNS.
+    /// let diagnoses = diagnose(&DiagnoseInput::new(&results).header(msg));
+    /// let no_record = diagnoses.iter().find(|d| d.code() == Code::NoRecord).ok_or("no diagnosis")?;
+    /// assert_eq!(no_record.signature(), Some(0)); // the first DKIM-Signature
+    /// let unsigned = diagnose(&DiagnoseInput::new(&[]));
+    /// assert_eq!(unsigned[0].signature(), None); // about the whole message
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn signature(&self) -> Option<usize> {
         self.signature
     }
 
     /// The plain-words explanation with the next step.
+    ///
+    /// ```
+    /// use dkim_core::diagnose::{DiagnoseInput, diagnose};
+    /// let diagnoses = diagnose(&DiagnoseInput::new(&[]));
+    /// assert!(!diagnoses[0].message().is_empty());
+    /// assert!(diagnoses[0].to_string().ends_with(diagnoses[0].message()));
+    /// ```
     pub fn message(&self) -> &str {
         &self.message
     }
 
     /// What the diagnosis is based on.
+    ///
+    /// ```
+    /// use dkim_core::diagnose::{Code, DiagnoseInput, Evidence, diagnose};
+    /// # use dkim_core::{KeyAnswer, Now, Policy, verify};
+    /// # let msg = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+    /// #             From: a@example.com\r\n\r\n";
+    /// # let results = verify(msg, &Policy::default(), Now::unix(1_700_000_000), |_| KeyAnswer::NoRecord)?;
+    /// // `results`: one signature whose key is not in DNS.
+    /// let diagnoses = diagnose(&DiagnoseInput::new(&results).header(msg));
+    /// let no_record = diagnoses.iter().find(|d| d.code() == Code::NoRecord).ok_or("no diagnosis")?;
+    /// assert!(no_record.evidence().contains(&Evidence::NameQueried("sel._domainkey.example.com".into())));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn evidence(&self) -> &[Evidence] {
         &self.evidence
     }
@@ -143,6 +205,13 @@ impl fmt::Display for Diagnosis {
 }
 
 /// How bad a finding is.
+///
+/// ```
+/// use dkim_core::diagnose::{DiagnoseInput, Severity, diagnose};
+/// let diagnoses = diagnose(&DiagnoseInput::new(&[]));
+/// assert!(diagnoses.iter().any(|d| d.severity() == Severity::Error)); // not signed
+/// assert!(Severity::Error < Severity::Warning && Severity::Warning < Severity::Note);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Severity {
@@ -156,6 +225,12 @@ pub enum Severity {
 
 impl Severity {
     /// `error`, `warning` or `note`.
+    ///
+    /// ```
+    /// use dkim_core::diagnose::Severity;
+    /// assert_eq!(Severity::Error.as_str(), "error");
+    /// assert_eq!(Severity::Warning.to_string(), "warning");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Error => "error",
@@ -172,6 +247,13 @@ impl fmt::Display for Severity {
 }
 
 /// The stable diagnosis codes; see the [module docs](self) for the table.
+///
+/// ```
+/// use dkim_core::diagnose::{Code, DiagnoseInput, diagnose};
+/// let codes: Vec<Code> = diagnose(&DiagnoseInput::new(&[])).iter().map(|d| d.code()).collect();
+/// assert_eq!(codes, [Code::NotSigned]);
+/// assert_eq!(Code::NotSigned.to_string(), "not-signed");
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Code {
@@ -261,6 +343,12 @@ pub enum Code {
 
 impl Code {
     /// The stable kebab-case code.
+    ///
+    /// ```
+    /// use dkim_core::diagnose::Code;
+    /// assert_eq!(Code::BodyChanged.as_str(), "body-changed");
+    /// assert_eq!(Code::KeyMismatchOrHeaderChanged.as_str(), "key-mismatch-or-header-changed");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Self::BodyChanged => "body-changed",
@@ -315,6 +403,24 @@ impl fmt::Display for Code {
 }
 
 /// A piece of evidence behind a diagnosis.
+///
+/// ```
+/// use dkim_core::diagnose::{Code, DiagnoseInput, Evidence, diagnose};
+/// # use dkim_core::{KeyAnswer, Now, Policy, verify};
+/// # let msg = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+/// #             From: a@example.com\r\n\r\n";
+/// # let results = verify(msg, &Policy::default(), Now::unix(1_700_000_000), |_| KeyAnswer::NoRecord)?;
+/// // `results`: one signature whose key is not in DNS.
+/// for d in diagnose(&DiagnoseInput::new(&results).header(msg)) {
+///     for e in d.evidence() {
+///         if let Evidence::NameQueried(name) = e {
+///             assert_eq!(d.code(), Code::NoRecord);
+///             assert_eq!(name, "sel._domainkey.example.com");
+///         }
+///     }
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Evidence {
@@ -359,6 +465,18 @@ pub enum Evidence {
 
 /// What [`diagnose`] works from: the results, the header and the DNS answers
 /// the caller saw.
+///
+/// ```
+/// use dkim_core::diagnose::{Code, DiagnoseInput, diagnose};
+/// use dkim_core::{KeyAnswer, Now, Policy, verify};
+///
+/// let msg = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+///             From: a@example.com\r\n\r\n";
+/// let results = verify(msg, &Policy::default(), Now::unix(1_700_000_000), |_| KeyAnswer::NoRecord)?;
+/// let input = DiagnoseInput::new(&results).header(msg).lookup("sel._domainkey.example.com", None);
+/// assert!(diagnose(&input).iter().any(|d| d.code() == Code::NoRecord));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct DiagnoseInput<'a> {
     results: &'a [SignatureResult],
@@ -368,6 +486,12 @@ pub struct DiagnoseInput<'a> {
 
 impl<'a> DiagnoseInput<'a> {
     /// The verifier's results (empty for an unsigned message).
+    ///
+    /// ```
+    /// use dkim_core::diagnose::{Code, DiagnoseInput, diagnose};
+    /// let unsigned = DiagnoseInput::new(&[]); // no DKIM-Signature: no results
+    /// assert_eq!(diagnose(&unsigned)[0].code(), Code::NotSigned);
+    /// ```
     pub fn new(results: &'a [SignatureResult]) -> Self {
         Self { results, header: None, lookups: Vec::new() }
     }
@@ -375,6 +499,12 @@ impl<'a> DiagnoseInput<'a> {
     /// The message header (the whole message also works: everything after
     /// the first empty line is ignored; bare LF line ends are accepted).
     /// Without it there is no header coverage or DMARC alignment check.
+    ///
+    /// ```
+    /// use dkim_core::diagnose::{Code, DiagnoseInput, diagnose};
+    /// let broken = DiagnoseInput::new(&[]).header(b"no colon on this line\r\n\r\n");
+    /// assert_eq!(diagnose(&broken)[0].code(), Code::HeaderMalformed);
+    /// ```
     #[must_use]
     pub fn header(mut self, bytes: &[u8]) -> Self {
         self.header = Some(header_block(bytes));
@@ -385,6 +515,25 @@ impl<'a> DiagnoseInput<'a> {
     /// has no TXT record (NXDOMAIN or no data). Give the answers for the key
     /// names the verifier asked for and, when a key was not found, for the
     /// names of [`wrong_name_candidates`].
+    ///
+    /// ```
+    /// use dkim_core::diagnose::{Code, DiagnoseInput, Evidence, diagnose, wrong_name_candidates};
+    /// use dkim_core::{KeyAnswer, Now, Policy, TxtRecord, verify};
+    ///
+    /// let msg = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+    ///             From: a@example.com\r\n\r\n";
+    /// let results = verify(msg, &Policy::default(), Now::unix(1_700_000_000), |_| KeyAnswer::NoRecord)?;
+    /// assert!(wrong_name_candidates(&results[0]).contains(&"sel.example.com".to_string()));
+    /// // The key was published without `._domainkey`.
+    /// let record = TxtRecord::from_text("v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
+    /// let input = DiagnoseInput::new(&results)
+    ///     .lookup("sel._domainkey.example.com", None)
+    ///     .lookup("sel.example.com", Some(vec![record]));
+    /// let diagnoses = diagnose(&input);
+    /// let d = diagnoses.iter().find(|d| d.code() == Code::KeyAtWrongName).ok_or("no diagnosis")?;
+    /// assert!(d.evidence().contains(&Evidence::RecordAt("sel.example.com".into())));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn lookup(mut self, name: &str, records: Option<Vec<TxtRecord>>) -> Self {
         self.lookups.push((normalize_name(name), records));
@@ -392,6 +541,24 @@ impl<'a> DiagnoseInput<'a> {
     }
 
     /// Several answers at once (see [`DiagnoseInput::lookup`]).
+    ///
+    /// ```
+    /// use dkim_core::diagnose::{Code, DiagnoseInput, diagnose, wrong_name_candidates};
+    /// use dkim_core::{KeyAnswer, Now, Policy, TxtRecord, verify};
+    ///
+    /// let msg = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+    ///             From: a@example.com\r\n\r\n";
+    /// let results = verify(msg, &Policy::default(), Now::unix(1_700_000_000), |_| KeyAnswer::NoRecord)?;
+    /// // The answers for every candidate name (here: a DKIM record at `sel.example.com` only).
+    /// let key = "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+    /// let answers = wrong_name_candidates(&results[0]).into_iter().map(|name| {
+    ///     let records = (name == "sel.example.com").then(|| vec![TxtRecord::from_text(key)]);
+    ///     (name, records)
+    /// });
+    /// let input = DiagnoseInput::new(&results).lookup("sel._domainkey.example.com", None).lookups(answers);
+    /// assert!(diagnose(&input).iter().any(|d| d.code() == Code::KeyAtWrongName));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn lookups(mut self, lookups: impl IntoIterator<Item = (String, Option<Vec<TxtRecord>>)>) -> Self {
         self.lookups.extend(lookups.into_iter().map(|(n, r)| (normalize_name(&n), r)));
@@ -437,6 +604,20 @@ pub fn wrong_name_candidates(result: &SignatureResult) -> Vec<String> {
 /// From), then each signature's in order, then DMARC alignment.
 ///
 /// See the [module docs](self) for an example and the codes.
+///
+/// ```
+/// use dkim_core::diagnose::{Code, DiagnoseInput, Severity, diagnose};
+/// use dkim_core::{KeyAnswer, Now, Policy, verify};
+///
+/// let msg = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=sel; h=from; bh=AAAA; b=AAAA\r\n\
+///             From: a@example.com\r\n\r\n";
+/// let results = verify(msg, &Policy::default(), Now::unix(1_700_000_000), |_| KeyAnswer::NoRecord)?;
+/// let diagnoses = diagnose(&DiagnoseInput::new(&results).header(msg));
+/// // A signature that does not pass gets at least one error.
+/// assert!(diagnoses.iter().any(|d| d.signature() == Some(0) && d.severity() == Severity::Error));
+/// assert!(diagnoses.iter().all(|d| d.code() != Code::NotSigned));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn diagnose(input: &DiagnoseInput<'_>) -> Vec<Diagnosis> {
     let mut out = Vec::new();
     let block = match &input.header {

@@ -140,6 +140,22 @@ impl<K: SigningKey> fmt::Debug for Signer<K> {
 
 /// Builds a [`Signer`]: required values in [`Signer::builder`], the rest by
 /// setters.
+///
+/// ```
+/// use dkim_core::{Canonicalization, Ed25519SigningKey, Limits, Signature, Signer};
+/// let signer = Signer::builder(Ed25519SigningKey::from_seed(&[1; 32]), "example.com", "sel")
+///     .canonicalization(Canonicalization::SIMPLE)
+///     .timestamp(1_700_000_000)
+///     .expire_after(7 * 86_400)
+///     .build()?;
+/// let field = signer.sign(b"From: joe@example.com\r\n\r\nHello!\r\n")?;
+/// // Read the field back.
+/// let value = field.trim_end().strip_prefix("DKIM-Signature:").ok_or("not a DKIM-Signature")?;
+/// let sig = Signature::parse(value.as_bytes(), &Limits::default())?;
+/// assert_eq!(sig.canonicalization(), Canonicalization::SIMPLE);
+/// assert_eq!(sig.expiration(), Some(1_700_000_000 + 7 * 86_400));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct SignerBuilder<K> {
     inner: Signer<K>,
@@ -148,6 +164,16 @@ pub struct SignerBuilder<K> {
 impl<K: SigningKey> Signer<K> {
     /// Starts a signer for `key`, signing as `domain` (`d=`) with the key
     /// published at `selector` (`s=`).
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, SignError, Signer};
+    /// let key = Ed25519SigningKey::from_seed(&[1; 32]);
+    /// let signer = Signer::builder(key.clone(), "example.com", "2026").build()?;
+    /// assert!(signer.sign(b"From: joe@example.com\r\n\r\nHi\r\n")?.contains(" d=example.com;"));
+    /// let bad = Signer::builder(key, "not a domain", "2026").build();
+    /// assert_eq!(bad.err(), Some(SignError::InvalidDomain("not a domain".into())));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn builder(key: K, domain: &str, selector: &str) -> SignerBuilder<K> {
         SignerBuilder {
             inner: Signer {
@@ -167,16 +193,43 @@ impl<K: SigningKey> Signer<K> {
     }
 
     /// The signing algorithm (from the key).
+    ///
+    /// ```
+    /// use dkim_core::{Algorithm, Ed25519SigningKey, Signer};
+    /// let signer = Signer::builder(Ed25519SigningKey::from_seed(&[1; 32]), "example.com", "sel").build()?;
+    /// assert_eq!(signer.algorithm(), Algorithm::Ed25519Sha256);
+    /// # Ok::<(), dkim_core::SignError>(())
+    /// ```
     pub fn algorithm(&self) -> Algorithm {
         self.key.algorithm()
     }
 
     /// The key.
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, Signer};
+    /// let key = Ed25519SigningKey::from_seed(&[1; 32]);
+    /// let public = key.public_key_bytes();
+    /// let signer = Signer::builder(key, "example.com", "sel").build()?;
+    /// assert_eq!(signer.key().public_key_bytes(), public);
+    /// # Ok::<(), dkim_core::SignError>(())
+    /// ```
     pub fn key(&self) -> &K {
         &self.key
     }
 
     /// The key's size in bits, when the key tells ([`SigningKey::bits`]).
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, PrivateKey, Signer};
+    /// let ed25519 = Signer::builder(Ed25519SigningKey::from_seed(&[1; 32]), "example.com", "sel").build()?;
+    /// assert_eq!(ed25519.key_bits(), Some(256));
+    /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/rsa2048.pem"))?;
+    /// let rsa = Signer::builder(PrivateKey::from_pem(&pem)?, "example.com", "rsa").build()?;
+    /// assert_eq!(rsa.key_bits(), Some(2048));
+    /// assert!(!rsa.is_weak_key());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn key_bits(&self) -> Option<u32> {
         self.key.bits()
     }
@@ -270,6 +323,15 @@ impl<K: SigningKey> Signer<K> {
 
 impl<K: SigningKey> SignerBuilder<K> {
     /// `c=` (default `relaxed/relaxed`).
+    ///
+    /// ```
+    /// use dkim_core::{Canonicalization, CanonicalizationAlgorithm::*, Ed25519SigningKey, Signer};
+    /// let signer = Signer::builder(Ed25519SigningKey::from_seed(&[1; 32]), "example.com", "sel")
+    ///     .canonicalization(Canonicalization::new(Relaxed, Simple))
+    ///     .build()?;
+    /// assert!(signer.sign(b"From: joe@example.com\r\n\r\nHi\r\n")?.contains(" c=relaxed/simple;"));
+    /// # Ok::<(), dkim_core::SignError>(())
+    /// ```
     #[must_use]
     pub fn canonicalization(mut self, c: Canonicalization) -> Self {
         self.inner.canonicalization = c;
@@ -279,6 +341,18 @@ impl<K: SigningKey> SignerBuilder<K> {
     /// Signs exactly these header fields, in this order, one instance per
     /// entry (From is added when missing). Replaces the default set and
     /// turns off oversigning unless [`SignerBuilder::oversign`] follows.
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, Limits, Signature, Signer};
+    /// let signer = Signer::builder(Ed25519SigningKey::from_seed(&[1; 32]), "example.com", "sel")
+    ///     .headers(["Subject", "To"])
+    ///     .build()?;
+    /// let field = signer.sign(b"From: joe@example.com\r\nTo: ann@example.net\r\nSubject: hi\r\n\r\nHi\r\n")?;
+    /// let value = field.trim_end().strip_prefix("DKIM-Signature:").ok_or("not a DKIM-Signature")?;
+    /// let sig = Signature::parse(value.as_bytes(), &Limits::default())?;
+    /// assert_eq!(sig.signed_headers().as_str(), "From:Subject:To"); // From added, nothing oversigned
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn headers<I>(mut self, names: I) -> Self
     where
         I: IntoIterator,
@@ -293,6 +367,21 @@ impl<K: SigningKey> SignerBuilder<K> {
     /// breaks the signature. A name is oversigned only when the message has
     /// the field; From always is (default [`DEFAULT_OVERSIGNED_HEADERS`]; an
     /// empty list turns oversigning off).
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, Limits, Signature, Signer};
+    /// let key = Ed25519SigningKey::from_seed(&[1; 32]);
+    /// let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHi\r\n";
+    /// let h = |signer: Signer<&Ed25519SigningKey>| -> Result<String, Box<dyn std::error::Error>> {
+    ///     let field = signer.sign(message)?;
+    ///     let value = field.trim_end().strip_prefix("DKIM-Signature:").ok_or("not a DKIM-Signature")?;
+    ///     Ok(Signature::parse(value.as_bytes(), &Limits::default())?.signed_headers().as_str().into())
+    /// };
+    /// let builder = Signer::builder(&key, "example.com", "sel");
+    /// assert_eq!(h(builder.clone().oversign(["Subject"]).build()?)?, "From:Subject:Subject:From");
+    /// assert_eq!(h(builder.oversign::<[&str; 0]>([]).build()?)?, "From:Subject");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn oversign<I>(mut self, names: I) -> Self
     where
         I: IntoIterator,
@@ -303,6 +392,16 @@ impl<K: SigningKey> SignerBuilder<K> {
     }
 
     /// `i=`, the agent or user identity; must be in `d=` or a subdomain.
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, SignError, Signer};
+    /// let key = Ed25519SigningKey::from_seed(&[1; 32]);
+    /// let signer = Signer::builder(&key, "example.com", "sel").identity("news@mail.example.com").build()?;
+    /// assert!(signer.sign(b"From: news@mail.example.com\r\n\r\nHi\r\n")?.contains(" i=news@mail.example.com;"));
+    /// let outside = Signer::builder(&key, "example.com", "sel").identity("joe@example.org").build();
+    /// assert_eq!(outside.err(), Some(SignError::InvalidIdentity("joe@example.org".into())));
+    /// # Ok::<(), dkim_core::SignError>(())
+    /// ```
     #[must_use]
     pub fn identity(mut self, identity: &str) -> Self {
         self.inner.identity = Some(identity.into());
@@ -312,6 +411,14 @@ impl<K: SigningKey> SignerBuilder<K> {
     /// Adds `l=` with the length of the canonical body. Anyone can then
     /// append content below the signed part; use only when a mailing list in
     /// the path is known to add footers.
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, Signer};
+    /// let key = Ed25519SigningKey::from_seed(&[1; 32]);
+    /// let signer = Signer::builder(key, "example.com", "sel").body_length(true).build()?;
+    /// assert!(signer.sign(b"From: joe@example.com\r\n\r\nHello!\r\n")?.contains(" l=8;")); // "Hello!\r\n"
+    /// # Ok::<(), dkim_core::SignError>(())
+    /// ```
     #[must_use]
     pub fn body_length(mut self, sign_length: bool) -> Self {
         self.inner.body_length = sign_length;
@@ -321,6 +428,14 @@ impl<K: SigningKey> SignerBuilder<K> {
     /// `t=`, the signing time (Unix seconds). Without it, the signer reads
     /// the system clock at [`build`](Self::build) when the `std` feature is
     /// on (the default), and writes no `t=` without `std` (no clock).
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, Signer};
+    /// let key = Ed25519SigningKey::from_seed(&[1; 32]);
+    /// let signer = Signer::builder(key, "example.com", "sel").timestamp(1_700_000_000).build()?;
+    /// assert!(signer.sign(b"From: joe@example.com\r\n\r\nHi\r\n")?.contains(" t=1700000000;"));
+    /// # Ok::<(), dkim_core::SignError>(())
+    /// ```
     #[must_use]
     pub fn timestamp(mut self, unix_seconds: u64) -> Self {
         self.inner.timestamp = Timestamp::At(unix_seconds);
@@ -328,6 +443,16 @@ impl<K: SigningKey> SignerBuilder<K> {
     }
 
     /// Writes no `t=` at all (reproducible output, test vectors).
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, Signer};
+    /// let key = Ed25519SigningKey::from_seed(&[1; 32]);
+    /// let signer = Signer::builder(key, "example.com", "sel").no_timestamp().build()?;
+    /// let message = b"From: joe@example.com\r\n\r\nHi\r\n";
+    /// assert!(!signer.sign(message)?.contains(" t="));
+    /// assert_eq!(signer.sign(message)?, signer.sign(message)?); // reproducible
+    /// # Ok::<(), dkim_core::SignError>(())
+    /// ```
     #[must_use]
     pub fn no_timestamp(mut self) -> Self {
         self.inner.timestamp = Timestamp::Omitted;
@@ -335,6 +460,17 @@ impl<K: SigningKey> SignerBuilder<K> {
     }
 
     /// `x=`, the absolute expiration time.
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, SignError, Signer};
+    /// let key = Ed25519SigningKey::from_seed(&[1; 32]);
+    /// let signer = Signer::builder(&key, "example.com", "sel").timestamp(1_700_000_000).expiration(1_800_000_000);
+    /// let signer = signer.build()?;
+    /// assert!(signer.sign(b"From: joe@example.com\r\n\r\nHi\r\n")?.contains(" x=1800000000;"));
+    /// let backwards = Signer::builder(&key, "example.com", "sel").timestamp(1_700_000_000).expiration(1).build();
+    /// assert_eq!(backwards.err(), Some(SignError::ExpirationBeforeTimestamp));
+    /// # Ok::<(), dkim_core::SignError>(())
+    /// ```
     #[must_use]
     pub fn expiration(mut self, unix_seconds: u64) -> Self {
         self.inner.expiration = Some(Expiration::At(unix_seconds));
@@ -342,6 +478,16 @@ impl<K: SigningKey> SignerBuilder<K> {
     }
 
     /// `x=` as `t=` plus `seconds` (needs [`SignerBuilder::timestamp`]).
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, SignError, Signer};
+    /// let key = Ed25519SigningKey::from_seed(&[1; 32]);
+    /// let signer = Signer::builder(&key, "example.com", "sel").timestamp(1_700_000_000).expire_after(3600).build()?;
+    /// assert!(signer.sign(b"From: joe@example.com\r\n\r\nHi\r\n")?.contains(" x=1700003600;"));
+    /// let without = Signer::builder(&key, "example.com", "sel").no_timestamp().expire_after(3600).build();
+    /// assert_eq!(without.err(), Some(SignError::ExpirationWithoutTimestamp));
+    /// # Ok::<(), dkim_core::SignError>(())
+    /// ```
     #[must_use]
     pub fn expire_after(mut self, seconds: u64) -> Self {
         self.inner.expiration = Some(Expiration::After(seconds));
@@ -350,6 +496,17 @@ impl<K: SigningKey> SignerBuilder<K> {
 
     /// How line ends in the input are treated (default CRLF). With
     /// [`LineEndings::NormalizeLf`], bare LF is read as CRLF.
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, LineEndings, Signer};
+    /// let key = Ed25519SigningKey::from_seed(&[1; 32]);
+    /// let unix = b"From: joe@example.com\nSubject: hi\n\nHello!\n";
+    /// let crlf = Signer::builder(&key, "example.com", "sel").build()?;
+    /// assert!(crlf.sign(unix).is_err()); // the header never ends: no CRLF CRLF
+    /// let lf = Signer::builder(&key, "example.com", "sel").line_endings(LineEndings::NormalizeLf).build()?;
+    /// assert!(lf.sign(unix)?.ends_with("\n"));
+    /// # Ok::<(), dkim_core::SignError>(())
+    /// ```
     #[must_use]
     pub fn line_endings(mut self, le: LineEndings) -> Self {
         self.inner.line_endings = le;
@@ -363,6 +520,16 @@ impl<K: SigningKey> SignerBuilder<K> {
     /// [`SignError`] for an invalid domain, selector or identity, an
     /// expiration without or before a timestamp, an `rsa-sha1` key, or an
     /// RSA key under 1024 bits (RFC 8301).
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, SignError, Signer};
+    /// let key = Ed25519SigningKey::from_seed(&[1; 32]);
+    /// assert!(Signer::builder(&key, "example.com", "sel").build().is_ok());
+    /// let bad_selector = Signer::builder(&key, "example.com", "sel;x").build();
+    /// assert_eq!(bad_selector.err(), Some(SignError::InvalidSelector("sel;x".into())));
+    /// let bad_header = Signer::builder(&key, "example.com", "sel").headers(["Sub ject"]).build();
+    /// assert_eq!(bad_header.err(), Some(SignError::InvalidHeaderName));
+    /// ```
     pub fn build(mut self) -> Result<Signer<K>, SignError> {
         if matches!(self.inner.timestamp, Timestamp::Unset) {
             self.inner.timestamp = system_time().map_or(Timestamp::Omitted, Timestamp::At);
@@ -453,11 +620,26 @@ fn system_time() -> Option<u64> {
 /// here. Build [`Signer`]s with it and sign through
 /// [`SignSession::finish_unsigned`]; [`SignSession::finish`] with it fails
 /// with [`CryptoError::ExternalKey`].
+///
+/// ```
+/// use dkim_core::{Algorithm, CryptoError, ExternalKey, SignError, Signer};
+/// let signer = Signer::builder(ExternalKey::new(Algorithm::Ed25519Sha256), "example.com", "hsm").build()?;
+/// // It cannot sign here: use `SignSession::finish_unsigned` instead.
+/// assert_eq!(signer.sign(b"From: a@example.com\r\n\r\nHi\r\n"), Err(SignError::Key(CryptoError::ExternalKey)));
+/// # Ok::<(), SignError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ExternalKey(Algorithm);
 
 impl ExternalKey {
     /// A key that signs with `algorithm`.
+    ///
+    /// ```
+    /// use dkim_core::{Algorithm, ExternalKey, SigningKey};
+    /// let key = ExternalKey::new(Algorithm::RsaSha256);
+    /// assert_eq!(key.algorithm(), Algorithm::RsaSha256);
+    /// assert_eq!(key.bits(), None);
+    /// ```
     pub fn new(algorithm: Algorithm) -> Self {
         Self(algorithm)
     }
@@ -474,6 +656,14 @@ impl SigningKey for ExternalKey {
 }
 
 /// Why signing failed.
+///
+/// ```
+/// use dkim_core::{Ed25519SigningKey, SignError, Signer};
+/// let signer = Signer::builder(Ed25519SigningKey::from_seed(&[1; 32]), "example.com", "sel").build()?;
+/// assert_eq!(signer.sign(b"Subject: no From\r\n\r\nHi\r\n"), Err(SignError::NoFrom));
+/// assert!(matches!(signer.sign(b"no colon\r\n\r\n"), Err(SignError::Header(_))));
+/// # Ok::<(), SignError>(())
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SignError {

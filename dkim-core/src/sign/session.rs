@@ -16,6 +16,26 @@ use crate::policy::{Limits, LineEndings};
 use crate::verify::HeaderStatus;
 
 /// Signs a message with several signers in one pass.
+///
+/// ```
+/// use dkim_core::{Ed25519SigningKey, HeaderStatus, PrivateKey, SignSession, Signer};
+/// let ed25519 = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[1; 32]));
+/// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/rsa2048.pem"))?;
+/// let rsa = PrivateKey::from_pem(&pem)?;
+/// let signers = vec![
+///     Signer::builder(rsa, "example.com", "rsa").build()?,
+///     Signer::builder(ed25519, "example.com", "ed").build()?,
+/// ];
+/// let mut session = SignSession::new(signers);
+/// assert_eq!(session.headers(b"From: joe@example.com\r\nSubj")?, HeaderStatus::Partial);
+/// assert_eq!(session.headers(b"ect: hi\r\n\r\nHel")?, HeaderStatus::Complete(11));
+/// session.body(b"Hel"); // the rest of that chunk, from offset 11
+/// session.body(b"lo!\r\n");
+/// let fields = session.finish()?;
+/// assert!(fields[0].starts_with("DKIM-Signature: a=rsa-sha256;"));
+/// assert!(fields[1].starts_with("DKIM-Signature: a=ed25519-sha256;"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct SignSession<K> {
     signers: Vec<(Signer<K>, BodyHashId)>,
     /// With `NormalizeLf`: whether the input's first line ends in a bare LF
@@ -38,6 +58,20 @@ impl<K: SigningKey> fmt::Debug for SignSession<K> {
 impl<K: SigningKey> SignSession<K> {
     /// A session for `signers`. They must agree on line endings (the
     /// first one's setting is used).
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, SignSession, Signer};
+    /// let key = Ed25519SigningKey::from_seed(&[1; 32]);
+    /// let signers = vec![
+    ///     Signer::builder(&key, "example.com", "a").build()?,
+    ///     Signer::builder(&key, "example.net", "b").build()?,
+    /// ];
+    /// let mut session = SignSession::new(signers);
+    /// session.headers(b"From: joe@example.com\r\n\r\n")?;
+    /// session.body(b"Hi\r\n");
+    /// assert_eq!(session.finish()?.len(), 2);
+    /// # Ok::<(), dkim_core::SignError>(())
+    /// ```
     pub fn new(signers: Vec<Signer<K>>) -> Self {
         let limits = Limits::default();
         let line_endings = signers.first().map_or(LineEndings::Crlf, |s| s.line_endings);
@@ -70,6 +104,15 @@ impl<K: SigningKey> SignSession<K> {
     /// # Errors
     ///
     /// [`SignError::Header`] for a malformed or oversized header.
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, HeaderStatus, SignSession, Signer};
+    /// let signer = Signer::builder(Ed25519SigningKey::from_seed(&[1; 32]), "example.com", "sel").build()?;
+    /// let mut session = SignSession::new(vec![signer]);
+    /// assert_eq!(session.headers(b"From: joe@example.com\r\n")?, HeaderStatus::Partial);
+    /// assert_eq!(session.headers(b"\r\nHi\r\n")?, HeaderStatus::Complete(2)); // the body starts at offset 2
+    /// # Ok::<(), dkim_core::SignError>(())
+    /// ```
     pub fn headers(&mut self, chunk: &[u8]) -> Result<HeaderStatus, SignError> {
         if self.header.is_some() {
             return Err(SignError::Misuse);
@@ -93,6 +136,21 @@ impl<K: SigningKey> SignSession<K> {
     }
 
     /// Feeds a body chunk.
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, SignSession, Signer};
+    /// let key = Ed25519SigningKey::from_seed(&[1; 32]);
+    /// let signer = Signer::builder(key, "example.com", "sel").no_timestamp().build()?;
+    /// let (mut whole, mut chunked) = (SignSession::new(vec![signer.clone()]), SignSession::new(vec![signer]));
+    /// whole.headers(b"From: joe@example.com\r\n\r\n")?;
+    /// chunked.headers(b"From: joe@example.com\r\n\r\n")?;
+    /// whole.body(b"Hello, world!\r\n");
+    /// for chunk in [&b"Hello"[..], b", world", b"!\r", b"\n"] {
+    ///     chunked.body(chunk);
+    /// }
+    /// assert_eq!(whole.finish()?, chunked.finish()?);
+    /// # Ok::<(), dkim_core::SignError>(())
+    /// ```
     pub fn body(&mut self, chunk: &[u8]) {
         if self.header.is_none() {
             return;
@@ -115,6 +173,25 @@ impl<K: SigningKey> SignSession<K> {
     ///
     /// [`SignError`] when the header is incomplete, has no From field,
     /// or a key fails to sign.
+    ///
+    /// ```
+    /// use dkim_core::{KeyAnswer, Policy, SignSession, Verdict, verify};
+    /// # use dkim_core::{Ed25519SigningKey, PrivateKey, Signer};
+    /// # let key = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+    /// # let record = key.dns_record();
+    /// # let signer = Signer::builder(key, "example.com", "sel").timestamp(1_700_000_000).build()?;
+    /// // `signer` signs with the key published as `record`.
+    /// let message = b"From: joe@example.com\r\n\r\nHello!\r\n";
+    /// let mut session = SignSession::new(vec![signer]);
+    /// session.headers(message)?;
+    /// session.body(b"Hello!\r\n");
+    /// let fields = session.finish()?;
+    /// assert!(fields[0].ends_with("\r\n"));
+    /// let signed = [fields[0].as_bytes(), message].concat();
+    /// let results = verify(&signed, &Policy::default(), 1_700_000_000, |_| KeyAnswer::text(record.text()))?;
+    /// assert_eq!(results[0].verdict(), Verdict::Pass);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn finish(self) -> Result<Vec<String>, SignError> {
         let (unsigned, keys) = self.finish_unsigned_with_keys()?;
         let mut out = Vec::with_capacity(unsigned.len());
@@ -193,6 +270,17 @@ impl<K: SigningKey> SignSession<K> {
 
 /// A signature computed up to the signing step (see
 /// [`SignSession::finish_unsigned`]).
+///
+/// ```
+/// use dkim_core::{Algorithm, ExternalKey, SignSession, Signer};
+/// let signer = Signer::builder(ExternalKey::new(Algorithm::Ed25519Sha256), "example.com", "kms").build()?;
+/// let mut session = SignSession::new(vec![signer]);
+/// session.headers(b"From: a@example.com\r\n\r\n")?;
+/// let unsigned = session.finish_unsigned()?;
+/// assert_eq!(unsigned[0].algorithm(), Algorithm::Ed25519Sha256);
+/// assert_eq!(unsigned[0].digest().len(), 32);
+/// # Ok::<(), dkim_core::SignError>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct UnsignedSignature {
     algorithm: Algorithm,
@@ -204,18 +292,57 @@ pub struct UnsignedSignature {
 
 impl UnsignedSignature {
     /// The algorithm the signature must be made with.
+    ///
+    /// ```
+    /// use dkim_core::{Algorithm, ExternalKey, SignSession, Signer};
+    /// let signer = Signer::builder(ExternalKey::new(Algorithm::RsaSha256), "example.com", "hsm").build()?;
+    /// let mut session = SignSession::new(vec![signer]);
+    /// session.headers(b"From: a@example.com\r\n\r\n")?;
+    /// assert_eq!(session.finish_unsigned()?[0].algorithm(), Algorithm::RsaSha256);
+    /// # Ok::<(), dkim_core::SignError>(())
+    /// ```
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm
     }
 
     /// The SHA-256 digest of the canonical header block, to be signed as
     /// [`SigningKey::sign_digest`] describes.
+    ///
+    /// ```
+    /// use dkim_core::{Algorithm, Ed25519SigningKey, ExternalKey, SignSession, Signer, SigningKey};
+    /// let key = Ed25519SigningKey::from_seed(&[9; 32]);
+    /// let external = ExternalKey::new(Algorithm::Ed25519Sha256);
+    /// let signer = Signer::builder(external, "example.com", "kms").no_timestamp().build()?;
+    /// let mut session = SignSession::new(vec![signer]);
+    /// session.headers(b"From: a@example.com\r\n\r\n")?;
+    /// session.body(b"Hi\r\n");
+    /// let unsigned = session.finish_unsigned()?.remove(0);
+    /// let signature = key.sign_digest(unsigned.digest())?; // what the remote key returns
+    /// // The same field as signing with the key in process.
+    /// let local = Signer::builder(key, "example.com", "kms").no_timestamp().build()?;
+    /// assert_eq!(unsigned.into_field(&signature), local.sign(b"From: a@example.com\r\n\r\nHi\r\n")?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn digest(&self) -> &[u8] {
         &self.digest
     }
 
     /// The complete `DKIM-Signature` field (name, folded value, final line
     /// end, as [`SignSession::finish`] says) with `signature` as `b=`.
+    ///
+    /// ```
+    /// use base64ct::{Base64, Encoding as _};
+    /// use dkim_core::{Algorithm, ExternalKey, SignSession, Signer};
+    /// let signer = Signer::builder(ExternalKey::new(Algorithm::Ed25519Sha256), "example.com", "kms").build()?;
+    /// let mut session = SignSession::new(vec![signer]);
+    /// session.headers(b"From: a@example.com\r\n\r\n")?;
+    /// let unsigned = session.finish_unsigned()?.remove(0);
+    /// let field = unsigned.into_field(&[0xAA; 64]); // the signature bytes from the remote key
+    /// assert!(field.starts_with("DKIM-Signature: "));
+    /// let unfolded = field.replace(['\r', '\n', '\t', ' '], "");
+    /// assert!(unfolded.ends_with(&format!("b={}", Base64::encode_string(&[0xAA; 64]))));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn into_field(self, signature: &[u8]) -> String {
         let field = format_field(&self.tags, Some(&Base64::encode_string(signature)));
         if self.lf { field.replace("\r\n", "\n") } else { field }

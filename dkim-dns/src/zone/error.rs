@@ -42,21 +42,52 @@ impl ZoneError {
 
     /// The line, counting from 1; 0 when the error is not about a line (the
     /// file could not be read, or the origin given is invalid).
+    ///
+    /// ```
+    /// use dkim_dns::ZoneFile;
+    /// let Err(error) = ZoneFile::parse("$ORIGIN example.com.\n\nsel IN TXT \"unterminated\n") else { unreachable!() };
+    /// assert_eq!(error.line(), 3);
+    /// ```
     pub fn line(&self) -> usize {
         self.line
     }
 
     /// The column in bytes, counting from 1; 0 with line 0.
+    ///
+    /// ```
+    /// use dkim_dns::ZoneFile;
+    /// let Err(error) = ZoneFile::parse("$ORIGIN example.com.\nsel IN TXT ( \"v=DKIM1\"\n") else { unreachable!() };
+    /// assert_eq!((error.line(), error.column()), (2, 12)); // the `(` never closed
+    /// ```
     pub fn column(&self) -> usize {
         self.column
     }
 
     /// What is wrong.
+    ///
+    /// ```
+    /// use dkim_dns::{ZoneErrorKind, ZoneFile};
+    /// let Err(error) = ZoneFile::parse("sel._domainkey IN TXT \"v=DKIM1; p=\"\n") else { unreachable!() };
+    /// assert_eq!(error.kind(), &ZoneErrorKind::NoOrigin); // a relative name, and no $ORIGIN
+    /// ```
     pub fn kind(&self) -> &ZoneErrorKind {
         &self.kind
     }
 
     /// The file, when the zone was read with [`ZoneFile::from_path`].
+    ///
+    /// ```
+    /// use dkim_dns::ZoneFile;
+    /// let path = std::env::temp_dir().join(format!("dkim-dns-doc-{}.zone", std::process::id()));
+    /// std::fs::write(&path, "$ORIGIN example.com.\nsel IN BOGUS x\n")?;
+    /// let Err(error) = ZoneFile::from_path(&path) else { unreachable!() };
+    /// assert_eq!(error.path(), Some(path.as_path()));
+    /// assert!(error.to_string().starts_with(&format!("zone file {}, line 2", path.display())));
+    /// let Err(from_text) = ZoneFile::parse("$ORIGIN example.com.\nsel IN BOGUS x\n") else { unreachable!() };
+    /// assert_eq!(from_text.path(), None);
+    /// std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
     }
@@ -81,6 +112,16 @@ impl fmt::Display for ZoneError {
 impl std::error::Error for ZoneError {}
 
 /// What is wrong in a master file.
+///
+/// ```
+/// use dkim_dns::{ZoneErrorKind, ZoneFile};
+/// let kind = |text: &str| ZoneFile::parse(text).err().map(|e| e.kind().clone());
+/// assert_eq!(kind("$ORIGIN example.com.\na..b IN TXT x\n"), Some(ZoneErrorKind::EmptyLabel));
+/// assert_eq!(kind("$ORIGIN example.com.\nsel IN TXT ) x\n"), Some(ZoneErrorKind::UnbalancedParenthesis));
+/// let include = Some(ZoneErrorKind::UnsupportedDirective { directive: "$INCLUDE".into() });
+/// assert_eq!(kind("$INCLUDE other.zone\n"), include);
+/// assert_eq!(kind("$ORIGIN example.com.\nsel IN TXT x\n"), None);
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ZoneErrorKind {
