@@ -331,6 +331,12 @@ impl Verifier {
     /// let v2 = Verifier::new(Policy::default(), 1_700_000_000); // a u64 is a Now too
     /// # let _ = (v, v2);
     /// ```
+    ///
+    /// Forgetting the time does not compile:
+    ///
+    /// ```compile_fail
+    /// let v = dkim_core::Verifier::new(dkim_core::Policy::default());
+    /// ```
     pub fn new(policy: Policy, now: impl Into<Now>) -> Self {
         let lf = (policy.line_endings == LineEndings::NormalizeLf).then(|| (LfNormalizer::default(), Vec::new()));
         Self {

@@ -26,7 +26,10 @@ use alloc::vec::Vec;
 pub enum PublicKey {
     /// An RSA public key.
     Rsa(RsaPublicKey),
-    /// An Ed25519 public key (the raw 32 bytes of RFC 8463).
+    /// An Ed25519 public key (the raw 32 bytes of RFC 8463). The type is
+    /// ed25519-dalek's own, on purpose: a backend or a caller that checks
+    /// signatures itself gets the decompressed point without a second parse
+    /// (`to_bytes()` gives the raw key for any other library).
     Ed25519(ed25519_dalek::VerifyingKey),
 }
 

@@ -158,6 +158,20 @@ const MAX_NAME: usize = 253;
 ///   (an "empty non-terminal", RFC 8020), is NODATA; any other name is
 ///   NXDOMAIN. Their negative TTL is the smaller of the TTL and the
 ///   `minimum` of the SOA record at the nearest enclosing name, if any.
+///
+/// One parsed zone serves any number of verifiers: [`KeySource`](crate::KeySource)
+/// is implemented for `&ZoneFile` and `Arc<ZoneFile>`, so share it instead of
+/// parsing it again.
+///
+/// ```
+/// use std::sync::Arc;
+/// use dkim_dns::{KeySource, Lookup, ZoneFile};
+/// let zone = Arc::new(ZoneFile::parse("s._domainkey.example.com. TXT \"v=DKIM1; p=\"\n")?);
+/// let (a, b) = (Arc::clone(&zone), Arc::clone(&zone)); // e.g. two AsyncVerifiers
+/// assert!(matches!(futures::executor::block_on(a.lookup_txt("s._domainkey.example.com")), Lookup::Found(_)));
+/// assert!(matches!(futures::executor::block_on(b.lookup_txt("s._domainkey.example.com")), Lookup::Found(_)));
+/// # Ok::<(), dkim_dns::ZoneError>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct ZoneFile {
     entries: Vec<ZoneEntry>,
