@@ -1,10 +1,8 @@
 //! Every `*.zone` file of the shared test corpus through [`ZoneFile`].
 //!
-//! The corpus is looked for at `$DKIM_TESTDATA`, else at
-//! `../shared/testdata` next to the workspace
-//! (`CARGO_MANIFEST_DIR/../../shared/testdata`). When it is absent the test
-//! prints a note and passes, unless `DKIM_REQUIRE_TESTDATA=1`, which makes it
-//! fail instead (for CI, where the corpus must be there).
+//! The corpus is found through `dkim_testkit::Corpus` (`$DKIM_TESTDATA`,
+//! else `../shared/testdata` beside the workspace); when it is absent the
+//! test prints a note and passes, unless `DKIM_REQUIRE_TESTDATA=1`.
 //!
 //! The corpus files use the testdata format (`NAME TXT "s" ...` and
 //! `NAME NXDOMAIN|SERVFAIL|TIMEOUT`, `;` and `#` comments). Each line is read
@@ -20,7 +18,8 @@ use dkim_dns::{Lookup, NoRecordKind, TempFailCause, ZoneData, ZoneFile};
 
 #[test]
 fn every_testdata_zone_file() {
-    let Some(root) = testdata() else { return };
+    let Some(corpus) = dkim_testkit::Corpus::open("dkim-dns zone files") else { return };
+    let root = corpus.root().to_path_buf();
     let mut files = Vec::new();
     collect_zone_files(&root, &mut files);
     files.sort();
@@ -28,24 +27,8 @@ fn every_testdata_zone_file() {
     for path in &files {
         entries += check_file(path);
     }
-    println!("zone_corpus: {} zone files, {entries} entries checked under {}", files.len(), root.display());
+    corpus.report_vectors(entries, &format!("entries in {} zone files", files.len()));
     assert!(files.len() >= 7, "only {} zone files under {}", files.len(), root.display());
-}
-
-/// The corpus directory, or `None` (with a note) when it is absent and not
-/// required.
-fn testdata() -> Option<PathBuf> {
-    let root = match std::env::var_os("DKIM_TESTDATA") {
-        Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata"),
-    };
-    if root.is_dir() {
-        return Some(root);
-    }
-    let required = std::env::var("DKIM_REQUIRE_TESTDATA").is_ok_and(|v| v == "1");
-    assert!(!required, "DKIM_REQUIRE_TESTDATA=1 but there is no test corpus at {}", root.display());
-    println!("zone_corpus: skipped, no test corpus at {} (set DKIM_TESTDATA)", root.display());
-    None
 }
 
 fn collect_zone_files(dir: &Path, out: &mut Vec<PathBuf>) {
