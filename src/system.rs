@@ -58,3 +58,21 @@ fn system_verifier() -> &'static SystemVerifier {
             .overall_timeout(OVERALL_TIMEOUT)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use dkim_core::{HeaderError, VerifyError};
+
+    use super::*;
+
+    // No signature, so no key lookup: these never reach the resolver.
+    #[tokio::test(flavor = "current_thread")]
+    async fn an_unsigned_message_is_none_and_empty_input_an_error() {
+        let results = verify(b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello\r\n").await.unwrap();
+        assert!(results.is_empty(), "dkim=none");
+        let err = verify(b"").await.unwrap_err();
+        assert!(matches!(err, StreamError::Verify(VerifyError::Header(HeaderError::Empty))), "{err}");
+        // The verifier (and its key cache) is built once for the process.
+        assert!(std::ptr::eq(system_verifier(), system_verifier()));
+    }
+}
