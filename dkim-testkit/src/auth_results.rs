@@ -235,6 +235,9 @@ impl Cursor<'_> {
                     }
                     text.push(b')');
                 }
+                // Folding whitespace (a TAB where the writer folded) is a
+                // space (RFC 5322 section 3.2.2).
+                b'\t' => text.push(b' '),
                 b => text.push(b),
             }
         }

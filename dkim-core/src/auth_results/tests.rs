@@ -11,204 +11,23 @@ use super::*;
 use crate::policy::Limits;
 use crate::result::Reason;
 
-/// A parsed `Authentication-Results` field.
-#[derive(Debug)]
-struct Parsed {
-    authserv_id: String,
-    resinfos: Vec<ParsedResInfo>,
-}
-
-#[derive(Debug, Default)]
-struct ParsedResInfo {
-    method: String,
-    result: String,
-    properties: Vec<(String, String)>,
-    comments: Vec<String>,
-}
-
-impl ParsedResInfo {
-    fn property(&self, name: &str) -> Option<&str> {
-        self.properties.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
-    }
-}
+/// The one Authentication-Results test parser (dkim-testkit's): it shares
+/// no type with this crate, so the second copy of dkim-core that the
+/// dev-dependency brings in does not matter.
+use dkim_testkit::auth_results::ParsedField as Parsed;
 
 /// Checks the line structure of a field: printable ASCII, TAB, and CRLF
 /// only as "\r\n\t", every line at most 998 characters.
 fn check_lines(field: &str) {
-    assert!(field.bytes().all(|b| b == b'\r' || b == b'\n' || b == b'\t' || (0x20..0x7f).contains(&b)), "{field:?}");
-    let bytes = field.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'\r' => assert_eq!(bytes.get(i + 1..i + 3), Some(&b"\n\t"[..]), "bare CR in {field:?}"),
-            b'\n' => assert_eq!(bytes.get(i - 1), Some(&b'\r'), "bare LF in {field:?}"),
-            _ => {}
-        }
-    }
-    for line in field.split("\r\n") {
-        assert!(!line.trim().is_empty(), "blank line in {field:?}");
-        assert!(line.len() <= 998, "line of {} in {field:?}", line.len());
+    if let Err(e) = dkim_testkit::auth_results::check_lines(field) {
+        panic!("{e}: {field:?}");
     }
 }
 
-/// How many `;`-separated parts the value has outside quoted-strings
-/// and comments.
-fn top_level_parts(value: &str) -> usize {
-    let (mut parts, mut quoted, mut depth, mut escaped) = (1, false, 0usize, false);
-    for c in value.chars() {
-        if escaped {
-            escaped = false;
-        } else if c == '\\' && (quoted || depth > 0) {
-            escaped = true;
-        } else if quoted {
-            quoted = c != '"';
-        } else if c == '(' {
-            depth += 1;
-        } else if c == ')' {
-            depth = depth.saturating_sub(1);
-        } else if depth == 0 && c == '"' {
-            quoted = true;
-        } else if depth == 0 && c == ';' {
-            parts += 1;
-        }
-    }
-    parts
-}
-
-struct Cursor<'a> {
-    s: &'a [u8],
-    at: usize,
-}
-
-impl Cursor<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.at).copied()
-    }
-
-    fn bump(&mut self) -> Option<u8> {
-        let c = self.peek();
-        self.at += 1;
-        c
-    }
-
-    fn expect(&mut self, c: u8) -> Result<(), String> {
-        match self.bump() {
-            Some(got) if got == c => Ok(()),
-            got => Err(format!("expected {:?} at {}, got {:?}", c as char, self.at - 1, got.map(char::from))),
-        }
-    }
-
-    /// Skips whitespace and comments, returning the comments' text
-    /// (escapes resolved, whitespace runs as one space).
-    fn cfws(&mut self) -> Result<Vec<String>, String> {
-        let mut comments = Vec::new();
-        loop {
-            match self.peek() {
-                Some(b' ' | b'\t') => self.at += 1,
-                Some(b'(') => comments.push(self.comment()?),
-                _ => return Ok(comments),
-            }
-        }
-    }
-
-    fn comment(&mut self) -> Result<String, String> {
-        self.expect(b'(')?;
-        let mut text = String::new();
-        let mut depth = 1;
-        loop {
-            let c = self.bump().ok_or("unterminated comment")?;
-            match c {
-                b'\\' => text.push(char::from(self.bump().ok_or("escape at end")?)),
-                b'(' => {
-                    depth += 1;
-                    text.push('(');
-                }
-                b')' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return Ok(text.split([' ', '\t']).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" "));
-                    }
-                    text.push(')');
-                }
-                c => text.push(char::from(c)),
-            }
-        }
-    }
-
-    /// RFC 8601 `value` or `pvalue`: a quoted-string, or the bare run up
-    /// to whitespace, `;` or `(`.
-    fn value(&mut self) -> Result<String, String> {
-        let mut out = String::new();
-        if self.peek() == Some(b'"') {
-            self.at += 1;
-            loop {
-                match self.bump().ok_or("unterminated quoted-string")? {
-                    b'"' => return Ok(out),
-                    b'\\' => out.push(char::from(self.bump().ok_or("escape at end")?)),
-                    b'\t' | b'\r' | b'\n' => return Err("whitespace control in quoted-string".into()),
-                    c => out.push(char::from(c)),
-                }
-            }
-        }
-        while let Some(c) = self.peek() {
-            if matches!(c, b' ' | b'\t' | b';' | b'(' | b')' | b'"' | b'\\') {
-                break;
-            }
-            out.push(char::from(c));
-            self.at += 1;
-        }
-        if out.is_empty() { Err(format!("empty value at {}", self.at)) } else { Ok(out) }
-    }
-
-    fn word(&mut self, extra: &[u8]) -> Result<String, String> {
-        let start = self.at;
-        while self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || extra.contains(&c)) {
-            self.at += 1;
-        }
-        if self.at == start {
-            return Err(format!("expected a word at {start}"));
-        }
-        Ok(String::from_utf8_lossy(&self.s[start..self.at]).into_owned())
-    }
-}
-
-/// A small RFC 8601 parser, enough for what `AuthResults` writes.
+/// Parses a whole field (its lines checked first).
 fn parse_field(field: &str) -> Result<Parsed, String> {
     check_lines(field);
-    let value = field.strip_prefix("Authentication-Results: ").ok_or("field name")?;
-    let unfolded = value.replace("\r\n", "");
-    let mut c = Cursor { s: unfolded.as_bytes(), at: 0 };
-    c.cfws()?;
-    let authserv_id = c.value()?;
-    c.cfws()?;
-    c.expect(b';')?;
-    let mut resinfos = Vec::new();
-    loop {
-        let mut r = ParsedResInfo::default();
-        r.comments.extend(c.cfws()?);
-        r.method = c.word(b"-")?;
-        c.expect(b'=')?;
-        r.result = c.word(b"")?;
-        loop {
-            r.comments.extend(c.cfws()?);
-            match c.peek() {
-                None | Some(b';') => break,
-                Some(_) => {
-                    let ptype = c.word(b"")?;
-                    c.expect(b'.')?;
-                    let name = c.word(b"-_")?;
-                    c.expect(b'=')?;
-                    let value = c.value()?;
-                    r.properties.push((format!("{ptype}.{name}"), value));
-                }
-            }
-        }
-        resinfos.push(r);
-        if c.bump().is_none() {
-            break;
-        }
-    }
-    assert_eq!(top_level_parts(value), resinfos.len() + 1, "{field:?}");
-    Ok(Parsed { authserv_id, resinfos })
+    dkim_testkit::auth_results::parse(field)
 }
 
 fn field(resinfos: Vec<ResInfo>) -> String {
