@@ -456,12 +456,10 @@ impl HeaderCollector {
             return Ok(());
         }
         // The first line ends in a bare LF: a file with Unix line ends.
-        match memchr::memchr(b'\n', &self.buf) {
-            Some(i) if self.line_endings == LineEndings::Crlf && (i == 0 || self.buf[i - 1] != b'\r') => {
-                Err(HeaderError::BareLineFeeds)
-            }
-            _ => Err(HeaderError::Incomplete),
+        if self.line_endings == LineEndings::Crlf && LineEndings::detect(&self.buf) == Some(LineEndings::NormalizeLf) {
+            return Err(HeaderError::BareLineFeeds);
         }
+        Err(HeaderError::Incomplete)
     }
 
     pub(crate) fn take(&mut self) -> Vec<u8> {

@@ -39,6 +39,27 @@ pub enum LineEndings {
     NormalizeLf,
 }
 
+impl LineEndings {
+    /// The line ends of a message as its first line shows them:
+    /// [`NormalizeLf`](Self::NormalizeLf) when that line ends in a bare LF
+    /// (a file with Unix line ends), [`Crlf`](Self::Crlf) when it ends in
+    /// CRLF, `None` when `start` holds no LF yet. `start` is the beginning
+    /// of the message; the rest is not read.
+    ///
+    /// ```
+    /// use dkim_core::LineEndings;
+    /// assert_eq!(LineEndings::detect(b"From: a\nTo: b\n"), Some(LineEndings::NormalizeLf));
+    /// assert_eq!(LineEndings::detect(b"From: a\r\nTo: b\n"), Some(LineEndings::Crlf));
+    /// assert_eq!(LineEndings::detect(b"\n"), Some(LineEndings::NormalizeLf));
+    /// assert_eq!(LineEndings::detect(b"From: a"), None);
+    /// ```
+    #[must_use]
+    pub fn detect(start: &[u8]) -> Option<Self> {
+        let i = memchr::memchr(b'\n', start)?;
+        Some(if i > 0 && start[i - 1] == b'\r' { Self::Crlf } else { Self::NormalizeLf })
+    }
+}
+
 /// The verifier's clock: the current Unix time, a required input of
 /// [`Verifier::new`](crate::Verifier::new) (the core has no clock of its
 /// own), so that `x=` and a future `t=` are always checked.

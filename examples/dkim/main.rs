@@ -116,10 +116,7 @@ fn read_key(path: &Path) -> Result<PrivateKey, Fatal> {
 /// LF when the first line ends in a bare LF (a message stored with Unix
 /// line ends: every bare LF is then read as CRLF), else CRLF, as on the wire.
 fn line_endings(message: &[u8]) -> LineEndings {
-    match message.iter().position(|&b| b == b'\n') {
-        Some(i) if i == 0 || message[i - 1] != b'\r' => LineEndings::NormalizeLf,
-        _ => LineEndings::Crlf,
-    }
+    LineEndings::detect(message).unwrap_or(LineEndings::Crlf)
 }
 
 /// Where key records come from (the same two options in every command that
