@@ -1,0 +1,259 @@
+//! What a configuration becomes when loaded: the keys read and checked,
+//! the networks parsed, the key source and verification policy built. A
+//! reload (SIGHUP) builds a new [`State`]; messages in flight keep the one
+//! they started with.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64ct::{Base64, Encoding as _};
+use dkim_async::{KeyCache, SystemClock};
+use dkim_core::{Algorithm, ExternalKey, Policy, PrivateKey, Signer, SigningKey};
+use dkim_dns::{DnsClient, KeySource, Lookup, ZoneFile};
+
+use crate::config::{Config, ConfigError, KeySpec, Network};
+
+/// A signing key: in process, or an external program.
+#[derive(Clone)]
+pub enum Key {
+    /// A private key read from its file.
+    Local(Arc<PrivateKey>),
+    /// An external signer.
+    Command {
+        /// The program and its arguments.
+        argv: Vec<String>,
+        /// The algorithm of its key.
+        algorithm: Algorithm,
+    },
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Key::Local(k) => write!(f, "Local({:?})", k.algorithm()),
+            Key::Command { argv, algorithm } => write!(f, "Command({argv:?}, {algorithm:?})"),
+        }
+    }
+}
+
+impl Key {
+    /// The key's algorithm.
+    #[must_use]
+    pub fn algorithm(&self) -> Algorithm {
+        match self {
+            Key::Local(k) => k.algorithm(),
+            Key::Command { algorithm, .. } => *algorithm,
+        }
+    }
+
+    /// Signs `digest` (SHA-256 of the canonical header block).
+    ///
+    /// # Errors
+    ///
+    /// The key or the external program failed; the message says how.
+    pub async fn sign_digest(&self, digest: &[u8], timeout: Duration) -> Result<Vec<u8>, String> {
+        match self {
+            Key::Local(k) => k.sign_digest(digest).map_err(|e| e.to_string()),
+            Key::Command { argv, algorithm } => run_signer(argv, *algorithm, digest, timeout).await,
+        }
+    }
+}
+
+async fn run_signer(
+    argv: &[String],
+    algorithm: Algorithm,
+    digest: &[u8],
+    timeout: Duration,
+) -> Result<Vec<u8>, String> {
+    use tokio::io::AsyncWriteExt as _;
+    let (program, args) = argv.split_first().ok_or("empty command")?;
+    let mut child = tokio::process::Command::new(program)
+        .args(args)
+        .env("DKIM_ALGORITHM", algorithm.as_str())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot start {program}: {e}"))?;
+    let mut stdin = child.stdin.take().ok_or("no stdin")?;
+    let input = format!("{}\n", Base64::encode_string(digest));
+    let run = async {
+        stdin.write_all(input.as_bytes()).await.map_err(|e| format!("{program}: {e}"))?;
+        drop(stdin);
+        child.wait_with_output().await.map_err(|e| format!("{program}: {e}"))
+    };
+    let out =
+        tokio::time::timeout(timeout, run).await.map_err(|_| format!("{program}: no answer in {timeout:?}"))??;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        return Err(format!("{program} exited with {}: {}", out.status, err.trim()));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    Base64::decode_vec(text.trim()).map_err(|e| format!("{program}: its output is not base64: {e}"))
+}
+
+/// Where verification keys come from.
+#[derive(Debug)]
+pub enum Source {
+    /// DNS servers.
+    Dns(DnsClient),
+    /// A zone file.
+    Zone(ZoneFile),
+}
+
+impl KeySource for Source {
+    fn lookup_txt(&self, name: &str) -> impl Future<Output = Lookup> + Send {
+        let name = name.to_owned();
+        async move {
+            match self {
+                Source::Dns(c) => c.lookup_txt(&name).await,
+                Source::Zone(z) => z.lookup_txt(&name).await,
+            }
+        }
+    }
+}
+
+/// A loaded configuration.
+#[derive(Debug)]
+pub struct State {
+    /// The configuration it came from.
+    pub config: Config,
+    /// The signing keys by name.
+    pub keys: BTreeMap<String, Key>,
+    /// The internal networks.
+    pub networks: Vec<Network>,
+    /// The verification policy.
+    pub policy: Policy,
+    /// The key source, behind a cache shared by every message.
+    pub keys_source: Arc<KeyCache<Source, SystemClock>>,
+    /// Lines worth logging once (weak keys).
+    pub warnings: Vec<String>,
+}
+
+impl State {
+    /// Loads `config`: reads every key file (refusing unsafe ones when
+    /// `require_safe_keys`), builds the key source and the policy.
+    ///
+    /// # Errors
+    ///
+    /// The first key that cannot be used, a zone file that cannot be read,
+    /// DNS settings that cannot be read.
+    pub fn load(config: Config) -> Result<Self, ConfigError> {
+        let mut keys = BTreeMap::new();
+        let mut warnings = Vec::new();
+        for (name, spec) in &config.keys {
+            let key = load_key(name, spec, config.require_safe_keys)?;
+            if let Key::Local(k) = &key {
+                if let Some(bits) = k.bits().filter(|&b| k.algorithm() == Algorithm::RsaSha256 && b < 2048) {
+                    warnings.push(format!("keys.{name}: RSA key of {bits} bits; 2048 or more is recommended"));
+                }
+            }
+            keys.insert(name.clone(), key);
+        }
+        let networks = config.internal_networks()?;
+        let v = &config.verify;
+        let source = match (&v.zone, v.dns.is_empty()) {
+            (Some(zone), _) => Source::Zone(
+                ZoneFile::from_path(zone)
+                    .map_err(|e| ConfigError::new(format!("verify.zone: {}: {e}", zone.display())))?,
+            ),
+            (None, false) => {
+                let servers = v
+                    .dns
+                    .iter()
+                    .map(|s| DnsClient::parse_server(s).map_err(|e| ConfigError::new(format!("verify.dns: {e}"))))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Source::Dns(DnsClient::new(servers))
+            }
+            (None, true) => {
+                Source::Dns(DnsClient::from_system().map_err(|e| ConfigError::new(format!("system resolver: {e}")))?)
+            }
+        };
+        let mut policy = Policy::default()
+            .max_signatures(v.max_signatures)
+            .min_rsa_bits(v.min_rsa_bits)
+            .danger_allow_unsigned_body(v.allow_unsigned_body)
+            .clock_skew(v.clock_skew);
+        if !v.single_instance_fields {
+            policy = policy.single_instance_fields(std::iter::empty::<&str>());
+        }
+        Ok(Self { keys_source: Arc::new(KeyCache::new(source, SystemClock)), config, keys, networks, policy, warnings })
+    }
+
+    /// Signers (with their keys and domains) for the keys of the signing rule that matches `from`, with
+    /// the configured headers, canonicalization and expiry; empty when no
+    /// rule matches. The keys sign outside the session (see
+    /// [`Key::sign_digest`]).
+    ///
+    /// # Errors
+    ///
+    /// A signer the library refuses (a bad header list).
+    pub fn signers(&self, from: &str, now: u64) -> Result<Vec<(Signer<ExternalKey>, Key, String)>, String> {
+        let Some(rule) = self.config.signing_rule(from) else { return Ok(Vec::new()) };
+        let sign = &self.config.sign;
+        let mut out = Vec::new();
+        for name in &rule.keys {
+            let (Some(spec), Some(key)) = (self.config.keys.get(name), self.keys.get(name)) else { continue };
+            let mut b = Signer::builder(ExternalKey::new(key.algorithm()), &spec.domain, &spec.selector)
+                .canonicalization(sign.canonicalization)
+                .timestamp(now);
+            if let Some(h) = &sign.headers {
+                b = b.headers(h.iter().map(String::as_str));
+            }
+            if let Some(o) = &sign.oversign {
+                b = b.oversign(o.iter().map(String::as_str));
+            }
+            if let Some(i) = &spec.identity {
+                b = b.identity(i);
+            }
+            if let Some(x) = sign.expire_after {
+                b = b.expire_after(x);
+            }
+            out.push((b.build().map_err(|e| format!("keys.{name}: {e}"))?, key.clone(), spec.domain.clone()));
+        }
+        Ok(out)
+    }
+}
+
+fn load_key(name: &str, spec: &KeySpec, require_safe: bool) -> Result<Key, ConfigError> {
+    if let Some(argv) = &spec.command {
+        let algorithm = match spec.algorithm.as_deref() {
+            Some("ed25519-sha256") => Algorithm::Ed25519Sha256,
+            _ => Algorithm::RsaSha256,
+        };
+        return Ok(Key::Command { argv: argv.clone(), algorithm });
+    }
+    let path = spec.file.as_deref().ok_or_else(|| ConfigError::new(format!("keys.{name}: no file")))?;
+    if require_safe {
+        check_safe(path).map_err(|e| ConfigError::new(format!("keys.{name}: {e}")))?;
+    }
+    let pem = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::new(format!("keys.{name}: cannot read {}: {e}", path.display())))?;
+    let key =
+        PrivateKey::from_pem(&pem).map_err(|e| ConfigError::new(format!("keys.{name}: {}: {e}", path.display())))?;
+    if key.algorithm() == Algorithm::RsaSha256 && key.bits().is_some_and(|b| b < 1024) {
+        return Err(ConfigError::new(format!(
+            "keys.{name}: {}: RSA keys under 1024 bits are refused (RFC 8301)",
+            path.display()
+        )));
+    }
+    Ok(Key::Local(Arc::new(key)))
+}
+
+/// Refuses a key file that anyone but its owner may read or write, or that
+/// is writable through its group (OpenDKIM's `RequireSafeKeys`).
+fn check_safe(path: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "{} has mode {mode:03o}: others may read it; chmod 600 it, or set require_safe_keys = false",
+            path.display()
+        ));
+    }
+    Ok(())
+}
