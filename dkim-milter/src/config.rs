@@ -564,12 +564,12 @@ impl Config {
                 (None, Some(c)) if !c.is_empty() => {}
                 _ => return Err(ConfigError::new(format!("keys.{name}: give exactly one of file and command"))),
             }
-            if let Some(a) = &key.algorithm {
-                if !matches!(a.as_str(), "rsa-sha256" | "ed25519-sha256") || key.command.is_none() {
-                    return Err(ConfigError::new(format!(
-                        "keys.{name}: algorithm {a:?}: rsa-sha256 or ed25519-sha256, and only with command"
-                    )));
-                }
+            if let Some(a) = &key.algorithm
+                && (!matches!(a.as_str(), "rsa-sha256" | "ed25519-sha256") || key.command.is_none())
+            {
+                return Err(ConfigError::new(format!(
+                    "keys.{name}: algorithm {a:?}: rsa-sha256 or ed25519-sha256, and only with command"
+                )));
             }
         }
         for (i, rule) in self.signing.iter().enumerate() {

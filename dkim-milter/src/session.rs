@@ -47,7 +47,7 @@ enum Work {
     /// Collecting the header.
     Header,
     /// Signing: the session and the keys, in signer order.
-    Sign { session: SignSession<ExternalKey>, keys: Vec<Key>, domains: Vec<String> },
+    Sign { session: Box<SignSession<ExternalKey>>, keys: Vec<Key>, domains: Vec<String> },
     /// Verifying, with the lookups in flight.
     Verify { verifier: Box<Verifier>, lookups: JoinSet<(String, Option<Lookup>)>, deadline: tokio::time::Instant },
     /// Nothing to do (no signing rule in sign mode, ...): why.
@@ -139,7 +139,7 @@ impl Session {
         block
     }
 
-    fn from_address(&self) -> Option<String> {
+    fn sender_address(&self) -> Option<String> {
         let (_, value) = self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(b"From"))?;
         from_address(&String::from_utf8_lossy(value))
     }
@@ -149,7 +149,7 @@ impl Session {
         let block = self.header_block();
         let now = unix_now();
         if config.mode.signs() && self.internal() {
-            let Some(from) = self.from_address() else {
+            let Some(from) = self.sender_address() else {
                 self.work = Work::Pass("no From address to sign for");
                 return;
             };
@@ -168,7 +168,7 @@ impl Session {
             let (signers, keys): (Vec<_>, Vec<_>) = signers.into_iter().map(|(s, k, _)| (s, k)).unzip();
             let mut session = SignSession::new(signers);
             self.work = match session.headers(&block) {
-                Ok(HeaderStatus::Complete(_)) => Work::Sign { session, keys, domains },
+                Ok(HeaderStatus::Complete(_)) => Work::Sign { session: Box::new(session), keys, domains },
                 Ok(HeaderStatus::Partial) => Work::Failed("the header did not end".into()),
                 Err(e) => Work::Failed(format!("cannot sign: {e}")),
             };
@@ -202,7 +202,7 @@ impl Session {
 
     async fn finish_sign(
         &self,
-        session: SignSession<ExternalKey>,
+        session: Box<SignSession<ExternalKey>>,
         keys: Vec<Key>,
     ) -> Result<Vec<(String, String)>, String> {
         let unsigned = session.finish_unsigned().map_err(|e| e.to_string())?;

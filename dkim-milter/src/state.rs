@@ -146,10 +146,10 @@ impl State {
         let mut warnings = Vec::new();
         for (name, spec) in &config.keys {
             let key = load_key(name, spec, config.require_safe_keys)?;
-            if let Key::Local(k) = &key {
-                if let Some(bits) = k.bits().filter(|&b| k.algorithm() == Algorithm::RsaSha256 && b < 2048) {
-                    warnings.push(format!("keys.{name}: RSA key of {bits} bits; 2048 or more is recommended"));
-                }
+            if let Key::Local(k) = &key
+                && let Some(bits) = k.bits().filter(|&b| k.algorithm() == Algorithm::RsaSha256 && b < 2048)
+            {
+                warnings.push(format!("keys.{name}: RSA key of {bits} bits; 2048 or more is recommended"));
             }
             keys.insert(name.clone(), key);
         }

@@ -1,0 +1,347 @@
+//! The milter in a real Postfix: mail sent over SMTP on loopback, through
+//! `smtpd_milters`, delivered to a Maildir, checked there. Each test has
+//! its own Postfix instance and milter (see `support`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::io::{Read as _, Write as _};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::time::Duration;
+
+use dkim_core::{PrivateKey, Signer, Verdict};
+use dkim_testkit::auth_results;
+use support::*;
+
+const INTERNAL: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+const EXTERNAL: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+const AUTHSERV_ID: &str = "mx.dest.example";
+
+/// A Postfix and a milter whose configuration has the example keys (RSA
+/// and Ed25519 for example.com) and `extra` TOML.
+struct Rig {
+    // Dropped in this order: Postfix first, then the milter, then files.
+    postfix: Postfix,
+    milter: Milter,
+    zone: String,
+    dir: TempDir,
+}
+
+fn config(dir: &Path, milter: SocketAddr, zone: &Path, keys: &str) -> String {
+    format!(
+        r#"listen = "inet:{milter}"
+mode = "sign-verify"
+authserv_id = "{AUTHSERV_ID}"
+
+[sign]
+internal_hosts = ["127.0.0.2"]
+authenticated = true
+
+[verify]
+zone = "{zone}"
+
+{keys}
+"#,
+        zone = zone.display(),
+    ) + &format!("# dir {}\n", dir.display())
+}
+
+fn example_keys(dir: &Path) -> String {
+    for name in ["rsa2048.pem", "ed25519.pem"] {
+        write_key(&dir.join(name), &std::fs::read_to_string(data(name)).unwrap());
+    }
+    format!(
+        r#"[keys.rsa]
+domain = "example.com"
+selector = "2026rsa"
+file = "{rsa}"
+
+[keys.ed]
+domain = "example.com"
+selector = "2026"
+file = "{ed}"
+
+[[signing]]
+from = "example.com"
+keys = ["rsa", "ed"]
+"#,
+        rsa = dir.join("rsa2048.pem").display(),
+        ed = dir.join("ed25519.pem").display(),
+    )
+}
+
+impl Rig {
+    fn start(tag: &str) -> Option<Self> {
+        Self::with_zone(tag, "")
+    }
+
+    fn with_zone(tag: &str, extra_zone: &str) -> Option<Self> {
+        if !postfix_available() {
+            return None;
+        }
+        let dir = TempDir::new(tag);
+        let zone = zone(extra_zone);
+        let zone_path = dir.0.join("keys.zone");
+        std::fs::write(&zone_path, &zone).unwrap();
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()));
+        let keys = example_keys(&dir.0);
+        let config_path = dir.0.join("dkim-milter.toml");
+        std::fs::write(&config_path, config(&dir.0, addr, &zone_path, &keys)).unwrap();
+        let milter = Milter::start(&config_path, addr);
+        let postfix = Postfix::start(&dir.0, addr);
+        Some(Self { postfix, milter, zone, dir })
+    }
+
+    async fn send(&self, from_ip: IpAddr, message: &[u8]) -> Reply {
+        send(self.postfix.smtp, from_ip, "sender@example.com", "rcpt@dest.example", message).await
+    }
+
+    fn logs(&self) -> String {
+        format!("--- maillog\n{}\n--- milter\n{}", self.postfix.log(), self.milter.log_text())
+    }
+}
+
+fn message(subject: &str) -> Vec<u8> {
+    format!(
+        "From: Sender <sender@example.com>\r\nTo: rcpt@dest.example\r\nSubject: {subject}\r\n\
+         Date: Wed, 02 Dec 2026 12:00:00 +0000\r\nMessage-ID: <{subject}@example.com>\r\n\r\n\
+         Hello,\r\n\r\nthis is a test message.\r\n.a line starting with a dot\r\n"
+    )
+    .into_bytes()
+}
+
+/// The header field values named `name` in a delivered message.
+fn fields(message: &[u8], name: &str) -> Vec<String> {
+    let text = String::from_utf8_lossy(message);
+    let header = text.split("\r\n\r\n").next().unwrap_or_default();
+    let mut out: Vec<String> = Vec::new();
+    let mut current: Option<String> = None;
+    for line in header.split("\r\n") {
+        if line.starts_with([' ', '\t']) {
+            if let Some(c) = current.as_mut() {
+                c.push_str("\r\n");
+                c.push_str(line);
+            }
+            continue;
+        }
+        out.extend(current.take());
+        if line.len() > name.len()
+            && line[..name.len()].eq_ignore_ascii_case(name)
+            && line.as_bytes()[name.len()] == b':'
+        {
+            current = Some(line.to_owned());
+        }
+    }
+    out.extend(current);
+    out
+}
+
+fn our_results(message: &[u8]) -> Vec<auth_results::ParsedField> {
+    fields(message, "Authentication-Results")
+        .iter()
+        .map(|f| auth_results::parse(f).unwrap_or_else(|e| panic!("{e}: {f:?}")))
+        .filter(|f| f.authserv_id == AUTHSERV_ID)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn internal_mail_is_signed_with_rsa_and_ed25519_and_verifies_elsewhere() {
+    let Some(rig) = Rig::start("sign") else { return };
+    let sent = message("signed");
+    let reply = rig.send(INTERNAL, &sent).await;
+    assert_eq!(reply.code, 250, "{reply:?}\n{}", rig.logs());
+    let delivered = rig.postfix.wait_delivered(1).remove(0);
+    let sigs = fields(&delivered, "DKIM-Signature");
+    assert_eq!(sigs.len(), 2, "{}", String::from_utf8_lossy(&delivered));
+    assert!(sigs[0].contains("a=rsa-sha256") && sigs[1].contains("a=ed25519-sha256"), "{sigs:?}");
+    // Our verifier.
+    let results = verify_with_zone(&delivered, &rig.zone);
+    assert_eq!(results.len(), 2);
+    for r in &results {
+        assert_eq!(r.verdict(), Verdict::Pass, "{:?} in\n{}", r.reason(), String::from_utf8_lossy(&delivered));
+    }
+    // An independent one.
+    if let Some(verdicts) = verify_with_dkimpy(&delivered, &rig.zone) {
+        assert_eq!(verdicts, ["pass", "pass"], "dkimpy");
+    }
+    // Signed mail gets no Authentication-Results of ours.
+    assert!(our_results(&delivered).is_empty());
+    let log = rig.milter.log_text();
+    assert!(log.contains("action=\"sign\"") || log.contains("action=sign"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incoming_mail_gets_pass_fail_none_and_forged_results_are_removed() {
+    let Some(rig) = Rig::start("verify") else { return };
+    let key = PrivateKey::from_pem(&std::fs::read_to_string(data("ed25519.pem")).unwrap()).unwrap();
+    let signer = Signer::builder(key, "example.com", "2026").build().unwrap();
+
+    let original = message("pass");
+    let signed = [signer.sign(&original).unwrap().into_bytes(), original].concat();
+    let mut tampered = signed.clone();
+    let at = tampered.windows(5).position(|w| w == b"Hello").unwrap();
+    tampered[at..at + 5].copy_from_slice(b"Jello");
+    let forged = [
+        format!("Authentication-Results: {AUTHSERV_ID}; dkim=pass header.d=example.com\r\n").into_bytes(),
+        b"Authentication-Results: other.example; dkim=pass header.d=example.org\r\n".to_vec(),
+        message("none"),
+    ]
+    .concat();
+
+    for (m, want) in [(&signed, "pass"), (&tampered, "fail"), (&forged, "none")] {
+        let reply = rig.send(EXTERNAL, m).await;
+        assert_eq!(reply.code, 250, "{want}: {reply:?}\n{}", rig.logs());
+        let delivered = rig.postfix.wait_delivered(1);
+        let got = delivered.last().unwrap();
+        let ours = our_results(got);
+        assert_eq!(ours.len(), 1, "{want}: one field of ours in\n{}", String::from_utf8_lossy(got));
+        let dkim: Vec<_> = ours[0].resinfos.iter().filter(|r| r.method == "dkim").collect();
+        assert_eq!(dkim.len(), 1, "{want}");
+        assert_eq!(dkim[0].result, want, "{}", String::from_utf8_lossy(got));
+        if want != "none" {
+            assert_eq!(dkim[0].property("header.d"), Some("example.com"));
+            assert_eq!(dkim[0].property("header.s"), Some("2026"));
+            assert_eq!(dkim[0].property("header.a"), Some("ed25519-sha256"));
+            assert!(dkim[0].property("header.b").is_some_and(|b| b.len() >= 8));
+        } else {
+            // The other authserv-id's field stays.
+            let all = fields(got, "Authentication-Results");
+            assert!(all.iter().any(|f| f.contains("other.example")), "{all:?}");
+            assert_eq!(all.len(), 2, "{all:?}");
+        }
+        // Clear the Maildir for the next message.
+        for p in std::fs::read_dir(rig.postfix.maildir.join("new")).unwrap() {
+            std::fs::remove_file(p.unwrap().path()).unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sighup_with_a_new_key_table_takes_effect_for_the_next_message() {
+    let seed = [42u8; 32];
+    let Some(rig) = Rig::with_zone("hup", &ed25519_zone_line(seed, "rotated")) else { return };
+    let reply = rig.send(INTERNAL, &message("before")).await;
+    assert_eq!(reply.code, 250, "{reply:?}");
+    let before = rig.postfix.wait_delivered(1).remove(0);
+    assert!(fields(&before, "DKIM-Signature").iter().all(|f| !f.contains("s=rotated")));
+
+    write_key(&rig.dir.0.join("rotated.pem"), &ed25519_pem(seed));
+    let config_path = rig.dir.0.join("dkim-milter.toml");
+    let text = std::fs::read_to_string(&config_path).unwrap();
+    let new = text.replace("selector = \"2026\"", "selector = \"rotated\"").replace(
+        &format!("file = \"{}\"", rig.dir.0.join("ed25519.pem").display()),
+        &format!("file = \"{}\"", rig.dir.0.join("rotated.pem").display()),
+    );
+    assert_ne!(new, text);
+    // A broken file first: the old configuration stays.
+    std::fs::write(&config_path, "listen = ").unwrap();
+    rig.milter.signal("HUP");
+    wait_for_log(&rig.milter, "reload failed");
+    std::fs::write(&config_path, new).unwrap();
+    rig.milter.signal("HUP");
+    wait_for_log(&rig.milter, "configuration reloaded");
+
+    let reply = rig.send(INTERNAL, &message("after")).await;
+    assert_eq!(reply.code, 250, "{reply:?}");
+    let after = rig.postfix.wait_delivered(2).remove(1);
+    let sigs = fields(&after, "DKIM-Signature");
+    assert!(sigs.iter().any(|f| f.contains("s=rotated")), "{sigs:?}");
+    let results = verify_with_zone(&after, &rig.zone);
+    assert!(results.iter().all(|r| r.verdict() == Verdict::Pass), "{results:?}");
+}
+
+fn wait_for_log(milter: &Milter, needle: &str) {
+    let start = std::time::Instant::now();
+    while !milter.log_text().contains(needle) {
+        assert!(start.elapsed() < Duration::from_secs(10), "no {needle:?} in\n{}", milter.log_text());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_on_the_milter_socket_closes_that_connection_only() {
+    let Some(mut rig) = Rig::start("garbage") else { return };
+    let inputs: [&[u8]; 5] = [
+        b"GET / HTTP/1.0\r\n\r\n",
+        &[0xff, 0xff, 0xff, 0xff, b'O'],
+        &[0, 0, 0, 13, b'O', 0, 0, 0, 6],
+        &[0, 0, 0, 1, b'C'],
+        &[0, 0, 0, 2, b'L', b'x'],
+    ];
+    // One connection stays open, silent, while the others misbehave.
+    let idle = std::net::TcpStream::connect(rig.milter.addr).unwrap();
+    for input in inputs {
+        let mut s = std::net::TcpStream::connect(rig.milter.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        s.write_all(input).unwrap();
+        // Truncated packets: the milter waits for the rest; closing our side
+        // ends it. Malformed ones: the milter closes.
+        let _ = s.shutdown(std::net::Shutdown::Write);
+        let mut buf = Vec::new();
+        let read = s.read_to_end(&mut buf);
+        assert!(read.is_ok(), "{input:?}: the milter did not close: {read:?}");
+        assert!(rig.milter.alive(), "the milter died on {input:?}\n{}", rig.milter.log_text());
+    }
+    assert!(!rig.milter.log_text().contains("panicked"), "{}", rig.milter.log_text());
+    drop(idle);
+    // Mail still flows.
+    let reply = rig.send(INTERNAL, &message("after-garbage")).await;
+    assert_eq!(reply.code, 250, "{reply:?}\n{}", rig.logs());
+    rig.postfix.wait_delivered(1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_milter_killed_mid_message_means_4xx_and_nothing_delivered_then_the_retry_passes() {
+    let Some(mut rig) = Rig::start("kill") else { return };
+    // Mail from slow.example is signed by an external signer that first
+    // leaves a mark, then takes its time: the milter is killed while it
+    // waits, in the middle of the message.
+    let marker = rig.dir.0.join("signer-started");
+    let config_path = rig.dir.0.join("dkim-milter.toml");
+    let base = std::fs::read_to_string(&config_path).unwrap();
+    let slow = format!(
+        "{base}\n[keys.slow]\ndomain = \"example.com\"\nselector = \"2026\"\nalgorithm = \"ed25519-sha256\"\n\
+         command = [\"sh\", \"-c\", \"touch {}; sleep 4\"]\n\n[[signing]]\nfrom = \"slow.example\"\nkeys = [\"slow\"]\n",
+        marker.display()
+    );
+    std::fs::write(&config_path, &slow).unwrap();
+    rig.milter.signal("HUP");
+    wait_for_log(&rig.milter, "configuration reloaded");
+
+    let sent = String::from_utf8(message("killed")).unwrap();
+    let sent = sent.replace("sender@example.com>", "sender@slow.example>").into_bytes();
+    let smtp = rig.postfix.smtp;
+    let to_send = sent.clone();
+    let client =
+        tokio::spawn(async move { send(smtp, INTERNAL, "sender@slow.example", "rcpt@dest.example", &to_send).await });
+    let start = std::time::Instant::now();
+    while !marker.exists() {
+        assert!(start.elapsed() < Duration::from_secs(20), "the signer never started\n{}", rig.logs());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    rig.milter.child.kill().unwrap();
+    rig.milter.child.wait().unwrap();
+    let reply = client.await.unwrap();
+    assert!((400..500).contains(&reply.code), "{reply:?}\n{}", rig.logs());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(rig.postfix.delivered().is_empty(), "a message was delivered\n{}", rig.logs());
+
+    // Restarted, with the slow signer replaced by the key file: the same
+    // message goes through, signed.
+    let fixed = slow.replace(
+        &format!("command = [\"sh\", \"-c\", \"touch {}; sleep 4\"]", marker.display()),
+        &format!("file = \"{}\"", rig.dir.0.join("ed25519.pem").display()),
+    );
+    let fixed = fixed.replace("algorithm = \"ed25519-sha256\"\n", "");
+    std::fs::write(&config_path, fixed).unwrap();
+    let addr = rig.milter.addr;
+    rig.milter = Milter::start(&config_path, addr);
+    let reply = rig.send(INTERNAL, &sent).await;
+    assert_eq!(reply.code, 250, "{reply:?}\n{}", rig.logs());
+    let delivered = rig.postfix.wait_delivered(1).remove(0);
+    let results = verify_with_zone(&delivered, &rig.zone);
+    assert_eq!(results.len(), 1, "{}", String::from_utf8_lossy(&delivered));
+    assert_eq!(results[0].verdict(), Verdict::Pass);
+}
