@@ -651,6 +651,16 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_example_configuration_is_valid() {
+        let text = include_str!("../dist/dkim-milter.toml");
+        let c = Config::from_toml(text).unwrap();
+        assert_eq!(c.mode, Mode::SignVerify);
+        assert_eq!(c.signing_rule("joe@example.com").map(|r| r.keys.len()), Some(2));
+        assert_eq!(c.signing_rule("joe@lists.example.com").map(|r| r.keys.len()), Some(1));
+        assert!(c.signing_rule("joe@example.org").is_none());
+    }
+
+    #[test]
     fn listen_spellings() {
         assert_eq!(Listen::parse("inet:8891@127.0.0.1"), Ok(Listen::Inet("127.0.0.1:8891".parse().unwrap())));
         assert_eq!(Listen::parse("inet6:[::1]:8891"), Ok(Listen::Inet("[::1]:8891".parse().unwrap())));
