@@ -345,3 +345,93 @@ async fn the_milter_killed_mid_message_means_4xx_and_nothing_delivered_then_the_
     assert_eq!(results.len(), 1, "{}", String::from_utf8_lossy(&delivered));
     assert_eq!(results[0].verdict(), Verdict::Pass);
 }
+
+/// Adds a key whose external signer leaves `marker` and takes `seconds`,
+/// and a rule signing mail from slow.example with it; reloads.
+fn add_slow_signer(rig: &Rig, marker: &Path, seconds: u32) {
+    let config_path = rig.dir.0.join("dkim-milter.toml");
+    let base = std::fs::read_to_string(&config_path).unwrap();
+    // The signature the signer returns: made with the example key, by
+    // the test binary in its helper mode (`DKIM_TEST_SIGN_WITH`).
+    let exe = std::env::current_exe().unwrap();
+    let slow = format!(
+        "{base}\n[keys.slow]\ndomain = \"example.com\"\nselector = \"2026\"\nalgorithm = \"ed25519-sha256\"\n\
+         command = [\"sh\", \"-c\", \"touch {m}; sleep {seconds}; DKIM_TEST_SIGN_WITH={key} {exe} --exact helper_sign --nocapture -q 2>/dev/null | grep '^signature:' | cut -d: -f2\"]\n\n\
+         [[signing]]\nfrom = \"slow.example\"\nkeys = [\"slow\"]\n",
+        m = marker.display(),
+        key = data("ed25519.pem").display(),
+        exe = exe.display(),
+    );
+    std::fs::write(&config_path, &slow).unwrap();
+    rig.milter.signal("HUP");
+    wait_for_log(&rig.milter, "configuration reloaded");
+}
+
+/// Not a test of its own: the external signer of `add_slow_signer`
+/// (base64 digest on stdin, base64 signature out), when run with
+/// `DKIM_TEST_SIGN_WITH=KEYFILE`.
+#[test]
+fn helper_sign() {
+    use base64ct::{Base64, Encoding as _};
+    use dkim_core::SigningKey as _;
+    let Some(path) = std::env::var_os("DKIM_TEST_SIGN_WITH") else { return };
+    let key = PrivateKey::from_pem(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).unwrap();
+    let digest = Base64::decode_vec(line.trim()).unwrap();
+    println!("signature:{}", Base64::encode_string(&key.sign_digest(&digest).unwrap()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_the_message_in_flight() {
+    let Some(mut rig) = Rig::start("drain") else { return };
+    let marker = rig.dir.0.join("signer-started");
+    add_slow_signer(&rig, &marker, 1);
+    let sent = String::from_utf8(message("drained")).unwrap();
+    let sent = sent.replace("sender@example.com>", "sender@slow.example>").into_bytes();
+    let smtp = rig.postfix.smtp;
+    let client =
+        tokio::spawn(async move { send(smtp, INTERNAL, "sender@slow.example", "rcpt@dest.example", &sent).await });
+    let start = std::time::Instant::now();
+    while !marker.exists() {
+        assert!(start.elapsed() < Duration::from_secs(20), "the signer never started\n{}", rig.logs());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    rig.milter.signal("TERM");
+    let reply = client.await.unwrap();
+    assert_eq!(reply.code, 250, "{reply:?}\n{}", rig.logs());
+    let status = rig.milter.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(rig.milter.log_text().contains("no message in flight"), "{}", rig.milter.log_text());
+    let delivered = rig.postfix.wait_delivered(1).remove(0);
+    let results = verify_with_zone(&delivered, &rig.zone);
+    assert_eq!(results.len(), 1, "{}", String::from_utf8_lossy(&delivered));
+    assert_eq!(results[0].verdict(), Verdict::Pass, "{:?}", results[0].reason());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_10_mib_message_streams_through_sign_and_verify() {
+    let Some(rig) = Rig::start("large") else { return };
+    let mut body = String::with_capacity(11 << 20);
+    let mut n = 0u64;
+    while body.len() < 10 << 20 {
+        n += 1;
+        body.push_str(&format!("line {n:08} {} \r\n", "x".repeat((n % 70) as usize)));
+    }
+    let head = String::from_utf8(message("large")).unwrap();
+    let (head, _) = head.split_once("\r\n\r\n").unwrap();
+    let sent = format!("{head}\r\n\r\n{body}").into_bytes();
+    let reply = rig.send(INTERNAL, &sent).await;
+    assert_eq!(reply.code, 250, "{reply:?}\n{}", rig.logs());
+    let signed = rig.postfix.wait_delivered(1).remove(0);
+    let results = verify_with_zone(&signed, &rig.zone);
+    assert_eq!(results.iter().map(|r| r.verdict()).collect::<Vec<_>>(), [Verdict::Pass, Verdict::Pass]);
+    // The signed copy again, from outside: verified as it streams.
+    let start = signed.windows(16).position(|w| w == b"DKIM-Signature: ").unwrap();
+    let reply = rig.send(EXTERNAL, &signed[start..]).await;
+    assert_eq!(reply.code, 250, "{reply:?}\n{}", rig.logs());
+    let verified = rig.postfix.wait_delivered(2).remove(1);
+    let ours = our_results(&verified);
+    let verdicts: Vec<&str> = ours[0].resinfos.iter().map(|r| r.result.as_str()).collect();
+    assert_eq!(verdicts, ["pass", "pass"], "{}", rig.logs());
+}
