@@ -254,14 +254,21 @@ impl SigningRule {
 pub struct SignConfig {
     /// Clients whose mail is signed (addresses or CIDR blocks). Default
     /// `127.0.0.0/8` and `::1`. Mail that Postfix makes itself
-    /// (`non_smtpd_milters`, the `sendmail` command) comes from no client
-    /// and counts as internal.
+    /// (`non_smtpd_milters`, the `sendmail` command) reaches the milter as
+    /// from `localhost [127.0.0.1]`.
     #[serde(default = "default_internal")]
     pub internal_hosts: Vec<String>,
     /// Also sign mail from clients that authenticated (SMTP AUTH; the
     /// `{auth_authen}` macro). Default true.
     #[serde(default = "yes")]
     pub authenticated: bool,
+    /// Also sign mail whose `{daemon_name}` macro is one of these: with
+    /// `milter_macro_daemon_name = ORIGINATING` on a Postfix service (its
+    /// `-o` in master.cf), that service's mail is signed whatever the
+    /// client address (OpenDKIM's `MacroList daemon_name|ORIGINATING`).
+    /// Default none.
+    #[serde(default)]
+    pub daemon_names: Vec<String>,
     /// The header fields signed (default: the library's set). Fields
     /// absent from a message are left out of its `h=`.
     #[serde(default)]
@@ -285,6 +292,7 @@ impl Default for SignConfig {
         Self {
             internal_hosts: default_internal(),
             authenticated: true,
+            daemon_names: Vec::new(),
             headers: None,
             oversign: None,
             canonicalization: default_canonicalization(),

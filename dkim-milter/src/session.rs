@@ -61,6 +61,8 @@ pub(crate) struct Session {
     shared: Arc<Shared>,
     state: Arc<State>,
     client: Option<IpAddr>,
+    /// The `{daemon_name}` macro of the connection.
+    daemon_name: String,
     authenticated: bool,
     queue_id: String,
     headers: Vec<(Vec<u8>, Vec<u8>)>,
@@ -79,6 +81,7 @@ impl Session {
             shared,
             state,
             client: None,
+            daemon_name: String::new(),
             authenticated: false,
             queue_id: String::new(),
             headers: Vec::new(),
@@ -118,12 +121,13 @@ impl Session {
         self.started = Instant::now();
     }
 
-    /// Internal (a local client, or none: Postfix's own mail) or
-    /// authenticated.
+    /// Internal (a client in the internal networks, or none), authenticated,
+    /// or from a service whose `{daemon_name}` is listed.
     fn internal(&self) -> bool {
         let networks = &self.state.networks;
         let local = self.client.is_none_or(|ip| networks.iter().any(|n| n.contains(ip)));
-        local || (self.state.config.sign.authenticated && self.authenticated)
+        let sign = &self.state.config.sign;
+        local || (sign.authenticated && self.authenticated) || sign.daemon_names.contains(&self.daemon_name)
     }
 
     /// The header block as bytes, CRLF line ends.
@@ -436,9 +440,11 @@ impl miltr_server::Milter for Session {
 
     async fn macro_(&mut self, macro_: Macro) -> Result<(), Self::Error> {
         for (name, value) in macro_.macros() {
+            tracing::debug!(stage = %char::from(macro_.code), name = %String::from_utf8_lossy(name), value = %String::from_utf8_lossy(value), "macro");
             match name {
                 b"i" if !value.is_empty() => self.queue_id = String::from_utf8_lossy(value).into_owned(),
                 b"{auth_authen}" => self.authenticated = !value.is_empty(),
+                b"{daemon_name}" => self.daemon_name = String::from_utf8_lossy(value).into_owned(),
                 _ => {}
             }
         }
@@ -446,6 +452,7 @@ impl miltr_server::Milter for Session {
     }
 
     async fn connect(&mut self, connect: Connect) -> Result<Action, Self::Error> {
+        tracing::debug!(family = ?connect.family, address = %connect.address(), hostname = %connect.hostname(), "connect");
         self.client = match connect.family {
             Family::Inet | Family::Inet6 => connect.address().trim_start_matches("IPv6:").parse().ok(),
             // A Unix socket or an unknown peer: the local machine.

@@ -38,6 +38,7 @@ authserv_id = "{AUTHSERV_ID}"
 [sign]
 internal_hosts = ["127.0.0.2"]
 authenticated = true
+daemon_names = ["ORIGINATING"]
 
 [verify]
 zone = "{zone}"
@@ -434,4 +435,24 @@ async fn a_10_mib_message_streams_through_sign_and_verify() {
     let ours = our_results(&verified);
     let verdicts: Vec<&str> = ours[0].resinfos.iter().map(|r| r.result.as_str()).collect();
     assert_eq!(verdicts, ["pass", "pass"], "{}", rig.logs());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_from_the_sendmail_command_is_signed_by_its_daemon_name() {
+    let Some(rig) = Rig::start("sendmail") else { return };
+    let mut child = std::process::Command::new("/usr/sbin/sendmail")
+        .arg("-C")
+        .arg(rig.postfix.dir.join("etc"))
+        .args(["-f", "sender@example.com", "rcpt@dest.example"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // sendmail reads LF line ends, as a local program writes them.
+    let text = String::from_utf8(message("sendmail")).unwrap().replace("\r\n", "\n");
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+    let delivered = rig.postfix.wait_delivered(1).remove(0);
+    let results = verify_with_zone(&delivered, &rig.zone);
+    assert_eq!(results.len(), 2, "{}\n{}", String::from_utf8_lossy(&delivered), rig.logs());
+    assert!(results.iter().all(|r| r.verdict() == Verdict::Pass), "{results:?}");
 }

@@ -134,6 +134,9 @@ impl Postfix {
             ("smtpd_milters", format!("inet:{milter}")),
             ("non_smtpd_milters", format!("inet:{milter}")),
             ("milter_default_action", "tempfail".into()),
+            // Mail Postfix makes itself (sendmail) is ORIGINATING; the SMTP
+            // service's is INCOMING (master.cf below).
+            ("milter_macro_daemon_name", "ORIGINATING".into()),
             ("milter_protocol", "6".into()),
             ("milter_connect_timeout", "5s".into()),
             ("milter_command_timeout", "15s".into()),
@@ -146,7 +149,7 @@ impl Postfix {
             writeln!(main, "{k} = {v}").unwrap();
         }
         std::fs::write(etc.join("main.cf"), main).unwrap();
-        let mut master = format!("127.0.0.1:{port} inet n - n - - smtpd\n");
+        let mut master = format!("127.0.0.1:{port} inet n - n - - smtpd -o milter_macro_daemon_name=INCOMING\n");
         for line in [
             "pickup unix n - n 60 1 pickup",
             "cleanup unix n - n - 0 cleanup",
@@ -268,7 +271,7 @@ impl Milter {
         let child = Command::new(env!("CARGO_BIN_EXE_dkim-milter"))
             .arg("--config")
             .arg(config)
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", std::env::var("DKIM_MILTER_TEST_LOG").unwrap_or_else(|_| "info".into()))
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
             .spawn()
