@@ -29,7 +29,7 @@ struct Rig {
     dir: TempDir,
 }
 
-fn config(dir: &Path, milter: SocketAddr, zone: &Path, keys: &str) -> String {
+fn config(milter: SocketAddr, verify: &str, keys: &str) -> String {
     format!(
         r#"listen = "inet:{milter}"
 mode = "sign-verify"
@@ -40,13 +40,11 @@ internal_hosts = ["127.0.0.2"]
 authenticated = true
 daemon_names = ["ORIGINATING"]
 
-[verify]
-zone = "{zone}"
+{verify}
 
 {keys}
-"#,
-        zone = zone.display(),
-    ) + &format!("# dir {}\n", dir.display())
+"#
+    )
 }
 
 fn example_keys(dir: &Path) -> String {
@@ -79,6 +77,12 @@ impl Rig {
     }
 
     fn with_zone(tag: &str, extra_zone: &str) -> Option<Self> {
+        Self::with_verify(tag, extra_zone, |zone_path| format!("[verify]\nzone = \"{}\"", zone_path.display()))
+    }
+
+    /// A rig whose `[verify]` section `verify` makes from the zone file's
+    /// path.
+    fn with_verify(tag: &str, extra_zone: &str, verify: impl FnOnce(&Path) -> String) -> Option<Self> {
         if !postfix_available() {
             return None;
         }
@@ -89,7 +93,7 @@ impl Rig {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()));
         let keys = example_keys(&dir.0);
         let config_path = dir.0.join("dkim-milter.toml");
-        std::fs::write(&config_path, config(&dir.0, addr, &zone_path, &keys)).unwrap();
+        std::fs::write(&config_path, config(addr, &verify(&zone_path), &keys)).unwrap();
         let milter = Milter::start(&config_path, addr);
         let postfix = Postfix::start(&dir.0, addr);
         Some(Self { postfix, milter, zone, dir })
@@ -455,4 +459,51 @@ async fn mail_from_the_sendmail_command_is_signed_by_its_daemon_name() {
     let results = verify_with_zone(&delivered, &rig.zone);
     assert_eq!(results.len(), 2, "{}\n{}", String::from_utf8_lossy(&delivered), rig.logs());
     assert!(results.iter().all(|r| r.verdict() == Verdict::Pass), "{results:?}");
+}
+
+/// Signed by the example Ed25519 key.
+fn signed_message(subject: &str) -> Vec<u8> {
+    let key = PrivateKey::from_pem(&std::fs::read_to_string(data("ed25519.pem")).unwrap()).unwrap();
+    let signer = Signer::builder(key, "example.com", "2026").build().unwrap();
+    let m = message(subject);
+    [signer.sign(&m).unwrap().into_bytes(), m].concat()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_are_looked_up_over_dns_from_knot() {
+    if !postfix_available() {
+        return;
+    }
+    let knot_dir = TempDir::new("knot");
+    let knot = Knot::start(&knot_dir.0, &zone(""));
+    let Some(rig) = Rig::with_verify("dns", "", |_| format!("[verify]\ndns = [\"{}\"]", knot.addr)) else { return };
+    let reply = rig.send(EXTERNAL, &signed_message("over-dns")).await;
+    assert_eq!(reply.code, 250, "{reply:?}\n{}", rig.logs());
+    let got = rig.postfix.wait_delivered(1).remove(0);
+    let ours = our_results(&got);
+    assert_eq!(ours[0].resinfos[0].result, "pass", "{}", String::from_utf8_lossy(&got));
+    // Knot signs nothing: the DNSSEC status is named as not authenticated.
+    let comments = ours[0].resinfos[0].comments.join(" ");
+    assert!(comments.contains("DNSSEC") || comments.contains("dnssec"), "{comments:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dns_failure_tempfails_by_default_and_is_temperror_when_accepted() {
+    // Nothing listens on the DNS port: every lookup fails.
+    let closed = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()));
+    let verify = format!("[verify]\ndns = [\"{closed}\"]\nlookup_timeout = 1\noverall_timeout = 2");
+    let Some(rig) = Rig::with_verify("dnsfail", "", |_| verify.clone()) else { return };
+    let reply = rig.send(EXTERNAL, &signed_message("dns-down")).await;
+    assert!((400..500).contains(&reply.code), "{reply:?}\n{}", rig.logs());
+    // Unsigned mail needs no lookup: it goes through.
+    let reply = rig.send(EXTERNAL, &message("unsigned")).await;
+    assert_eq!(reply.code, 250, "{reply:?}");
+    rig.postfix.wait_delivered(1);
+
+    let accept = format!("{verify}\n\n[on_error]\ndns = \"accept\"");
+    let Some(rig) = Rig::with_verify("dnsaccept", "", |_| accept) else { return };
+    let reply = rig.send(EXTERNAL, &signed_message("dns-down")).await;
+    assert_eq!(reply.code, 250, "{reply:?}\n{}", rig.logs());
+    let got = rig.postfix.wait_delivered(1).remove(0);
+    assert_eq!(our_results(&got)[0].resinfos[0].result, "temperror", "{}", String::from_utf8_lossy(&got));
 }

@@ -457,3 +457,56 @@ fn dot_stuff(message: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// Knot DNS (`knotd`, Debian package `knot`) serving `zone_text` as the
+/// example.com zone on a loopback port; stopped on drop.
+pub struct Knot {
+    pub addr: SocketAddr,
+    child: Child,
+}
+
+impl Knot {
+    pub fn start(dir: &Path, zone_text: &str) -> Self {
+        let knotd = ["/usr/sbin/knotd", "/usr/bin/knotd"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .expect("knotd is not installed (apt-get install knot)");
+        let dir = dir.join("knot");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("example.com.zone"), zone_text).unwrap();
+        let port = free_port();
+        let conf = format!(
+            "server:\n    rundir: \"{d}\"\n    listen: 127.0.0.1@{port}\n\
+             log:\n  - target: stderr\n    any: warning\n\
+             database:\n    storage: \"{d}\"\n\
+             template:\n  - id: default\n    storage: \"{d}\"\n    zonefile-load: whole\n    journal-content: none\n\
+             zone:\n  - domain: example.com\n    file: example.com.zone\n",
+            d = dir.display()
+        );
+        std::fs::write(dir.join("knot.conf"), conf).unwrap();
+        let child = Command::new(knotd)
+            .arg("-c")
+            .arg(dir.join("knot.conf"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("knot.log")).unwrap())
+            .spawn()
+            .expect("start knotd");
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let knot = Self { addr, child };
+        // Serving once the zone's SOA answers over TCP.
+        let start = Instant::now();
+        while std::net::TcpStream::connect(addr).is_err() {
+            assert!(start.elapsed() < Duration::from_secs(10), "knotd did not start on {addr}");
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        knot
+    }
+}
+
+impl Drop for Knot {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
