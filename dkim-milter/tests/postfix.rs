@@ -132,9 +132,10 @@ fn fields(message: &[u8], name: &str) -> Vec<String> {
             continue;
         }
         out.extend(current.take());
-        if line.len() > name.len()
-            && line[..name.len()].eq_ignore_ascii_case(name)
-            && line.as_bytes()[name.len()] == b':'
+        let bytes = line.as_bytes();
+        if bytes.len() > name.len()
+            && bytes[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+            && bytes[name.len()] == b':'
         {
             current = Some(line.to_owned());
         }
@@ -506,4 +507,43 @@ async fn a_dns_failure_tempfails_by_default_and_is_temperror_when_accepted() {
     assert_eq!(reply.code, 250, "{reply:?}\n{}", rig.logs());
     let got = rig.postfix.wait_delivered(1).remove(0);
     assert_eq!(our_results(&got)[0].resinfos[0].result, "temperror", "{}", String::from_utf8_lossy(&got));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simple_canonicalization_and_8bit_headers_survive_byte_for_byte() {
+    let verify = |zone: &Path| format!("[verify]\nzone = \"{}\"", zone.display());
+    let Some(rig) = Rig::with_verify("simple", "", verify) else { return };
+    let config_path = rig.dir.0.join("dkim-milter.toml");
+    let text = std::fs::read_to_string(&config_path).unwrap();
+    let text = text.replace(
+        "daemon_names = [\"ORIGINATING\"]",
+        "daemon_names = [\"ORIGINATING\"]\ncanonicalization = \"simple/simple\"",
+    );
+    std::fs::write(&config_path, text).unwrap();
+    rig.milter.signal("HUP");
+    wait_for_log(&rig.milter, "configuration reloaded");
+
+    // A Latin-1 subject (raw 8-bit, not UTF-8), a folded field, odd spacing.
+    let mut sent =
+        b"From: Sender <sender@example.com>\r\nTo:  rcpt@dest.example\r\nSubject: caf\xe9 cr\xe8me\r\n".to_vec();
+    sent.extend_from_slice(
+        b"X-Folded: one\r\n\ttwo  three\r\nDate: Wed, 02 Dec 2026 12:00:00 +0000\r\n\r\nBody  with  spaces \r\n",
+    );
+    let reply = rig.send(INTERNAL, &sent).await;
+    assert_eq!(reply.code, 250, "{reply:?}\n{}", rig.logs());
+    let signed = rig.postfix.wait_delivered(1).remove(0);
+    let sigs = fields(&signed, "DKIM-Signature");
+    assert!(sigs.iter().all(|s| s.contains("c=simple/simple")), "{sigs:?}");
+    let results = verify_with_zone(&signed, &rig.zone);
+    assert!(results.iter().all(|r| r.verdict() == Verdict::Pass), "{results:?}\n{}", String::from_utf8_lossy(&signed));
+    if let Some(verdicts) = verify_with_dkimpy(&signed, &rig.zone) {
+        assert_eq!(verdicts, ["pass", "pass"], "dkimpy");
+    }
+    // And verified on the way in.
+    let start = signed.windows(16).position(|w| w == b"DKIM-Signature: ").unwrap();
+    let reply = rig.send(EXTERNAL, &signed[start..]).await;
+    assert_eq!(reply.code, 250, "{reply:?}");
+    let verified = rig.postfix.wait_delivered(2).remove(1);
+    let verdicts: Vec<String> = our_results(&verified)[0].resinfos.iter().map(|r| r.result.clone()).collect();
+    assert_eq!(verdicts, ["pass", "pass"], "{}", rig.logs());
 }
