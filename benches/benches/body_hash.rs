@@ -7,14 +7,17 @@
 //! Those groups hash the same body again and again, and a processor's branch history learns up to a megabyte or two
 //! of it. Group `body_hash_unseen` hashes 16 different bodies of about 1 MiB in turn (16 MiB of text per iteration),
 //! as a server sees mail: text the processor has not seen.
+//!
+//! `DKIM_SCAN_PATH=avx512|avx2|portable` forces the relaxed scan's path (`dkim_core::canon::ScanPath::force`), so
+//! each path is measured on any machine that has it; `floors.py --paths` runs the groups once per path.
 
 mod mail;
 
 use std::hint::black_box;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
 use dkim_core::HashAlgorithm;
-use dkim_core::canon::{BodyCanonicalizer, CanonicalizationAlgorithm};
+use dkim_core::canon::{BodyCanonicalizer, CanonicalizationAlgorithm, ScanPath};
 use dkim_core::hash::{BodyHash, BodyHashKey, BodyHashes, body_hash};
 use mail::{TRAILER, mail_body};
 use sha2::{Digest, Sha256};
@@ -193,5 +196,27 @@ fn bench_body_hash(c: &mut Criterion) {
     group.finish();
 }
 
+/// Forces the path `DKIM_SCAN_PATH` names, if any; exits with status 3 when this processor cannot run it.
+fn force_scan_path() {
+    let Ok(name) = std::env::var("DKIM_SCAN_PATH") else {
+        eprintln!("body scan path: {} (the best this processor has)", ScanPath::current());
+        return;
+    };
+    let Some(path) = ScanPath::parse(&name) else {
+        eprintln!("DKIM_SCAN_PATH={name}: expected avx512, avx2 or portable");
+        std::process::exit(2);
+    };
+    if let Err(e) = ScanPath::force(Some(path)) {
+        eprintln!("DKIM_SCAN_PATH={name}: {e}");
+        std::process::exit(3);
+    }
+    eprintln!("body scan path: {path} (forced)");
+}
+
 criterion_group!(benches, bench_body_hash);
-criterion_main!(benches);
+
+fn main() {
+    force_scan_path();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

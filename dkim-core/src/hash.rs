@@ -6,7 +6,9 @@
 
 use alloc::vec::Vec;
 
-use crate::canon::{BLOCK_ROOM, BodyCanonicalizer, CanonicalizationAlgorithm, Emit, relaxed_blocks, relaxed_span};
+use crate::canon::{
+    BLOCK_ROOM, BodyCanonicalizer, CanonicalizationAlgorithm, Emit, ScanPath, relaxed_blocks, relaxed_span,
+};
 use crate::crypto::{HashAlgorithm, Hasher};
 
 /// What a body hash depends on.
@@ -204,7 +206,7 @@ impl Emit for Staged<'_> {
         stage.fill += s.len();
     }
 
-    fn relaxed(&mut self, h: &[u8], from: usize, to: usize) {
+    fn relaxed(&mut self, path: ScanPath, h: &[u8], from: usize, to: usize) {
         let mut cur = from;
         while cur < to {
             // A block moves the output's end by at most 64 bytes, so the
@@ -212,7 +214,7 @@ impl Emit for Staged<'_> {
             if self.stage.fill + SLACK + 64 > self.stage.buf.len() {
                 self.make_room(64);
             }
-            let (c, o) = relaxed_blocks(&mut self.stage.buf, self.stage.fill, SLACK + 64, h, cur, to);
+            let (c, o) = relaxed_blocks(path, &mut self.stage.buf, self.stage.fill, SLACK + 64, h, cur, to);
             self.stage.fill = o;
             if c == cur {
                 // Not reached (the room is there); the slice-wise scan would do.
@@ -221,7 +223,7 @@ impl Emit for Staged<'_> {
             cur = c;
         }
         if cur < to {
-            relaxed_span(h, cur, to, self);
+            relaxed_span(path, h, cur, to, self);
         }
     }
 }
@@ -239,11 +241,18 @@ impl Emit for Staged<'_> {
 /// let hashes = set.finish();
 /// assert_eq!(hashes[a.index()].canonical_length, 54);
 /// ```
-#[derive(Default)]
 pub struct BodyHashes {
     /// Simple and relaxed (see [`lane_index`]), once a hash needs them.
     lanes: [Option<Lane>; 2],
     sinks: Vec<Sink>,
+    /// The relaxed scan's implementation.
+    path: ScanPath,
+}
+
+impl Default for BodyHashes {
+    fn default() -> Self {
+        Self::with_scan_path(ScanPath::current())
+    }
 }
 
 impl core::fmt::Debug for BodyHashes {
@@ -281,6 +290,27 @@ impl BodyHashes {
         Self::default()
     }
 
+    /// An empty set whose relaxed scan runs on `path` (or, where the
+    /// processor cannot run it, the best path it can); the hashes are the
+    /// same on every path.
+    ///
+    /// ```
+    /// use dkim_core::canon::ScanPath;
+    /// use dkim_core::hash::{BodyHashKey, BodyHashes};
+    /// use dkim_core::{CanonicalizationAlgorithm::Relaxed, HashAlgorithm::Sha256};
+    /// let key = BodyHashKey { canonicalization: Relaxed, hash: Sha256, length: None };
+    /// let hash = |path| {
+    ///     let mut set = BodyHashes::with_scan_path(path);
+    ///     set.add(key);
+    ///     set.update(b"a  b \t\r\n\r\n");
+    ///     set.finish().remove(0).digest
+    /// };
+    /// assert_eq!(hash(ScanPath::Portable), hash(ScanPath::best()));
+    /// ```
+    pub fn with_scan_path(path: ScanPath) -> Self {
+        Self { lanes: [None, None], sinks: Vec::new(), path: path.or_available() }
+    }
+
     /// Adds a hash (or finds the identical one already there).
     ///
     /// ```
@@ -298,7 +328,7 @@ impl BodyHashes {
         let id = self.sinks.len();
         self.sinks.push(Sink { key, hasher: key.hash.hasher(), hashed: 0 });
         self.lanes[lane_index(key.canonicalization)].get_or_insert_with(|| Lane {
-            canon: BodyCanonicalizer::new(key.canonicalization),
+            canon: BodyCanonicalizer::with_scan_path(key.canonicalization, self.path),
             stage: Stage::default(),
         });
         BodyHashId(id)

@@ -20,7 +20,7 @@
 //! requires. Input with bare LF line ends must be normalized first (see
 //! [`crate::LineEndings`]).
 
-use super::CanonicalizationAlgorithm;
+use super::{CanonicalizationAlgorithm, ScanPath};
 
 mod scan;
 
@@ -44,6 +44,8 @@ pub(crate) use scan::{BLOCK_ROOM, relaxed_blocks, relaxed_span};
 #[derive(Clone, Debug)]
 pub struct BodyCanonicalizer {
     algorithm: CanonicalizationAlgorithm,
+    /// The relaxed scan's implementation.
+    path: ScanPath,
     /// Nothing has been emitted on the current line yet.
     line_empty: bool,
     /// Empty lines seen but not emitted: they are dropped if nothing follows.
@@ -72,7 +74,38 @@ impl BodyCanonicalizer {
     /// assert_eq!(c.algorithm(), CanonicalizationAlgorithm::Simple);
     /// ```
     pub fn new(algorithm: CanonicalizationAlgorithm) -> Self {
-        Self { algorithm, line_empty: true, pending_empty: 0, pending_wsp: false, cr_held: false, emitted_any: false }
+        Self::with_scan_path(algorithm, ScanPath::current())
+    }
+
+    /// A canonicalizer whose relaxed scan runs on `path` (or, where the
+    /// processor cannot run it, the best path it can): the output is the
+    /// same on every path; tests and benchmarks compare them.
+    ///
+    /// ```
+    /// use dkim_core::canon::{BodyCanonicalizer, CanonicalizationAlgorithm, ScanPath};
+    /// let c = BodyCanonicalizer::with_scan_path(CanonicalizationAlgorithm::Relaxed, ScanPath::Portable);
+    /// assert_eq!(c.scan_path(), ScanPath::Portable);
+    /// ```
+    pub fn with_scan_path(algorithm: CanonicalizationAlgorithm, path: ScanPath) -> Self {
+        Self {
+            algorithm,
+            path: path.or_available(),
+            line_empty: true,
+            pending_empty: 0,
+            pending_wsp: false,
+            cr_held: false,
+            emitted_any: false,
+        }
+    }
+
+    /// The path the relaxed scan runs on.
+    ///
+    /// ```
+    /// use dkim_core::canon::{BodyCanonicalizer, CanonicalizationAlgorithm, ScanPath};
+    /// assert_eq!(BodyCanonicalizer::new(CanonicalizationAlgorithm::Relaxed).scan_path(), ScanPath::current());
+    /// ```
+    pub fn scan_path(&self) -> ScanPath {
+        self.path
     }
 
     /// The algorithm.
@@ -245,7 +278,7 @@ impl BodyCanonicalizer {
         let tail = d.iter().rposition(|&b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n')).map_or(0, |p| p + 1).max(i);
         if tail > i {
             self.flush_empty_lines(out);
-            out.relaxed(d, i, tail);
+            out.relaxed(self.path, d, i, tail);
             self.line_empty = false;
             self.emitted_any = true;
         }
@@ -264,8 +297,8 @@ pub(crate) trait Emit {
     /// Appends the relaxed canonical form of the span `h[from..to]` (see
     /// [`relaxed_span`]).
     #[inline]
-    fn relaxed(&mut self, h: &[u8], from: usize, to: usize) {
-        relaxed_span(h, from, to, self);
+    fn relaxed(&mut self, path: ScanPath, h: &[u8], from: usize, to: usize) {
+        relaxed_span(path, h, from, to, self);
     }
 }
 
@@ -281,14 +314,23 @@ mod tests {
     use super::*;
     use alloc::vec::Vec;
 
+    /// The output on the portable path, checked to be the same on every
+    /// other path this processor can run.
     fn canon(alg: CanonicalizationAlgorithm, chunks: &[&[u8]]) -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut c = BodyCanonicalizer::new(alg);
-        for ch in chunks {
-            c.update(ch, &mut |s: &[u8]| out.extend_from_slice(s));
+        let on = |path| {
+            let mut out = Vec::new();
+            let mut c = BodyCanonicalizer::with_scan_path(alg, path);
+            for ch in chunks {
+                c.update(ch, &mut |s: &[u8]| out.extend_from_slice(s));
+            }
+            c.finish(&mut |s: &[u8]| out.extend_from_slice(s));
+            out
+        };
+        let portable = on(ScanPath::Portable);
+        for path in ScanPath::ALL.into_iter().filter(|p| p.is_available()) {
+            assert_eq!(on(path), portable, "{path} differs from portable on {chunks:?}");
         }
-        c.finish(&mut |s: &[u8]| out.extend_from_slice(s));
-        out
+        portable
     }
 
     /// A direct transcription of RFC 6376 3.4.4, line by line, as an oracle.

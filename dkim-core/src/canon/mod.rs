@@ -5,9 +5,11 @@ use core::fmt;
 
 pub mod body;
 pub mod header;
+mod path;
 
 pub use body::BodyCanonicalizer;
 pub(crate) use body::{BLOCK_ROOM, Emit, relaxed_blocks, relaxed_span};
+pub use path::{ScanPath, ScanPathUnavailable};
 
 /// One canonicalization algorithm.
 ///

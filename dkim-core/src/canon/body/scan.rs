@@ -8,6 +8,7 @@
 use wide::u8x16;
 
 use super::{Emit, is_wsp};
+use crate::canon::ScanPath;
 
 /// Relaxed canonicalization of `h[from..to]`, a span that ends with a byte
 /// other than SP, HTAB, CR and LF, entered with no whitespace or CR held
@@ -27,13 +28,20 @@ use super::{Emit, is_wsp};
 /// one `unsafe` call that enabling CPU features needs); elsewhere 16-byte
 /// compares through `wide`, which every x86-64 and most other targets run
 /// natively.
-pub(crate) fn relaxed_span<S: Emit + ?Sized>(h: &[u8], from: usize, to: usize, out: &mut S) {
+///
+/// `path` says which of these runs ([`ScanPath`]); one the processor lacks
+/// falls back to the portable scan.
+pub(crate) fn relaxed_span<S: Emit + ?Sized>(path: ScanPath, h: &[u8], from: usize, to: usize, out: &mut S) {
     #[cfg(target_arch = "x86_64")]
-    if let Some(simd) = pulp::x86::V4::try_new() {
+    if path == ScanPath::Avx512
+        && let Some(simd) = pulp::x86::V4::try_new()
+    {
         return simd.vectorize(|| scan_span(simd, h, from, to, out));
     }
     #[cfg(target_arch = "x86_64")]
-    if let Some(simd) = pulp::x86::V3::try_new() {
+    if path == ScanPath::Avx2
+        && let Some(simd) = pulp::x86::V3::try_new()
+    {
         return simd.vectorize(|| scan_span(simd, h, from, to, out));
     }
     scan_span(Portable, h, from, to, out);
@@ -268,6 +276,7 @@ fn block_masks(b: &[u8; BLOCK + 1]) -> [u64; 3] {
 /// the work per event is the same whatever the pieces' lengths, and the
 /// blocks' scans do not wait for the events before them.
 pub(crate) fn relaxed_blocks(
+    path: ScanPath,
     buf: &mut [u8],
     o: usize,
     room: usize,
@@ -276,11 +285,15 @@ pub(crate) fn relaxed_blocks(
     to: usize,
 ) -> (usize, usize) {
     #[cfg(target_arch = "x86_64")]
-    if let Some(simd) = pulp::x86::V4::try_new() {
+    if path == ScanPath::Avx512
+        && let Some(simd) = pulp::x86::V4::try_new()
+    {
         return simd.vectorize(Blocks { scan: simd, buf, o, room, h, cursor, to });
     }
     #[cfg(target_arch = "x86_64")]
-    if let Some(simd) = pulp::x86::V3::try_new() {
+    if path == ScanPath::Avx2
+        && let Some(simd) = pulp::x86::V3::try_new()
+    {
         return simd.vectorize(Blocks { scan: simd, buf, o, room, h, cursor, to });
     }
     Blocks { scan: Portable, buf, o, room, h, cursor, to }.run()
@@ -493,7 +506,9 @@ mod tests {
             if let Some(simd) = pulp::x86::V4::try_new() {
                 proptest::prop_assert_eq!(&write(&|buf, o, cursor| Blocks { scan: simd, buf, o, room, h: &body, cursor, to }.run())[..], want);
             }
-            proptest::prop_assert_eq!(&write(&|b, o, c| relaxed_blocks(b, o, room, &body, c, to))[..], want);
+            for path in crate::canon::ScanPath::ALL {
+                proptest::prop_assert_eq!(&write(&|b, o, c| relaxed_blocks(path, b, o, room, &body, c, to))[..], want);
+            }
         }
     }
 }
