@@ -6,6 +6,7 @@ Run the benches first (both in one session, so that the ratios compare runs made
     cd benches
     cargo bench --ignore-rust-version --bench body_hash
     cargo bench --ignore-rust-version --bench verify
+    cargo bench --ignore-rust-version --bench corpus
     python3 floors.py            # add --openssl to time `openssl speed rsa2048` for the backend floor
 
 The body-hash floors hold on every path of the relaxed scan. `python3 floors.py --paths` runs the body_hash bench
@@ -98,6 +99,12 @@ def main() -> int:
                 rows.append((f"[{path}] body-hash floors", "-", "not run: this processor lacks the path"))
     else:
         body_hash_floors(floor, rows, "best")
+
+    # A day of mail (the corpus bench): messages per second per core against mail-auth in the same run.
+    corpus = mean_ns("corpus", "mail_auth", "2000msgs") / mean_ns("corpus", "ours", "2000msgs")
+    floor("corpus/ours (RustCrypto) faster than mail-auth >= 2.0x", corpus, corpus >= 2.0, "x")
+    aws = mean_ns("corpus", "mail_auth", "2000msgs") / mean_ns("corpus", "ours_aws_lc", "2000msgs")
+    rows.append(("corpus/ours_aws_lc faster than mail-auth (no floor)", f"{aws:.3f}x", "info"))
 
     for alg in ("rsa2048", "ed25519"):
         speedup = mean_ns("mail_auth_verify", alg, "1MiB") / mean_ns("verify", alg, "1MiB")

@@ -21,6 +21,7 @@ mod aws_lc;
 pub use aws_lc::{AwsLcRs, AwsLcRsaSigningKey};
 
 mod public;
+mod rsa_verify;
 mod signing;
 pub use public::{PublicKey, RsaPublicKey};
 pub use signing::{Ed25519SigningKey, PrivateKey, RsaSigningKey, SigningKey};
@@ -311,10 +312,10 @@ impl VerifyingBackend for RustCrypto {
     ) -> Result<(), CryptoError> {
         match (key, algorithm) {
             (PublicKey::Rsa(k), Algorithm::RsaSha256) => {
-                k.key.pkcs1v15_verify_prehash::<sha2::Sha256>(digest, signature).map_err(|_| CryptoError::BadSignature)
+                rsa_verify::verify(&k.key, rsa_verify::SHA256_PREFIX, digest, signature)
             }
             (PublicKey::Rsa(k), Algorithm::RsaSha1) => {
-                k.key.pkcs1v15_verify_prehash::<sha1::Sha1>(digest, signature).map_err(|_| CryptoError::BadSignature)
+                rsa_verify::verify(&k.key, rsa_verify::SHA1_PREFIX, digest, signature)
             }
             (PublicKey::Ed25519(k), Algorithm::Ed25519Sha256) => verify_ed25519(k, digest, signature),
             _ => Err(CryptoError::KeyTypeMismatch),

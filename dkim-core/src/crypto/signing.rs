@@ -127,7 +127,7 @@ impl<K: SigningKey + ?Sized> SigningKey for alloc::sync::Arc<K> {
 /// ```
 #[derive(Clone)]
 pub struct RsaSigningKey {
-    key: rsa::PrivateKey,
+    pub(super) key: rsa::PrivateKey,
 }
 
 impl RsaSigningKey {
