@@ -268,6 +268,11 @@ impl Session {
             }
             Work::Sign { session, keys, domains } => match self.finish_sign(session, keys).await {
                 Ok(fields) => {
+                    // Fields claiming our authserv-id go from signed mail too
+                    // (RFC 8601 section 5): nothing downstream may trust them.
+                    for index in self.forged_results() {
+                        response.push(ChangeHeader::new(index, AR.as_bytes(), b""));
+                    }
                     for (name, value) in fields.iter().rev() {
                         response.push(InsertHeader::new(0, name.as_bytes(), value.as_bytes()));
                     }

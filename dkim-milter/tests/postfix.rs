@@ -155,7 +155,12 @@ fn our_results(message: &[u8]) -> Vec<auth_results::ParsedField> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn internal_mail_is_signed_with_rsa_and_ed25519_and_verifies_elsewhere() {
     let Some(rig) = Rig::start("sign") else { return };
-    let sent = message("signed");
+    // A forged field claiming our authserv-id, from an internal sender too.
+    let sent = [
+        format!("Authentication-Results: {AUTHSERV_ID}; dkim=pass header.d=bank.example\r\n").into_bytes(),
+        message("signed"),
+    ]
+    .concat();
     let reply = rig.send(INTERNAL, &sent).await;
     assert_eq!(reply.code, 250, "{reply:?}\n{}", rig.logs());
     let delivered = rig.postfix.wait_delivered(1).remove(0);
@@ -172,8 +177,9 @@ async fn internal_mail_is_signed_with_rsa_and_ed25519_and_verifies_elsewhere() {
     if let Some(verdicts) = verify_with_dkimpy(&delivered, &rig.zone) {
         assert_eq!(verdicts, ["pass", "pass"], "dkimpy");
     }
-    // Signed mail gets no Authentication-Results of ours.
+    // Signed mail gets no Authentication-Results of ours, and the forged one is gone.
     assert!(our_results(&delivered).is_empty());
+    assert!(fields(&delivered, "Authentication-Results").is_empty(), "{}", String::from_utf8_lossy(&delivered));
     let log = rig.milter.log_text();
     assert!(log.contains("action=\"sign\"") || log.contains("action=sign"), "{log}");
 }
