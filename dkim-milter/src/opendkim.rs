@@ -654,7 +654,9 @@ fn convert_named(source: &str, conf: &str, read: Reader<'_>) -> Result<Conversio
         for e in entries {
             let mut fields = e.value.splitn(3, ':');
             let (Some(d), Some(sel), Some(file)) = (fields.next(), fields.next(), fields.next()) else {
-                return Err(format!("{}: {}: expected KEYNAME DOMAIN:SELECTOR:KEYFILE", e.loc, e.what()));
+                let hint =
+                    if e.loc == kt.loc { " (a value not starting with '/' is a list: write file:PATH)" } else { "" };
+                return Err(format!("{}: {}: expected KEYNAME DOMAIN:SELECTOR:KEYFILE{hint}", e.loc, e.what()));
             };
             let (d, sel, file) = (d.trim(), sel.trim(), file.trim());
             if d.is_empty() || sel.is_empty() || file.is_empty() {
@@ -885,7 +887,7 @@ fn convert_named(source: &str, conf: &str, read: Reader<'_>) -> Result<Conversio
 fn signing_rules(
     c: &mut Converter<'_>,
     st: &Setting,
-    keys: &mut [Key],
+    keys: &mut Vec<Key>,
     rules: &mut Vec<Rule>,
     multiple_on: bool,
 ) -> Result<(), String> {
@@ -901,22 +903,22 @@ fn signing_rules(
         let mut names = Vec::new();
         for token in e.value.split(|ch: char| ch == ',' || ch.is_whitespace()).filter(|t| !t.is_empty()) {
             if token.contains('@') {
-                // The signer, i=.
+                // The signer, i=: ours keeps it on the key, so each
+                // (key, signer) pair becomes a key of its own.
                 if token.contains('%') {
                     c.note_entry(&e, "a signer with '%' has no equivalent: set identity on the key");
                     continue;
                 }
-                for n in &names {
-                    let Some(k) = keys.iter_mut().find(|k| &k.name == n) else { continue };
-                    match &k.identity {
-                        None => k.identity = Some(token.to_owned()),
-                        Some(i) if i == token => {}
-                        Some(i) => {
-                            let why =
-                                format!("signer {token}: key {n} already signs as {i}; ours has one identity per key");
-                            c.note_entry(&e, why);
-                        }
+                for n in &mut names {
+                    let Some(k) = keys.iter().find(|k| &k.name == n) else { continue };
+                    let derived = format!("{}/{token}", k.name);
+                    if !keys.iter().any(|k| k.name == derived) {
+                        let mut k = k.clone();
+                        k.name.clone_from(&derived);
+                        k.identity = Some(token.to_owned());
+                        keys.push(k);
                     }
+                    *n = derived;
                 }
             } else if token == "%" {
                 c.note_entry(&e, "'%' as the key name has no equivalent: name the keys");
@@ -1018,15 +1020,15 @@ fn on_error(c: &mut Converter<'_>) -> Result<String, String> {
     field(c, "internal", "tempfail", internal.as_ref().or(sig_error.as_ref()));
     field(c, "dns", "tempfail", dns.as_ref());
     field(c, "bad_key", "accept", key_not_found.as_ref());
-    if let (Some(i), Some(s)) = (&internal, &sig_error) {
-        if i.1 != s.1 {
-            c.note(&s.0, format!("ours has one setting for internal errors and signing failures: {} wins", i.0.name));
-        }
+    if let (Some(i), Some(s)) = (&internal, &sig_error)
+        && i.1 != s.1
+    {
+        c.note(&s.0, format!("ours has one setting for internal errors and signing failures: {} wins", i.0.name));
     }
-    if let Some((s, a)) = &default {
-        if *a != OAction::Accept {
-            c.note(s, format!("for bad and missing signatures and security concerns: {verdict_why}"));
-        }
+    if let Some((s, a)) = &default
+        && *a != OAction::Accept
+    {
+        c.note(s, format!("for bad and missing signatures and security concerns: {verdict_why}"));
     }
     Ok(out)
 }
