@@ -612,6 +612,9 @@ fn convert_named(source: &str, conf: &str, read: Reader<'_>) -> Result<Conversio
 
     // authserv_id
     let authserv = match c.take("AuthservID") {
+        Some(s) if s.value.contains(|ch: char| ch.is_whitespace() || ch.is_control() || ch == ';') => {
+            return Err(format!("{}: AuthservID {:?}: expected a host name (no spaces, no ';')", s.loc, s.value));
+        }
         Some(s) if s.value != "HOSTNAME" && !s.value.is_empty() => s.value.clone(),
         other => {
             let host = read(Path::new("/etc/hostname"))
@@ -692,11 +695,18 @@ fn convert_named(source: &str, conf: &str, read: Reader<'_>) -> Result<Conversio
         let Some(sel) = &selector else {
             return Err(format!("{}: KeyFile without Selector", kf.loc));
         };
+        for s in [kf, sel] {
+            if s.value.is_empty() {
+                return Err(format!("{}: {} without a value", s.loc, s.name));
+            }
+        }
         let sub = subdomains.as_ref().map(Converter::boolean).transpose()?.unwrap_or(false);
         match &domain {
             None => c.note(kf, "no Domain: OpenDKIM signed nothing with it; carried over as no key"),
             Some(ds) => {
-                let (entries, _) = c.entries(ds)?;
+                let (mut entries, _) = c.entries(ds)?;
+                let mut seen = std::collections::BTreeSet::new();
+                entries.retain(|e| seen.insert(e.key.to_ascii_lowercase()));
                 let plain: Vec<Entry> = entries
                     .into_iter()
                     .filter(|e| {
@@ -834,7 +844,15 @@ fn convert_named(source: &str, conf: &str, read: Reader<'_>) -> Result<Conversio
     // [verify]
     let mut verify = String::new();
     if let Some(s) = c.take("Nameservers") {
-        let list = c.list(&s)?;
+        let mut list = Vec::new();
+        for server in c.list(&s)? {
+            if dkim_dns::DnsClient::parse_server(&server).is_ok() {
+                list.push(server);
+            } else {
+                let why = format!("{server}: not an address; ours takes DNS servers by address only");
+                c.note(&s, why);
+            }
+        }
         let _ = writeln!(verify, "dns = {}", array(&list));
     }
     if let Some(s) = c.take("DNSTimeout") {
@@ -1129,6 +1147,82 @@ mod tests {
         assert!(all.contains("opendkim.conf:2: Mode sv: nothing to sign with"), "{all}");
         assert!(all.contains("opendkim.conf:4: Frobnicate yes: not an OpenDKIM setting"), "{all}");
         assert!(all.contains("no Socket"), "{all}");
+    }
+
+    #[test]
+    fn odd_values_never_panic() {
+        let handled = [
+            "BaseDirectory",
+            "Socket",
+            "Mode",
+            "AuthservID",
+            "RequireSafeKeys",
+            "MultipleSignatures",
+            "SubDomains",
+            "KeyTable",
+            "SigningTable",
+            "Domain",
+            "Selector",
+            "KeyFile",
+            "InternalHosts",
+            "Canonicalization",
+            "SignHeaders",
+            "OversignHeaders",
+            "SignatureTTL",
+            "Nameservers",
+            "DNSTimeout",
+            "MaximumSignaturesToVerify",
+            "MinimumKeyBits",
+            "On-Default",
+            "On-DNSError",
+            "On-InternalError",
+            "On-KeyNotFound",
+            "On-SignatureError",
+            "On-BadSignature",
+            "On-NoSignature",
+            "On-Security",
+            "Include",
+        ];
+        let values = [
+            "",
+            "%",
+            "yes",
+            "0",
+            "-1",
+            "99999999999999999999",
+            "inet:",
+            "inet:@",
+            "inet6:[",
+            "local:",
+            "refile:",
+            "file:",
+            "csl:",
+            ",,,",
+            "a:b:c",
+            "/t",
+            "refile:/t",
+            "*",
+            "s",
+            "v",
+            "r",
+            "\u{0}\"",
+        ];
+        let table = |_: &Path| Ok("x\n%\n* a,b\n!x\n@ @\nk d:s:/f\nk %:s:/f\n*@* k x@y\n.x k\n10.0.0.0/99\n".into());
+        let names = handled.iter().copied().chain(NOT_NEEDED.iter().map(|(n, _)| *n)).chain(["Bogus"]);
+        for name in names {
+            for value in values {
+                for prefix in ["", "KeyTable /t\nSigningTable /t\n", "KeyFile /k\nSelector s\nDomain /t\n"] {
+                    let conf = format!("{prefix}{name} {value}\n");
+                    let result = convert(&conf, &table);
+                    if let Err(e) = &result {
+                        assert!(!e.contains("refused"), "{conf:?}: {e}");
+                    }
+                    if let Ok(out) = result {
+                        Config::from_toml(&out.toml).unwrap_or_else(|e| panic!("{conf:?}: {e}\n{}", out.toml));
+                    }
+                }
+            }
+        }
     }
 
     #[test]
