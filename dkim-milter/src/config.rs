@@ -105,7 +105,13 @@ impl Listen {
         if let Some(addr) = s.strip_prefix("inet:").or_else(|| s.strip_prefix("inet6:")) {
             // Postfix and OpenDKIM also write inet:PORT@HOST.
             let addr = match addr.split_once('@') {
+                Some((port, "localhost")) => format!("127.0.0.1:{port}"),
                 Some((port, host)) => format!("{}:{port}", bracket(host)),
+                None if addr.parse::<u16>().is_ok() => {
+                    return Err(format!(
+                        "{s:?}: no address; write inet:127.0.0.1:{addr} (this machine) or inet:0.0.0.0:{addr} (every interface)"
+                    ));
+                }
                 None => addr.to_owned(),
             };
             return addr
@@ -402,8 +408,9 @@ pub struct OnError {
     /// Default `tempfail`, as OpenDKIM's `On-DNSError`.
     #[serde(default = "tempfail")]
     pub dns: Action,
-    /// A signature's key record is unusable (malformed, revoked, too
-    /// short: the verdict is `permerror` or `policy`). Default `accept`.
+    /// A signature's key record is missing (OpenDKIM's `On-KeyNotFound`)
+    /// or unusable (malformed, revoked, too short: the verdict is
+    /// `permerror` or `policy`). Default `accept`.
     #[serde(default = "accept")]
     pub bad_key: Action,
 }
@@ -568,7 +575,7 @@ impl Config {
                 return Err(ConfigError::new(format!("keys.{name}: domain and selector must not be empty")));
             }
             match (&key.file, &key.command) {
-                (Some(_), None) => {}
+                (Some(f), None) if !f.as_os_str().is_empty() => {}
                 (None, Some(c)) if !c.is_empty() => {}
                 _ => return Err(ConfigError::new(format!("keys.{name}: give exactly one of file and command"))),
             }
@@ -583,6 +590,10 @@ impl Config {
         for (i, rule) in self.signing.iter().enumerate() {
             if rule.keys.is_empty() {
                 return Err(ConfigError::new(format!("signing[{i}] ({}): no keys", rule.from)));
+            }
+            if let Some(twice) = rule.keys.iter().enumerate().find(|(j, k)| rule.keys[..*j].contains(k)).map(|(_, k)| k)
+            {
+                return Err(ConfigError::new(format!("signing[{i}] ({}): key {twice:?} listed twice", rule.from)));
             }
             if let Some(missing) = rule.keys.iter().find(|k| !self.keys.contains_key(*k)) {
                 return Err(ConfigError::new(format!(
@@ -601,8 +612,10 @@ impl Config {
             dkim_dns::DnsClient::parse_server(server)
                 .map_err(|e| ConfigError::new(format!("verify.dns: {server:?}: {e}")))?;
         }
-        if self.verify.lookup_timeout == 0 || self.verify.overall_timeout == 0 {
-            return Err(ConfigError::new("verify.lookup_timeout and verify.overall_timeout must be at least 1 second"));
+        if self.verify.lookup_timeout == 0 || self.verify.overall_timeout < self.verify.lookup_timeout {
+            return Err(ConfigError::new(
+                "verify.lookup_timeout must be at least 1 second, and verify.overall_timeout at least as long",
+            ));
         }
         self.internal_networks()?;
         Ok(())
@@ -651,6 +664,18 @@ mod tests {
                 "relaxed/relaxed",
             ),
             ("listen = \"/s\"\nauthserv_id = \"x\"\nmode=\"verify\"\n[on_error]\ndns = \"bounce\"", "unknown variant"),
+            (
+                "listen = \"/s\"\nauthserv_id = \"x\"\nmode=\"verify\"\n[verify]\nlookup_timeout = 9\noverall_timeout = 5",
+                "at least as long",
+            ),
+            (
+                "listen = \"/s\"\nauthserv_id = \"x\"\n[keys.k]\ndomain = \"a\"\nselector = \"s\"\nfile = \"/k\"\n[[signing]]\nfrom = \"a\"\nkeys = [\"k\", \"k\"]",
+                "listed twice",
+            ),
+            (
+                "listen = \"/s\"\nauthserv_id = \"x\"\n[keys.k]\ndomain = \"a\"\nselector = \"s\"\nfile = \"\"\n[[signing]]\nfrom = \"a\"\nkeys = [\"k\"]",
+                "exactly one of file and command",
+            ),
         ];
         for (text, want) in cases {
             let err = Config::from_toml(text).unwrap_err().to_string();
@@ -673,6 +698,8 @@ mod tests {
         assert_eq!(Listen::parse("inet:8891@127.0.0.1"), Ok(Listen::Inet("127.0.0.1:8891".parse().unwrap())));
         assert_eq!(Listen::parse("inet6:[::1]:8891"), Ok(Listen::Inet("[::1]:8891".parse().unwrap())));
         assert_eq!(Listen::parse("local:/var/run/x.sock"), Ok(Listen::Unix("/var/run/x.sock".into())));
+        assert_eq!(Listen::parse("inet:8891@localhost"), Ok(Listen::Inet("127.0.0.1:8891".parse().unwrap())));
+        assert!(Listen::parse("inet:8891").unwrap_err().contains("inet:0.0.0.0:8891"));
         assert!(Listen::parse("relative.sock").is_err());
         assert_eq!(Listen::parse("inet:127.0.0.1:1").unwrap().to_string(), "inet:127.0.0.1:1");
     }

@@ -338,7 +338,8 @@ fn error_class(results: &[SignatureResult], config: &crate::config::Config) -> O
         matches!(
             r.reason(),
             Some(
-                Reason::KeyRecord(_)
+                Reason::NoRecord { .. }
+                    | Reason::KeyRecord(_)
                     | Reason::AmbiguousKeyRecords { .. }
                     | Reason::KeyRevoked
                     | Reason::KeyTooShort { .. }
