@@ -553,3 +553,78 @@ async fn simple_canonicalization_and_8bit_headers_survive_byte_for_byte() {
     let verdicts: Vec<String> = our_results(&verified)[0].resinfos.iter().map(|r| r.result.clone()).collect();
     assert_eq!(verdicts, ["pass", "pass"], "{}", rig.logs());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_opendkim_configuration_converted_signs_and_verifies_in_postfix() {
+    if !postfix_available() {
+        return;
+    }
+    let dir = TempDir::new("from-opendkim");
+    for name in ["rsa2048.pem", "ed25519.pem"] {
+        write_key(&dir.0.join(name), &std::fs::read_to_string(data(name)).unwrap());
+    }
+    let d = dir.0.display();
+    std::fs::write(
+        dir.0.join("key.table"),
+        format!(
+            "rsa._domainkey.example.com example.com:2026rsa:{d}/rsa2048.pem\n\
+             ed._domainkey.example.com example.com:2026:{d}/ed25519.pem\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.0.join("signing.table"),
+        "*@example.com rsa._domainkey.example.com\n*@example.com ed._domainkey.example.com\n",
+    )
+    .unwrap();
+    std::fs::write(dir.0.join("trusted.hosts"), "127.0.0.2\n").unwrap();
+    let port = free_port();
+    std::fs::write(
+        dir.0.join("opendkim.conf"),
+        format!(
+            "Syslog yes\nUMask 007\nMode sv\nCanonicalization relaxed/simple\nOversignHeaders From\n\
+             KeyTable refile:{d}/key.table\nSigningTable refile:{d}/signing.table\n\
+             InternalHosts {d}/trusted.hosts\nSocket inet:{port}@127.0.0.1\nAuthservID {AUTHSERV_ID}\n\
+             On-DNSError accept\n"
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dkim-milter"))
+        .arg("--from-opendkim")
+        .arg(dir.0.join("opendkim.conf"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let toml = String::from_utf8(out.stdout).unwrap();
+    assert!(toml.contains("not carried over") && toml.contains("Syslog"), "{toml}");
+    // Keys from our zone file instead of DNS.
+    let zone_path = dir.0.join("keys.zone");
+    std::fs::write(&zone_path, zone("")).unwrap();
+    let zone_line = format!("zone = \"{}\"\n", zone_path.display());
+    let toml = if toml.contains("\n[verify]\n") {
+        toml.replace("\n[verify]\n", &format!("\n[verify]\n{zone_line}"))
+    } else {
+        format!("{toml}\n[verify]\n{zone_line}")
+    };
+    let config_path = dir.0.join("dkim-milter.toml");
+    std::fs::write(&config_path, &toml).unwrap();
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let milter = Milter::start(&config_path, addr);
+    let postfix = Postfix::start(&dir.0, addr);
+
+    let reply = send(postfix.smtp, INTERNAL, "sender@example.com", "rcpt@dest.example", &message("converted")).await;
+    assert_eq!(reply.code, 250, "{reply:?}\n{}\n{toml}", milter.log_text());
+    let signed = postfix.wait_delivered(1).remove(0);
+    let sigs = fields(&signed, "DKIM-Signature");
+    assert_eq!(sigs.len(), 2, "{}", String::from_utf8_lossy(&signed));
+    assert!(sigs.iter().all(|s| s.contains("c=relaxed/simple")), "{sigs:?}");
+    let results = verify_with_zone(&signed, &zone(""));
+    assert!(results.iter().all(|r| r.verdict() == Verdict::Pass), "{results:?}");
+
+    let start = signed.windows(16).position(|w| w == b"DKIM-Signature: ").unwrap();
+    let reply = send(postfix.smtp, EXTERNAL, "sender@example.com", "rcpt@dest.example", &signed[start..]).await;
+    assert_eq!(reply.code, 250, "{reply:?}");
+    let verified = postfix.wait_delivered(2).remove(1);
+    let verdicts: Vec<String> = our_results(&verified)[0].resinfos.iter().map(|r| r.result.clone()).collect();
+    assert_eq!(verdicts, ["pass", "pass"]);
+}
