@@ -4,6 +4,7 @@
 //! dkim sign --key KEYFILE --domain D --selector S [--algorithm A] [--canonicalization C]
 //!           [--headers from:to:subject] [--identity I] [--body-length] [--expiration SECONDS] [FILE|-]
 //! dkim verify [--zone ZONEFILE | --dns HOST:PORT] [--json] [--now UNIX] [--ar HOSTNAME] [FILE|-]
+//! dkim verify [--zone ZONEFILE | --dns HOST:PORT] [--json] [--now UNIX] (--mbox FILE | --maildir DIR)
 //! dkim explain [--zone ZONEFILE | --dns HOST:PORT] [--json] [--now UNIX] [FILE|-]
 //! dkim check-record --domain D --selector S [--zone ZONEFILE | --dns HOST:PORT] [--json]
 //! dkim check-key --key KEYFILE --domain D --selector S [--zone ZONEFILE | --dns HOST:PORT] [--json]
@@ -21,6 +22,7 @@
 mod check;
 mod explain;
 mod keygen;
+mod mailbox;
 mod sign;
 mod verify;
 
@@ -142,7 +144,7 @@ impl KeyArgs {
 }
 
 /// Where keys come from.
-enum Keys {
+pub(crate) enum Keys {
     Zone(ZoneFile),
     Dns(DnsClient),
 }

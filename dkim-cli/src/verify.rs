@@ -25,12 +25,24 @@ pub(crate) struct Args {
     /// standard error with --json, so standard output stays JSON).
     #[arg(long)]
     ar: Option<String>,
+    /// Verify every message of this mbox file (mboxo or mboxrd) instead.
+    #[arg(long, conflicts_with_all = ["file", "maildir", "ar"])]
+    mbox: Option<PathBuf>,
+    /// Verify every message of this Maildir (cur/ and new/) instead.
+    #[arg(long, conflicts_with_all = ["file", "ar"])]
+    maildir: Option<PathBuf>,
     /// The message (default or `-`: standard input).
     file: Option<PathBuf>,
 }
 
 pub(crate) fn run(a: Args) -> Result<ExitCode, Fatal> {
     let keys = a.keys.source()?;
+    if let Some(path) = &a.mbox {
+        return crate::mailbox::run(crate::mailbox::read_mbox(path)?, keys, a.now, a.json);
+    }
+    if let Some(dir) = &a.maildir {
+        return crate::mailbox::run(crate::mailbox::read_maildir(dir)?, keys, a.now, a.json);
+    }
     let message = crate::read_input(a.file.as_deref())?;
     let le = crate::line_endings(&message);
     let verifier = verifier(keys, le, a.now).overall_timeout(Duration::from_secs(30));

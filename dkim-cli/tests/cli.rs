@@ -741,3 +741,82 @@ fn a_closed_output_pipe_exits_quietly() {
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+/// A message signed by the CLI with the example Ed25519 key, LF line ends.
+fn signed_lf(body: &str) -> String {
+    let message = format!("From: joe@example.com\nTo: ann@example.org\nSubject: mbox test\n\n{body}");
+    let key = data("ed25519.pem");
+    let args = ["sign", "--key", key.to_str().unwrap(), "--domain", "example.com", "--selector", "2026", "-"];
+    let out = run(&args, message.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// pass (with a "From " body line, quoted in the mbox), fail (tampered),
+/// none (unsigned).
+fn mailbox_messages() -> [String; 3] {
+    let good = signed_lf("Hello,\nFrom here on, all is well.\n");
+    let bad = signed_lf("Hello again.\n").replace("Hello again.", "Hello again!");
+    let unsigned = "From: ann@example.org\nSubject: plain\n\nNo signature.\n".to_owned();
+    [good, bad, unsigned]
+}
+
+#[test]
+fn verify_an_mbox_prints_each_message_and_a_summary() {
+    let mut mbox = String::new();
+    for m in mailbox_messages() {
+        mbox.push_str("From MAILER-DAEMON Wed Dec  2 12:00:00 2026\n");
+        mbox.push_str(&m.replace("\nFrom here", "\n>From here"));
+        mbox.push('\n');
+    }
+    let path = tmp("box.mbox");
+    std::fs::write(&path, mbox).unwrap();
+    let zone = data("dns.zone");
+    let out = run(&["verify", "--zone", zone.to_str().unwrap(), "--mbox", path.to_str().unwrap()], b"");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "not every message passed: {text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].ends_with(":1: pass d=example.com s=2026"), "{text}");
+    assert!(lines[1].contains(":2: fail d=example.com s=2026 (body hash"), "{text}");
+    assert!(lines[2].ends_with(":3: none (not signed)"), "{text}");
+    assert!(text.contains("3 messages: 1 pass, 1 fail, 1 none (not signed), 0 unreadable"), "{text}");
+    assert!(text.contains("example.com") && text.contains("1 pass      1 fail"), "{text}");
+
+    let out = run(&["verify", "--zone", zone.to_str().unwrap(), "--json", "--mbox", path.to_str().unwrap()], b"");
+    let json = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = json.lines().collect();
+    assert_eq!(lines.len(), 3, "one object per message, the summary on stderr: {json}");
+    assert!(lines[0].starts_with("{\"message\":") && lines[0].contains("\"result\":\"pass\""), "{json}");
+    assert!(lines[2].ends_with("\"signatures\":[]}"), "{json}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("3 messages"));
+}
+
+#[test]
+fn verify_a_maildir() {
+    let dir = tmp("maildir");
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    let [good, bad, unsigned] = mailbox_messages();
+    std::fs::write(dir.join("cur/1.host:2,S"), good).unwrap();
+    std::fs::write(dir.join("new/2.host"), bad).unwrap();
+    std::fs::write(dir.join("new/3.host"), unsigned).unwrap();
+    std::fs::write(dir.join("tmp/4.host"), "not delivered yet").unwrap();
+    let zone = data("dns.zone");
+    let out = run(&["verify", "--zone", zone.to_str().unwrap(), "--maildir", dir.to_str().unwrap()], b"");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("3 messages: 1 pass, 1 fail, 1 none"), "{text}");
+    // Only passing messages: exit 0.
+    std::fs::remove_file(dir.join("new/2.host")).unwrap();
+    std::fs::remove_file(dir.join("new/3.host")).unwrap();
+    let out = run(&["verify", "--zone", zone.to_str().unwrap(), "--maildir", dir.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    // Not a Maildir, not an mbox: exit 2 with the reason.
+    let out = run(&["verify", "--maildir", "/nonexistent"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let notmbox = tmp("not.mbox");
+    std::fs::write(&notmbox, "Subject: x\n\n").unwrap();
+    let out = run(&["verify", "--mbox", notmbox.to_str().unwrap()], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an mbox"));
+}
