@@ -5,9 +5,10 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use dkim::diagnose::lint_record;
 use dkim::dns::{KeySource, Lookup};
 use dkim::key_record::looks_like_key_record;
-use dkim::{KeyRecord, KeyType, Limits, PublicKey, SigningKey, TxtRecord};
+use dkim::{KeyRecord, Limits, PublicKey, SigningKey, TxtRecord};
 
 use crate::{Fatal, fatal, json_object, json_string, wrap};
 
@@ -80,29 +81,24 @@ pub(crate) fn run_record(a: CheckRecordArgs) -> Result<ExitCode, Fatal> {
     let answer = crate::runtime()?.block_on(keys.lookup_txt(&name));
     let mut report = Report::default();
     report.fact("name", name.clone());
-    match answer {
-        Lookup::Found(found) => {
-            let records = found.records();
-            let dkim: Vec<&TxtRecord> = records.iter().filter(|r| looks_like_key_record(&r.joined())).collect();
-            if records.len() > 1 {
-                let severity = if dkim.len() > 1 { "error" } else { "note" };
-                report.find("record-several", severity, format!("{} TXT records at {name}; {} of them look like DKIM key records. Only one DKIM record may be published at a selector.", records.len(), dkim.len()));
-            }
-            match dkim.first() {
-                None => report.find(
-                    "record-not-dkim",
-                    "error",
-                    format!("The TXT record at {name} is not a DKIM key record (no v=DKIM1 and no p=)."),
-                ),
-                Some(r) => lint_record(r, &mut report),
-            }
+    let records: Vec<TxtRecord> = match answer {
+        Lookup::Found(found) => found.records().to_vec(),
+        Lookup::NoRecord(_) => Vec::new(),
+        other => {
+            report.find(
+                "temp-fail",
+                "error",
+                format!("The lookup of {name} failed for now: {}. Try again.", lookup_failure(&other)),
+            );
+            return print_report(&report, a.json);
         }
-        Lookup::NoRecord(_) => report.find("key-not-found", "error", format!("No TXT record at {name}. Publish the key there (selector {}, domain {}); a record at {} or _domainkey.{} is at the wrong name.", a.selector, a.domain, a.domain, a.domain)),
-        other => report.find(
-            "key-lookup-failed",
-            "error",
-            format!("The lookup of {name} failed for now: {}. Try again.", lookup_failure(&other)),
-        ),
+    };
+    if let Some(r) = records.iter().find(|r| looks_like_key_record(&r.joined())) {
+        record_facts(r, &mut report);
+    }
+    // The findings are the library's (the same as `dkim explain` gives for a signature's record).
+    for d in lint_record(&name, &records) {
+        report.find(d.code().as_str(), d.severity().as_str(), d.message());
     }
     print_report(&report, a.json)
 }
@@ -129,16 +125,12 @@ pub(crate) fn run_key(a: CheckKeyArgs) -> Result<ExitCode, Fatal> {
             .filter_map(|k| k.public_key().cloned())
             .collect(),
         Lookup::NoRecord(_) => {
-            report.find(
-                "key-not-found",
-                "error",
-                format!("No key record at {name}: publish the public key there first."),
-            );
+            report.find("no-record", "error", format!("No key record at {name}: publish the public key there first."));
             Vec::new()
         }
         other => {
             report.find(
-                "key-lookup-failed",
+                "temp-fail",
                 "error",
                 format!("The lookup of {name} failed for now: {}.", lookup_failure(&other)),
             );
@@ -170,85 +162,16 @@ fn lookup_failure(answer: &Lookup) -> String {
     }
 }
 
-fn lint_record(r: &TxtRecord, report: &mut Report) {
+/// What `check-record` shows of the record besides the findings.
+fn record_facts(r: &TxtRecord, report: &mut Report) {
     let joined = r.joined();
-    let text = String::from_utf8_lossy(&joined).to_string();
-    report.fact("record", text.clone());
+    report.fact("record", String::from_utf8_lossy(&joined).to_string());
     report.fact("strings", r.strings().len().to_string());
-    if let Some(p) = text.split(';').map(str::trim).find_map(|t| t.strip_prefix("p=")) {
-        if p.contains('"') {
-            report.find("record-quotes-in-p", "error", "The p= value contains quote characters: the record's strings were pasted with their quotes. Publish the key as separate strings, or as one value without quotes inside.");
-        } else if p.trim().contains([' ', '\t']) {
-            report.find("record-joined-with-spaces", "error", "The p= value contains spaces: the record was split into strings that were joined with spaces. DNS strings are joined with nothing; remove the spaces.");
+    if let Ok(k) = KeyRecord::parse(&joined, &Limits::default()) {
+        report.fact("key_type", format!("{:?}", k.key_type()).to_ascii_lowercase());
+        if let Some(key) = k.public_key() {
+            report.fact("bits", key.bits().to_string());
         }
-    }
-    if !text.trim_start().starts_with("v=DKIM1") {
-        report.find(
-            "record-no-version",
-            "note",
-            "The record has no v=DKIM1 at its start; it is accepted, but adding it is recommended.",
-        );
-    }
-    match KeyRecord::parse(&joined, &Limits::default()) {
-        Err(e) => report.find("record-invalid", "error", format!("The record does not parse: {e}.")),
-        Ok(k) => lint_parsed(&k, joined.len(), report),
-    }
-}
-
-/// The checks on a record that parses (`len`: its size in bytes).
-fn lint_parsed(k: &KeyRecord, len: usize, report: &mut Report) {
-    report.fact("key_type", format!("{:?}", k.key_type()).to_ascii_lowercase());
-    if k.is_revoked() {
-        report.find(
-            "key-revoked",
-            "error",
-            "The record has an empty p=: the key is revoked, every signature with it fails.",
-        );
-    }
-    if let Some(key) = k.public_key() {
-        report.fact("bits", key.bits().to_string());
-        if key.key_type() == KeyType::Rsa {
-            lint_rsa_bits(key.bits(), len, report);
-        }
-    }
-    if k.is_testing() {
-        report.find(
-            "testing-mode",
-            "warning",
-            "The key is in testing mode (t=y): receivers may ignore failures. Remove t=y once signing works.",
-        );
-    }
-    if k.hash_algorithms().is_some_and(|h| !h.iter().any(|a| a == "sha256")) {
-        report.find(
-            "record-hash-no-sha256",
-            "error",
-            "The record's h= does not list sha256: rsa-sha256 and ed25519-sha256 signatures are refused.",
-        );
-    }
-    if !k.allows_email() {
-        report.find(
-            "record-service-not-email",
-            "error",
-            "The record's s= does not include email or *: it cannot be used for mail.",
-        );
-    }
-}
-
-fn lint_rsa_bits(bits: u32, len: usize, report: &mut Report) {
-    if bits < 1024 {
-        report.find(
-            "key-too-short",
-            "error",
-            format!("A {bits}-bit RSA key is refused by verifiers (RFC 8301). Publish a 2048-bit key."),
-        );
-    } else if bits < 2048 {
-        report.find("key-weak", "warning", format!("A {bits}-bit RSA key is weak; 2048 bits is the norm."));
-    } else if bits > 2048 {
-        report.find(
-            "key-large-record",
-            "note",
-            format!("A {bits}-bit key makes a {len}-byte record, more than some DNS providers accept."),
-        );
     }
 }
 

@@ -650,7 +650,7 @@ fn check_record_lints_the_published_record() {
     assert!(text.contains("bits      2048") && text.contains("ok: no problems found"), "{text}");
     let out = run(&["check-record", "--domain", "example.com", "--selector", "gone", "--zone", z, "--json"], b"");
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stdout).contains(r#""code":"key-not-found""#));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(r#""code":"no-record""#));
     let bad = tmp("bad-record.zone");
     std::fs::write(
         &bad,

@@ -83,6 +83,7 @@ use crate::result::SignatureResult;
 mod alignment;
 mod coverage;
 mod record;
+pub use record::lint_record;
 mod signature;
 
 use alignment::{alignment, from_domain};

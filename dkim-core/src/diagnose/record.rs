@@ -116,7 +116,7 @@ pub(super) fn record_error(
 /// Findings about the records at the key name that do not decide the verdict.
 pub(super) fn record_notes(
     f: &RecordFacts,
-    r: &SignatureResult,
+    r: Option<&SignatureResult>,
     name: Option<&str>,
     i: Option<usize>,
     out: &mut Vec<Diagnosis>,
@@ -130,8 +130,14 @@ pub(super) fn record_notes(
 }
 
 /// `record-several`, when the verdict did not already say it.
-fn several_records(f: &RecordFacts, r: &SignatureResult, name: &str, i: Option<usize>, out: &mut Vec<Diagnosis>) {
-    if f.count > 1 && !matches!(r.reason(), Some(Reason::AmbiguousKeyRecords { .. })) {
+fn several_records(
+    f: &RecordFacts,
+    r: Option<&SignatureResult>,
+    name: &str,
+    i: Option<usize>,
+    out: &mut Vec<Diagnosis>,
+) {
+    if f.count > 1 && !matches!(r.and_then(SignatureResult::reason), Some(Reason::AmbiguousKeyRecords { .. })) {
         let (severity, which) = match f.counting {
             Some(k) if f.dkim_like > 1 => {
                 (Severity::Warning, format!("the identical DKIM records count (record {})", k + 1))
@@ -156,6 +162,22 @@ fn several_records(f: &RecordFacts, r: &SignatureResult, name: &str, i: Option<u
 
 /// How the record was written: `p=` with spaces, no `v=`.
 fn record_text_notes(f: &RecordFacts, rec: &KeyRecord, name: &str, i: Option<usize>, out: &mut Vec<Diagnosis>) {
+    spaces_note(f, name, i, out);
+    if !rec.has_version() {
+        out.push(Diagnosis::new(
+            Code::RecordNoVersion,
+            Severity::Note,
+            i,
+            String::from(
+                "The key record has no v=DKIM1; that is accepted, but starting the record with v=DKIM1; is usual.",
+            ),
+        ));
+    }
+}
+
+/// `record-joined-with-spaces`: `p=` with spaces (and no quotes, which is
+/// its own finding).
+fn spaces_note(f: &RecordFacts, name: &str, i: Option<usize>, out: &mut Vec<Diagnosis>) {
     if f.spaces && !f.quotes {
         out.push(
             Diagnosis::new(
@@ -170,24 +192,21 @@ fn record_text_notes(f: &RecordFacts, rec: &KeyRecord, name: &str, i: Option<usi
             .with(Evidence::NameQueried(name.into())),
         );
     }
-    if !rec.has_version() {
-        out.push(Diagnosis::new(
-            Code::RecordNoVersion,
-            Severity::Note,
-            i,
-            String::from(
-                "The key record has no v=DKIM1; that is accepted, but starting the record with v=DKIM1; is usual.",
-            ),
-        ));
-    }
 }
 
 /// Tags that limit the key (`h=`, `k=`, `s=`), when the verdict did not
 /// already say so.
-fn record_tag_notes(f: &RecordFacts, rec: &KeyRecord, r: &SignatureResult, i: Option<usize>, out: &mut Vec<Diagnosis>) {
+fn record_tag_notes(
+    f: &RecordFacts,
+    rec: &KeyRecord,
+    r: Option<&SignatureResult>,
+    i: Option<usize>,
+    out: &mut Vec<Diagnosis>,
+) {
+    let reason = r.and_then(SignatureResult::reason);
     if let Some(h) = rec.hash_algorithms()
         && !rec.allows_hash(HashAlgorithm::Sha256)
-        && !matches!(r.reason(), Some(Reason::KeyHashMismatch))
+        && !matches!(reason, Some(Reason::KeyHashMismatch))
     {
         out.push(
             Diagnosis::new(
@@ -201,7 +220,8 @@ fn record_tag_notes(f: &RecordFacts, rec: &KeyRecord, r: &SignatureResult, i: Op
             .with(Evidence::Tag { name: "h".into(), value: h.join(":") }),
         );
     }
-    if let Some(k) = f.k_value.as_deref()
+    if let Some(r) = r
+        && let Some(k) = f.k_value.as_deref()
         && let Some(a) = r.algorithm()
         && !k.eq_ignore_ascii_case(a.key_type().as_str())
         && !matches!(r.reason(), Some(Reason::KeyTypeMismatch { .. }))
@@ -214,7 +234,7 @@ fn record_tag_notes(f: &RecordFacts, rec: &KeyRecord, r: &SignatureResult, i: Op
             format!("The key record says k={k} but the signature is a={a}."),
         ));
     }
-    if !rec.allows_email() && !matches!(r.reason(), Some(Reason::KeyServiceMismatch)) {
+    if !rec.allows_email() && !matches!(reason, Some(Reason::KeyServiceMismatch)) {
         out.push(Diagnosis::new(
             Code::RecordServiceNotEmail,
             Severity::Warning,
@@ -299,10 +319,156 @@ fn tag_value<'t>(text: &'t [u8], name: &str) -> Option<&'t [u8]> {
     })
 }
 
+/// The one test of "a DKIM key record at all"
+/// ([`looks_like_key_record`](crate::key_record::looks_like_key_record)).
 fn text_looks_like_key(t: &[u8]) -> bool {
-    t.len() >= 7 && t[..7].eq_ignore_ascii_case(b"v=DKIM1") || KeyRecord::parse(t, &Limits::default()).is_ok()
+    crate::key_record::looks_like_key_record(t)
 }
 
 fn looks_like_key(r: &TxtRecord) -> bool {
     text_looks_like_key(&r.joined())
+}
+
+/// Lints the TXT records published at a key name `name`, without a
+/// signature: what a domain owner checks before signing with the key. The
+/// same findings, codes and words as [`diagnose`](super::diagnose) gives for
+/// the record behind a signature (the CLI's `check-record` prints them):
+/// no record, several records, a record that is not a DKIM key or does not
+/// parse, quotes or spaces in `p=`, no `v=`, a revoked, too short, weak or
+/// oversized key, testing mode, `h=` without sha256, `s=` without email.
+///
+/// ```
+/// use dkim_core::diagnose::{Code, Severity, lint_record};
+/// use dkim_core::TxtRecord;
+/// let name = "sel._domainkey.example.com";
+/// assert_eq!(lint_record(name, &[])[0].code(), Code::NoRecord);
+/// let spaced = TxtRecord::new(vec![b"v=DKIM1; k=ed25519; p=U6MP8zIgvTcSM2v0gbi3pQW4Aow xK0nKWI/w487IWvQ=".to_vec()]);
+/// let found = lint_record(name, &[spaced]);
+/// assert!(found.iter().any(|d| d.code() == Code::RecordJoinedWithSpaces && d.severity() == Severity::Warning));
+/// let testing = TxtRecord::from_text("v=DKIM1; k=ed25519; t=y; p=U6MP8zIgvTcSM2v0gbi3pQW4AowxK0nKWI/w487IWvQ=");
+/// assert_eq!(lint_record(name, &[testing])[0].code(), Code::TestingMode);
+/// ```
+#[must_use]
+pub fn lint_record(name: &str, records: &[TxtRecord]) -> Vec<Diagnosis> {
+    let mut out = Vec::new();
+    if records.is_empty() {
+        out.push(
+            Diagnosis::new(
+                Code::NoRecord,
+                Severity::Error,
+                None,
+                format!(
+                    "No TXT record at {name}. Publish the public key as a TXT record at exactly that name \
+                     (SELECTOR._domainkey.DOMAIN); a record at the domain or at _domainkey.DOMAIN is at the wrong name."
+                ),
+            )
+            .with(Evidence::NameQueried(name.into())),
+        );
+        return out;
+    }
+    let facts = RecordFacts::of(records);
+    let Some(rec) = facts.record.clone() else {
+        let texts: Vec<Vec<u8>> = records.iter().map(TxtRecord::joined).collect();
+        match texts.iter().find(|t| text_looks_like_key(t)) {
+            None => out.push(
+                Diagnosis::new(
+                    Code::RecordSyntax,
+                    Severity::Error,
+                    None,
+                    format!("The TXT record at {name} is not a DKIM key record (no v=DKIM1 and no p=)."),
+                )
+                .with(Evidence::NameQueried(name.into())),
+            ),
+            Some(text) => {
+                if let Err(e) = KeyRecord::parse(text, &Limits::default()) {
+                    out.push(record_error(&e, Some(name), Some(&facts), None));
+                }
+                spaces_note(&facts, name, None, &mut out);
+            }
+        }
+        several_records(&facts, None, name, None, &mut out);
+        return out;
+    };
+    if rec.is_revoked() {
+        out.push(Diagnosis::new(
+            Code::KeyRevoked,
+            Severity::Error,
+            None,
+            String::from("The record has an empty p=: the key is revoked, and every signature made with it fails."),
+        ));
+    }
+    if let Some(bits) = rec.public_key().map(|k| k.bits()).filter(|_| rec.key_type() == KeyType::Rsa) {
+        if bits < 1024 {
+            out.push(
+                Diagnosis::new(
+                    Code::KeyTooShort,
+                    Severity::Error,
+                    None,
+                    format!("The {bits}-bit RSA key is refused by verifiers (RFC 8301); publish a 2048-bit key."),
+                )
+                .with(Evidence::KeyBits(bits)),
+            );
+        } else if bits < 2048 {
+            out.push(
+                Diagnosis::new(
+                    Code::KeyWeak,
+                    Severity::Warning,
+                    None,
+                    format!(
+                        "The {bits}-bit RSA key is weak (below 1024 is refused, 2048 is recommended); generate a \
+                         2048-bit key and publish it under a new selector."
+                    ),
+                )
+                .with(Evidence::KeyBits(bits)),
+            );
+        }
+    }
+    if rec.is_testing() {
+        out.push(Diagnosis::new(
+            Code::TestingMode,
+            Severity::Warning,
+            None,
+            String::from(
+                "The key is in testing mode (t=y): receivers may treat failures as unsigned mail. Remove t=y once \
+                 signing works.",
+            ),
+        ));
+    }
+    record_notes(&facts, None, Some(name), None, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod lint_tests {
+    use super::*;
+
+    const ED: &str = "v=DKIM1; k=ed25519; p=U6MP8zIgvTcSM2v0gbi3pQW4AowxK0nKWI/w487IWvQ=";
+
+    fn codes(records: &[&str]) -> Vec<(Code, Severity)> {
+        let records: Vec<TxtRecord> = records.iter().map(|t| TxtRecord::from_text(t)).collect();
+        lint_record("s._domainkey.example.com", &records).iter().map(|d| (d.code(), d.severity())).collect()
+    }
+
+    #[test]
+    fn a_good_record_has_no_finding() {
+        assert_eq!(codes(&[ED]), []);
+    }
+
+    #[test]
+    fn each_problem_has_its_code() {
+        assert_eq!(codes(&["google-site-verification=abc"]), [(Code::RecordSyntax, Severity::Error)]);
+        assert_eq!(codes(&["v=DKIM1; k=ed25519; p="]), [(Code::KeyRevoked, Severity::Error)]);
+        assert_eq!(codes(&[ED, "other=1"]), [(Code::RecordSeveral, Severity::Note)]);
+        assert_eq!(codes(&[ED, ED]), [(Code::RecordSeveral, Severity::Warning)]);
+        assert_eq!(
+            codes(&["k=ed25519; p=U6MP8zIgvTcSM2v0gbi3pQW4AowxK0nKWI/w487IWvQ="]),
+            [(Code::RecordNoVersion, Severity::Note)]
+        );
+        assert_eq!(
+            codes(&["v=DKIM1; k=ed25519; s=other; p=U6MP8zIgvTcSM2v0gbi3pQW4AowxK0nKWI/w487IWvQ="]),
+            [(Code::RecordServiceNotEmail, Severity::Warning)]
+        );
+        let quoted = codes(&["v=DKIM1; k=ed25519; p=\"U6MP8zIgvTcSM2v0gbi3pQW4AowxK0nKWI/w487IWvQ=\""]);
+        assert_eq!(quoted, [(Code::RecordQuotesInP, Severity::Error)]);
+    }
 }

@@ -61,7 +61,7 @@ pub(super) fn diagnose_signature(
         reason_findings(input, &cx, reason, out);
     }
     if let Some(f) = &facts {
-        record_notes(f, r, cx.key_name, i, out);
+        record_notes(f, Some(r), cx.key_name, i, out);
     }
     key_notes(r, i, out);
     if let (Some(sig), Some(block)) = (sig, block) {
