@@ -32,18 +32,18 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(a: Args) -> Result<ExitCode, Fatal> {
-    let pem = match a.algorithm.as_str() {
-        "ed25519-sha256" => ed25519_pkcs8_pem()?,
+    let key = match a.algorithm.as_str() {
+        "ed25519-sha256" => PrivateKey::generate_ed25519()?,
         "rsa-sha256" => {
             judge_rsa_size(&a)?;
-            rsa_pkcs8_pem(a.bits)?
+            PrivateKey::generate_rsa(a.bits)?
         }
         other => return Err(fatal(format!("unknown algorithm {other:?} (rsa-sha256 or ed25519-sha256)"))),
     };
-    let zone_line = PrivateKey::from_pem(&pem)?.dns_record().zone_line(&a.selector, &a.domain);
+    let zone_line = key.dns_record().zone_line(&a.selector, &a.domain);
     let pem_path = with_suffix(&a.out, "pem");
     let zone_path = with_suffix(&a.out, "zone");
-    write_private(&pem_path, pem.as_bytes())?;
+    write_private(&pem_path, key.to_pkcs8_pem().as_bytes())?;
     std::fs::write(&zone_path, zone_line.as_bytes())
         .map_err(|e| fatal(format!("cannot write {}: {e}", zone_path.display())))?;
     println!("private key: {}", pem_path.display());
@@ -115,35 +115,4 @@ fn write_private(path: &Path, data: &[u8]) -> Result<(), Fatal> {
     let mut f = opts.open(path).map_err(|e| fatal(format!("cannot write {}: {e}", path.display())))?;
     f.write_all(data).map_err(|e| fatal(format!("cannot write {}: {e}", path.display())))?;
     Ok(())
-}
-
-fn pem(label: &str, der: &[u8]) -> String {
-    use base64ct::{Base64, Encoding};
-    let b64 = Base64::encode_string(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for line in b64.as_bytes().chunks(64) {
-        out.push_str(&String::from_utf8_lossy(line));
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
-}
-
-/// An Ed25519 private key as PKCS#8 (RFC 8410): a fixed prefix and the seed.
-fn ed25519_pkcs8_pem() -> Result<String, Fatal> {
-    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
-    getrandom::fill(seed.as_mut()).map_err(|e| fatal(format!("no randomness: {e}")))?;
-    let mut der = zeroize::Zeroizing::new(vec![
-        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
-    ]);
-    der.extend_from_slice(seed.as_ref());
-    Ok(pem("PRIVATE KEY", &der))
-}
-
-fn rsa_pkcs8_pem(bits: u32) -> Result<String, Fatal> {
-    use rsa::pkcs8::{EncodePrivateKey, LineEnding};
-    let key = rsa::PrivateKey::new(&mut getrandom::SysRng, bits as usize)
-        .map_err(|e| fatal(format!("RSA key generation: {e}")))?;
-    let pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| fatal(format!("PKCS#8 encoding: {e}")))?;
-    Ok(pem.to_string())
 }

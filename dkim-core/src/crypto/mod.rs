@@ -365,6 +365,11 @@ pub enum KeyError {
     UnsupportedKeyKind,
     /// RSA signing keys shorter than 1024 bits are refused (RFC 8301).
     RsaTooShort(u32),
+    /// The operating system's random number generator failed (key
+    /// generation).
+    NoRandomness,
+    /// RSA key generation failed.
+    KeyGeneration,
     /// The signing backend does not take an RSA key of this size
     /// ([`AwsLcRsaSigningKey`] signs with 2048 to 8192 bits).
     #[cfg(feature = "aws-lc-rs")]
@@ -392,6 +397,8 @@ impl fmt::Display for KeyError {
             }
             Self::EcKey => f.write_str("this is an EC (ECDSA) key; DKIM signs with RSA or Ed25519 keys only"),
             Self::RsaTooShort(bits) => write!(f, "RSA key of {bits} bits is too short to sign (1024 at least)"),
+            Self::NoRandomness => f.write_str("the operating system's random number generator failed"),
+            Self::KeyGeneration => f.write_str("RSA key generation failed"),
             #[cfg(feature = "aws-lc-rs")]
             Self::RsaSizeUnsupported { bits, min, max } => {
                 write!(f, "this signing backend takes RSA keys of {min} to {max} bits, not {bits}")

@@ -440,6 +440,129 @@ impl PrivateKey {
     }
 }
 
+/// Key generation and export.
+impl PrivateKey {
+    /// A new RSA key of `bits` bits from the operating system's random
+    /// numbers (`std` feature). 2048 bits is the norm; DKIM verifiers take
+    /// 1024 to 8192 (RFC 8301; [`Limits::max_rsa_bits`](crate::Limits)),
+    /// and keys under 2048 bits are weak ([`Signer::is_weak_key`](crate::Signer::is_weak_key)).
+    /// Generating a 2048-bit key takes from a fraction of a second to a few
+    /// seconds.
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::RsaTooShort`] under 1024 bits, [`KeyError::RsaTooLarge`]
+    /// over the default limit of 8192, [`KeyError::NoRandomness`] or
+    /// [`KeyError::KeyGeneration`] when generation fails.
+    ///
+    /// ```
+    /// use dkim_core::{KeyError, PrivateKey, SigningKey};
+    /// let key = PrivateKey::generate_rsa(1024)?; // 2048 in real use; 1024 keeps the example quick
+    /// assert_eq!(key.bits(), Some(1024));
+    /// assert_eq!(PrivateKey::generate_rsa(512).err(), Some(KeyError::RsaTooShort(512)));
+    /// # Ok::<(), KeyError>(())
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn generate_rsa(bits: u32) -> Result<Self, KeyError> {
+        let max = crate::Limits::default().max_rsa_bits;
+        if bits < 1024 {
+            return Err(KeyError::RsaTooShort(bits));
+        }
+        if bits > max {
+            return Err(KeyError::RsaTooLarge { bits, max });
+        }
+        let key = rsa::PrivateKey::new(&mut getrandom::SysRng, bits as usize).map_err(|e| match e {
+            rsa::Error::Rng => KeyError::NoRandomness,
+            _ => KeyError::KeyGeneration,
+        })?;
+        RsaSigningKey::from_key(key).map(Self::Rsa)
+    }
+
+    /// A new Ed25519 key from the operating system's random numbers (`std`
+    /// feature).
+    ///
+    /// # Errors
+    ///
+    /// [`KeyError::NoRandomness`] when the random number generator fails.
+    ///
+    /// ```
+    /// use dkim_core::{Algorithm, PrivateKey, SigningKey};
+    /// let key = PrivateKey::generate_ed25519()?;
+    /// assert_eq!(key.algorithm(), Algorithm::Ed25519Sha256);
+    /// assert_ne!(key.public_key_base64(), PrivateKey::generate_ed25519()?.public_key_base64());
+    /// # Ok::<(), dkim_core::KeyError>(())
+    /// ```
+    #[cfg(feature = "std")]
+    pub fn generate_ed25519() -> Result<Self, KeyError> {
+        let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+        getrandom::fill(seed.as_mut()).map_err(|_| KeyError::NoRandomness)?;
+        Ok(Self::Ed25519(Ed25519SigningKey::from_seed(&seed)))
+    }
+
+    /// The key as a PKCS#8 `PrivateKeyInfo` DER document (RFC 5208; RFC
+    /// 8410 for Ed25519), zeroized on drop.
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, PrivateKey, RsaSigningKey};
+    /// # let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/data/rsa2048.pem"))?;
+    /// let key = PrivateKey::from_pem(&pem)?;
+    /// let der = key.to_pkcs8_der();
+    /// assert_eq!(RsaSigningKey::from_pkcs8_der(&der)?.bits(), 2048);
+    /// let ed = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+    /// assert_eq!(Ed25519SigningKey::from_pkcs8_der(&ed.to_pkcs8_der())?.public_key_bytes(),
+    ///            Ed25519SigningKey::from_seed(&[7; 32]).public_key_bytes());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn to_pkcs8_der(&self) -> zeroize::Zeroizing<Vec<u8>> {
+        match self {
+            Self::Rsa(k) => {
+                use rsa::pkcs8::EncodePrivateKey;
+                // Encoding a key that was decoded or generated cannot fail
+                // but for memory; an empty document then.
+                let doc = k.key.to_pkcs8_der().map(|d| d.as_bytes().to_vec()).unwrap_or_default();
+                zeroize::Zeroizing::new(doc)
+            }
+            Self::Ed25519(k) => {
+                // SEQUENCE { INTEGER 0, SEQUENCE { OID 1.3.101.112 }, OCTET STRING { OCTET STRING seed } }
+                let mut der = zeroize::Zeroizing::new(Vec::with_capacity(48));
+                der.extend_from_slice(&[
+                    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+                ]);
+                der.extend_from_slice(k.key.as_bytes());
+                der
+            }
+        }
+    }
+
+    /// The key as a PKCS#8 PEM file (`-----BEGIN PRIVATE KEY-----`, 64
+    /// characters a line, LF line ends), as [`PrivateKey::from_pem`],
+    /// OpenDKIM, OpenSSL and dkimpy read it; zeroized on drop.
+    ///
+    /// ```
+    /// use dkim_core::{Ed25519SigningKey, PrivateKey};
+    /// let key = PrivateKey::Ed25519(Ed25519SigningKey::from_seed(&[7; 32]));
+    /// let pem = key.to_pkcs8_pem();
+    /// assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n"));
+    /// assert_eq!(PrivateKey::from_pem(&pem)?.public_key_base64(), key.public_key_base64());
+    /// # Ok::<(), dkim_core::KeyError>(())
+    /// ```
+    #[must_use]
+    pub fn to_pkcs8_pem(&self) -> zeroize::Zeroizing<String> {
+        let der = self.to_pkcs8_der();
+        let b64 = zeroize::Zeroizing::new(Base64::encode_string(&der));
+        let mut out = zeroize::Zeroizing::new(String::with_capacity(b64.len() + b64.len() / 64 + 64));
+        out.push_str("-----BEGIN PRIVATE KEY-----\n");
+        for line in b64.as_bytes().chunks(64) {
+            // Base64 is ASCII.
+            out.push_str(core::str::from_utf8(line).unwrap_or_default());
+            out.push('\n');
+        }
+        out.push_str("-----END PRIVATE KEY-----\n");
+        out
+    }
+}
+
 impl SigningKey for PrivateKey {
     fn algorithm(&self) -> Algorithm {
         match self {
@@ -493,6 +616,32 @@ pub(super) fn decode_pem(pem: &str) -> Result<(String, zeroize::Zeroizing<Vec<u8
 mod tests {
     use super::*;
     use crate::crypto::{HashAlgorithm, KeyType, PublicKey};
+
+    /// Generated keys sign, their published record verifies the signature,
+    /// and the PKCS#8 PEM reads back as the same key.
+    #[cfg(feature = "std")]
+    #[test]
+    fn generated_keys_sign_and_round_trip() {
+        use crate::key_record::KeyRecord;
+        for key in [PrivateKey::generate_rsa(2048).unwrap(), PrivateKey::generate_ed25519().unwrap()] {
+            let digest = [0x5a; 32];
+            let sig = key.sign_digest(&digest).unwrap();
+            let record = KeyRecord::parse(key.dns_record().text().as_bytes(), &crate::Limits::default()).unwrap();
+            let public = record.public_key().expect("the record has a key");
+            assert_eq!(public.verify(key.algorithm(), &digest, &sig), Ok(()));
+            let pem = key.to_pkcs8_pem();
+            assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----\n") && pem.ends_with("-----END PRIVATE KEY-----\n"));
+            assert!(pem.lines().all(|l| l.len() <= 64));
+            let back = PrivateKey::from_pem(&pem).unwrap();
+            assert_eq!(back.public_key_base64(), key.public_key_base64());
+            assert_eq!(back.sign_digest(&digest).unwrap().len(), sig.len());
+        }
+        assert_eq!(PrivateKey::generate_rsa(2048).unwrap().bits(), Some(2048));
+        assert_eq!(PrivateKey::generate_rsa(1023).err(), Some(KeyError::RsaTooShort(1023)));
+        assert_eq!(PrivateKey::generate_rsa(8200).err(), Some(KeyError::RsaTooLarge { bits: 8200, max: 8192 }));
+        let (a, b) = (PrivateKey::generate_ed25519().unwrap(), PrivateKey::generate_ed25519().unwrap());
+        assert_ne!(a.public_key_base64(), b.public_key_base64(), "two keys from the random source differ");
+    }
 
     #[test]
     fn algorithm_names_round_trip() {
