@@ -1,20 +1,25 @@
-//! Driving the milters: the `miltr-client` crate as the MTA side of the milter protocol (one milter connection
-//! per message, as Postfix opens one per SMTP session), and a small SMTP client for the runs through Postfix.
+//! Driving the milters: the MTA side of the milter protocol on `miltr-common`'s commands and option negotiation
+//! (one milter connection per message, as Postfix opens one per SMTP session), and a small SMTP client for the
+//! runs through Postfix.
+//!
+//! Not `miltr-client`: its reply decoder (`miltr-common`'s `ServerCommand`) has no SMFIR_ACCEPT (`a`), which
+//! OpenDKIM answers at the end of the body, so every OpenDKIM message ended in a protocol error; and it hides the
+//! negotiated options, so a client cannot know whether header values must keep their leading space. The frames
+//! here are written with `miltr-common`'s `Writable` commands; replies are decoded by `ServerCommand::parse`, with
+//! `a` handled before it.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use miltr_client::{Client, ResponseError};
-use miltr_common::actions::Action;
-use miltr_common::commands::{Connect, Family, Header};
+use bytes::{BufMut as _, BytesMut};
+use miltr_common::commands::{Body, Command, Connect, Data, EndOfBody, EndOfHeader, Family, Header, Helo, Mail, Recipient};
 use miltr_common::decoding::ServerCommand;
-use miltr_common::modifications::ModificationAction;
-use miltr_common::optneg::{OptNeg, Protocol};
-use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
+use miltr_common::encoding::Writable;
+use miltr_common::optneg::{Capability, OptNeg, Protocol};
+use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::TcpStream;
-use tokio_util::compat::TokioAsyncReadCompatExt as _;
 
 /// Postfix's body chunk size (the milter protocol's limit).
 const CHUNK: usize = 65_535;
@@ -54,57 +59,151 @@ impl Prepared {
 pub struct Outcome {
     /// The header fields it added or inserted, "Name: value".
     pub added: Vec<String>,
+    /// Continue or accept at the end (not reject, tempfail, discard).
     pub accepted: bool,
 }
 
-/// The options the client offers: every protocol step and reply may be left out if the milter asks (as Postfix
-/// offers with milter_protocol = 6), except that header values come without their leading space (the client
-/// cannot see what was agreed, so it does not offer SMFIP_HDR_LEADSPC; both milters get the same form).
-fn options() -> OptNeg {
-    let protocol = Protocol::all() - Protocol::SMFIP_HDR_LEADSPC;
-    OptNeg { protocol, ..OptNeg::default() }
+/// A server reply: SMFIR_ACCEPT, which `miltr-common` does not decode, or one it does.
+enum Reply {
+    Accept,
+    Other(ServerCommand),
 }
 
-fn is_skip(e: &ResponseError) -> bool {
-    matches!(e, ResponseError::Unexpected(ServerCommand::Skip(_)))
+/// One milter connection, the MTA side.
+struct Conn {
+    read: BufReader<tokio::net::tcp::OwnedReadHalf>,
+    write: tokio::net::tcp::OwnedWriteHalf,
+    out: BytesMut,
+    /// What the milter asked for (steps left out, replies not sent, SMFIP_HDR_LEADSPC).
+    protocol: Protocol,
+}
+
+impl Conn {
+    async fn open(addr: SocketAddr) -> Result<Self, String> {
+        let stream = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
+        stream.set_nodelay(true).map_err(|e| e.to_string())?;
+        let (read, write) = stream.into_split();
+        let mut c = Self { read: BufReader::with_capacity(1 << 16, read), write, out: BytesMut::new(), protocol: Protocol::empty() };
+        // As Postfix with milter_protocol = 6: every action allowed, every protocol option offered.
+        let ours = OptNeg { version: 6, capabilities: Capability::all(), protocol: Protocol::all(), ..OptNeg::default() };
+        c.frame(&ours).await?;
+        match c.reply().await? {
+            Reply::Other(ServerCommand::OptNeg(theirs)) => c.protocol = theirs.protocol & Protocol::all(),
+            _ => return Err("no option negotiation reply".into()),
+        }
+        Ok(c)
+    }
+
+    async fn frame<W: Writable>(&mut self, w: &W) -> Result<(), String> {
+        self.out.clear();
+        self.out.put_u32(1 + w.len() as u32);
+        self.out.put_u8(w.code());
+        w.write(&mut self.out);
+        self.write.write_all(&self.out).await.map_err(|e| format!("write: {e}"))?;
+        // Acknowledge the reply at once. libmilter (OpenDKIM) writes a modification and the final reply in
+        // separate segments without TCP_NODELAY: with delayed ACKs here, Nagle holds the final reply back for
+        // the ACK timeout (about 40 ms a message on loopback). Quick ACKs time the milter, not that interplay;
+        // the runs through Postfix keep whatever Postfix does.
+        let _ = socket2::SockRef::from(self.write.as_ref()).set_tcp_quickack(true);
+        Ok(())
+    }
+
+    async fn reply(&mut self) -> Result<Reply, String> {
+        let len = self.read.read_u32().await.map_err(|e| format!("read: {e}"))? as usize;
+        if len == 0 || len > 1 << 20 {
+            return Err(format!("a reply of {len} bytes"));
+        }
+        let mut buf = BytesMut::zeroed(len);
+        self.read.read_exact(&mut buf).await.map_err(|e| format!("read: {e}"))?;
+        let _ = socket2::SockRef::from(self.write.as_ref()).set_tcp_quickack(true);
+        if buf[0] == b'a' {
+            return Ok(Reply::Accept);
+        }
+        ServerCommand::parse(buf).map(Reply::Other).map_err(|e| format!("reply: {e}"))
+    }
+
+    /// Sends a command unless the milter asked to leave it out; its reply unless it asked for none. `Ok(None)`:
+    /// go on; `Ok(Some(reply))`: the milter decided (accept, skip, reject, ...).
+    async fn command(&mut self, cmd: Command) -> Result<Option<Reply>, String> {
+        if self.protocol.should_skip_send(&cmd) {
+            return Ok(None);
+        }
+        let no_reply = self.protocol.should_skip_response(&cmd);
+        self.frame(&cmd).await?;
+        if no_reply {
+            return Ok(None);
+        }
+        match self.reply().await? {
+            Reply::Other(ServerCommand::Continue(_)) => Ok(None),
+            r => Ok(Some(r)),
+        }
+    }
 }
 
 /// One message through the milter at `addr` on a new connection, as from the internal client 127.0.0.1.
 pub async fn milter_one(addr: SocketAddr, m: &Prepared, n: usize) -> Result<Outcome, String> {
-    let stream = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
-    stream.set_nodelay(true).map_err(|e| e.to_string())?;
-    let mut stream = stream.compat();
-    let client = Client::new(options());
-    let mut c = client.connect_via(&mut stream).await.map_err(|e| format!("optneg: {e}"))?;
-    let e = |what: &'static str| move |e: ResponseError| format!("{what}: {e} {e:?}");
-    c.connect(Connect::new(b"localhost", Family::Inet, Some(40_000 + (n % 20_000) as u16), b"127.0.0.1"))
-        .await
-        .map_err(e("connect"))?;
-    c.helo(&b"client.test"[..]).await.map_err(e("helo"))?;
-    c.mail(format!("<sender{n}@example.com>").as_bytes()).await.map_err(e("mail"))?;
-    c.recipient(&b"<bob@dest.example>"[..]).await.map_err(e("rcpt"))?;
-    c.data().await.map_err(e("data"))?;
-    for (name, value) in &m.headers {
-        c.header(Header::new(name, value)).await.map_err(e("header"))?;
+    let mut c = Conn::open(addr).await?;
+    let early = |r: Reply| match r {
+        Reply::Accept => Ok(Outcome { added: Vec::new(), accepted: true }),
+        Reply::Other(cmd) => Err(format!("the milter answered {cmd:?} before the end of the body")),
+    };
+    let port = 40_000 + (n % 20_000) as u16;
+    let steps: [Command; 5] = [
+        Connect::new(b"localhost", Family::Inet, Some(port), b"127.0.0.1").into(),
+        Helo::from(&b"client.test"[..]).into(),
+        Mail::from(format!("<sender{n}@example.com>").as_bytes()).into(),
+        Recipient::from(&b"<bob@dest.example>"[..]).into(),
+        Data.into(),
+    ];
+    for cmd in steps {
+        if let Some(r) = c.command(cmd).await? {
+            return early(r);
+        }
     }
-    c.end_of_header().await.map_err(e("eoh"))?;
+    let lead = c.protocol.contains(Protocol::SMFIP_HDR_LEADSPC);
+    let mut value = Vec::new();
+    for (name, v) in &m.headers {
+        value.clear();
+        if lead {
+            value.push(b' ');
+        }
+        value.extend_from_slice(v);
+        if let Some(r) = c.command(Header::new(name, &value).into()).await? {
+            return early(r);
+        }
+    }
+    if let Some(r) = c.command(EndOfHeader.into()).await? {
+        return early(r);
+    }
     for chunk in m.body.chunks(CHUNK) {
-        match c.body(chunk).await {
-            Ok(()) => {}
-            Err(err) if is_skip(&err) => break,
-            Err(err) => return Err(e("body")(err)),
+        match c.command(Body::from(chunk).into()).await? {
+            None => {}
+            Some(Reply::Other(ServerCommand::Skip(_))) => break,
+            Some(r) => return early(r),
         }
     }
-    let resp = c.end_of_body().await.map_err(e("eob"))?;
-    let mut out = Outcome { accepted: matches!(resp.final_action(), Action::Continue(_)), ..Outcome::default() };
-    for m in resp.modifications() {
-        match m {
-            ModificationAction::AddHeader(h) => out.added.push(format!("{}: {}", h.name(), h.value())),
-            ModificationAction::InsertHeader(h) => out.added.push(format!("{}: {}", h.name(), h.value())),
-            _ => {}
+    c.frame(&Command::from(EndOfBody)).await?;
+    let mut out = Outcome::default();
+    loop {
+        match c.reply().await? {
+            Reply::Accept | Reply::Other(ServerCommand::Continue(_)) => {
+                out.accepted = true;
+                break;
+            }
+            Reply::Other(ServerCommand::AddHeader(h)) => out.added.push(format!("{}: {}", h.name(), h.value())),
+            Reply::Other(ServerCommand::InsertHeader(h)) => out.added.push(format!("{}: {}", h.name(), h.value())),
+            Reply::Other(
+                ServerCommand::Reject(_)
+                | ServerCommand::Tempfail(_)
+                | ServerCommand::Discard(_)
+                | ServerCommand::Replycode(_)
+                | ServerCommand::Abort(_),
+            ) => break,
+            Reply::Other(_) => {}
         }
     }
-    let _ = c.quit().await;
+    // SMFIC_QUIT.
+    let _ = c.write.write_all(&[0, 0, 0, 1, b'Q']).await;
     Ok(out)
 }
 
