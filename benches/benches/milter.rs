@@ -124,8 +124,8 @@ fn sign(m: &[u8], t: u64) -> Vec<u8> {
 
 /// Passing signatures of `m` by our library against the example zone.
 fn passes(m: &[u8], zone: &ZoneFile) -> usize {
-    let results = dkim_core::verify(m, &Policy::default(), now(), |r| KeyAnswer::from(zone.lookup(r.name())))
-        .expect("verify");
+    let results =
+        dkim_core::verify(m, &Policy::default(), now(), |r| KeyAnswer::from(zone.lookup(r.name()))).expect("verify");
     results.iter().filter(|r| r.verdict() == Verdict::Pass).count()
 }
 
@@ -239,7 +239,9 @@ fn ms(d: Duration) -> f64 {
 fn cpu() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|t| t.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .and_then(|t| {
+            t.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
         .unwrap_or_default()
 }
 
@@ -277,8 +279,11 @@ fn write_extra(passes: &[Pass], rss: &[(Mode, Kind, u64)], big: &[(Mode, Kind, u
         .expect("fmt");
     }
     j.push_str("},\n");
-    write!(j, "  \"mem_64x10mib\": {{\"conns\": {BIG_CONNS}, \"message_bytes\": {BIG_SIZE}, \"bound_kib\": {BIG_BOUND_KIB}")
-        .expect("fmt");
+    write!(
+        j,
+        "  \"mem_64x10mib\": {{\"conns\": {BIG_CONNS}, \"message_bytes\": {BIG_SIZE}, \"bound_kib\": {BIG_BOUND_KIB}"
+    )
+    .expect("fmt");
     for (mode, kind, kib) in big {
         write!(j, ", \"{}_{}_kib\": {kib}", kind.name(), mode.name()).expect("fmt");
     }
@@ -304,14 +309,24 @@ fn write_extra(passes: &[Pass], rss: &[(Mode, Kind, u64)], big: &[(Mode, Kind, u
     for (mode, kind, kib) in rss {
         println!("  {} {}: {:.1} MiB", kind.name(), mode.name(), *kib as f64 / 1024.0);
     }
-    println!("\n{BIG_CONNS} connections x 10 MiB at once, fresh process (bound for ours: {} MiB):", BIG_BOUND_KIB / 1024);
+    println!(
+        "\n{BIG_CONNS} connections x 10 MiB at once, fresh process (bound for ours: {} MiB):",
+        BIG_BOUND_KIB / 1024
+    );
     for (mode, kind, kib) in big {
         println!("  {} {}: {:.1} MiB", kind.name(), mode.name(), *kib as f64 / 1024.0);
     }
     println!("written to {}\n", path.display());
 }
 
-fn bench_group(c: &mut Criterion, s: &Setup, mode: Mode, milters: &[Milter], postfix: &Postfix, ports: &[(Mode, Kind, u16)]) {
+fn bench_group(
+    c: &mut Criterion,
+    s: &Setup,
+    mode: Mode,
+    milters: &[Milter],
+    postfix: &Postfix,
+    ports: &[(Mode, Kind, u16)],
+) {
     let mut g = c.benchmark_group(format!("milter_{}", mode.name()));
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))

@@ -14,7 +14,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::{BufMut as _, BytesMut};
-use miltr_common::commands::{Body, Command, Connect, Data, EndOfBody, EndOfHeader, Family, Header, Helo, Mail, Recipient};
+use miltr_common::commands::{
+    Body, Command, Connect, Data, EndOfBody, EndOfHeader, Family, Header, Helo, Mail, Recipient,
+};
 use miltr_common::decoding::ServerCommand;
 use miltr_common::encoding::Writable;
 use miltr_common::optneg::{Capability, OptNeg, Protocol};
@@ -63,7 +65,9 @@ pub struct Outcome {
     pub accepted: bool,
 }
 
-/// A server reply: SMFIR_ACCEPT, which `miltr-common` does not decode, or one it does.
+/// A server reply: SMFIR_ACCEPT, which `miltr-common` does not decode, or one it does (a reply lives for one
+/// step, so its size does not matter).
+#[allow(clippy::large_enum_variant)]
 enum Reply {
     Accept,
     Other(ServerCommand),
@@ -83,9 +87,15 @@ impl Conn {
         let stream = TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?;
         stream.set_nodelay(true).map_err(|e| e.to_string())?;
         let (read, write) = stream.into_split();
-        let mut c = Self { read: BufReader::with_capacity(1 << 16, read), write, out: BytesMut::new(), protocol: Protocol::empty() };
+        let mut c = Self {
+            read: BufReader::with_capacity(1 << 16, read),
+            write,
+            out: BytesMut::new(),
+            protocol: Protocol::empty(),
+        };
         // As Postfix with milter_protocol = 6: every action allowed, every protocol option offered.
-        let ours = OptNeg { version: 6, capabilities: Capability::all(), protocol: Protocol::all(), ..OptNeg::default() };
+        let ours =
+            OptNeg { version: 6, capabilities: Capability::all(), protocol: Protocol::all(), ..OptNeg::default() };
         c.frame(&ours).await?;
         match c.reply().await? {
             Reply::Other(ServerCommand::OptNeg(theirs)) => c.protocol = theirs.protocol & Protocol::all(),
