@@ -8,8 +8,8 @@
 //!   by our library (`dkim-core`), both milters verifying them against the same key record without DNS (ours:
 //!   `[verify] zone`, the example zone; OpenDKIM: `TestDNSData`, the same record).
 //! - Criterion groups `milter_sign` and `milter_verify`: `ours/1conn`, `opendkim/1conn`, ... `64conn` drive the
-//!   milter directly with the `miltr-client` crate (one milter connection per message, the connections running
-//!   side by side), and `ours/postfix`, `opendkim/postfix` send over SMTP to one Postfix on loopback (8 sessions)
+//!   milter directly with a milter client on `miltr-common` (milter/client.rs: why not `miltr-client`; one
+//!   milter connection per message, the connections running side by side), and `ours/postfix`, `opendkim/postfix` send over SMTP to one Postfix on loopback (8 sessions)
 //!   with an smtpd per milter, timed until every message is in the Maildir. One iteration is a batch of 100
 //!   messages (every tenth of the set sorted by size, a different tenth each time, so batches have the same size
 //!   mix); criterion's elements per second are messages per second.

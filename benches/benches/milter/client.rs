@@ -26,8 +26,9 @@ use tokio::net::TcpStream;
 /// Postfix's body chunk size (the milter protocol's limit).
 const CHUNK: usize = 65_535;
 
-/// A message split for the milter protocol: header fields (name, value without the leading space, folded lines
-/// as LF, as Postfix hands them on) and the body.
+/// A message split for the milter protocol: header fields (name, value without the space after the colon, which
+/// is put back when the milter asks for SMFIP_HDR_LEADSPC; folded lines as LF, as Postfix hands them on) and the
+/// body.
 pub struct Prepared {
     pub headers: Vec<(Vec<u8>, Vec<u8>)>,
     pub body: Vec<u8>,
