@@ -8,6 +8,7 @@ Run the benches first (both in one session, so that the ratios compare runs made
     cargo bench --ignore-rust-version --bench verify
     cargo bench --ignore-rust-version --bench corpus
     python3 floors.py            # add --openssl to time `openssl speed rsa2048` for the backend floor
+    python3 floors.py --milter   # only the milter floors, after `cargo bench --ignore-rust-version --bench milter`
 
 The body-hash floors hold on every path of the relaxed scan. `python3 floors.py --paths` runs the body_hash bench
 once per path (DKIM_SCAN_PATH=avx512, avx2, portable; a path this processor lacks is named and skipped) and checks
@@ -85,11 +86,51 @@ def run_body_hash(path: str) -> bool:
     return True
 
 
+def milter_floors(floor) -> None:
+    """The milter floors (`--milter`): ours against OpenDKIM from the milter bench (benches/milter.rs).
+
+    Messages per second from criterion's estimates (the same batch for both, so the ratio of mean times is the
+    ratio of messages per second); peak RSS and the 64 x 10 MiB run from target/criterion/milter-extra.json.
+    """
+    for mode in ("sign", "verify"):
+        for setup in ("1conn", "8conn", "64conn", "postfix"):
+            ratio = mean_ns(f"milter_{mode}", "opendkim", setup) / mean_ns(f"milter_{mode}", "ours", setup)
+            floor(f"milter_{mode}/{setup} ours msgs/s >= 2x OpenDKIM", ratio, ratio >= 2.0, "x")
+    extra_file = ROOT / "milter-extra.json"
+    try:
+        extra = json.loads(extra_file.read_text())
+    except FileNotFoundError:
+        print(f"no {extra_file}: run the milter bench first", file=sys.stderr)
+        sys.exit(100)
+    for mode in ("sign", "verify"):
+        rss = extra["peak_rss_kib"][mode]
+        ratio = rss["ours"] / rss["opendkim"]
+        floor(f"milter {mode} peak RSS ours / OpenDKIM <= 1 ({rss['ours']} / {rss['opendkim']} KiB)", ratio, ratio <= 1.0, "x")
+    big = extra["mem_64x10mib"]
+    for mode in ("sign", "verify"):
+        kib = big[f"ours_{mode}_kib"]
+        mib = kib / 1024
+        floor(f"milter {mode} 64 x 10 MiB peak RSS ours <= {big['bound_kib'] // 1024} MiB", mib, kib <= big["bound_kib"], " MiB")
+
+
+def report(rows) -> int:
+    """Prints the rows; the number of floors that failed."""
+    width = max(len(r[0]) for r in rows)
+    for name, value, verdict in rows:
+        print(f"{name:<{width}}  {value:>10}  {verdict}")
+    return sum(1 for r in rows if r[2] == "FAIL")
+
+
 def main() -> int:
     rows = []
 
     def floor(name: str, value: float, ok: bool, unit: str) -> None:
         rows.append((name, f"{value:.3f}{unit}", "PASS" if ok else "FAIL"))
+
+    if "--milter" in sys.argv:
+        # The milter bench on its own (it takes minutes and needs root, Postfix and OpenDKIM): only its floors.
+        milter_floors(floor)
+        return report(rows)
 
     if "--paths" in sys.argv:
         for path in PATHS:
