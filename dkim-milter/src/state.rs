@@ -196,10 +196,6 @@ impl State {
             .min_rsa_bits(v.min_rsa_bits)
             .danger_allow_unsigned_body(v.allow_unsigned_body)
             .clock_skew(v.clock_skew);
-        #[cfg(feature = "aws-lc-rs")]
-        {
-            policy = policy.backend(&dkim_core::AwsLcRs);
-        }
         if !v.single_instance_fields {
             policy = policy.single_instance_fields(std::iter::empty::<&str>());
         }

@@ -182,6 +182,12 @@ async fn internal_mail_is_signed_with_rsa_and_ed25519_and_verifies_elsewhere() {
     assert!(fields(&delivered, "Authentication-Results").is_empty(), "{}", String::from_utf8_lossy(&delivered));
     let log = rig.milter.log_text();
     assert!(log.contains("action=\"sign\"") || log.contains("action=sign"), "{log}");
+    // The queue id reaches the log line though DATA is skipped (SMFIP_NODATA): Postfix
+    // sends `{i}` again with the end-of-header and end-of-message macros.
+    let line = log.lines().find(|l| l.contains("action=") && l.contains("sign")).unwrap_or_default();
+    let qid = line.split("queue_id=").nth(1).and_then(|v| v.split_whitespace().next()).unwrap_or_default();
+    let qid = qid.trim_matches('"');
+    assert!(qid.len() >= 6 && qid.chars().all(|c| c.is_ascii_alphanumeric()), "no queue id in {line:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
