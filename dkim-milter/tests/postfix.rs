@@ -182,8 +182,7 @@ async fn internal_mail_is_signed_with_rsa_and_ed25519_and_verifies_elsewhere() {
     assert!(fields(&delivered, "Authentication-Results").is_empty(), "{}", String::from_utf8_lossy(&delivered));
     let log = rig.milter.log_text();
     assert!(log.contains("action=\"sign\"") || log.contains("action=sign"), "{log}");
-    // The queue id reaches the log line though DATA is skipped (SMFIP_NODATA): Postfix
-    // sends `{i}` again with the end-of-header and end-of-message macros.
+    // The log line names Postfix's queue id (the `{i}` macro).
     let line = log.lines().find(|l| l.contains("action=") && l.contains("sign")).unwrap_or_default();
     let qid = line.split("queue_id=").nth(1).and_then(|v| v.split_whitespace().next()).unwrap_or_default();
     let qid = qid.trim_matches('"');
