@@ -38,7 +38,7 @@ impl std::fmt::Debug for Key {
         match self {
             Key::Local(k) => write!(f, "Local({:?})", k.algorithm()),
             #[cfg(feature = "aws-lc-rs")]
-            Key::AwsLc(k) => write!(f, "AwsLc(rsa-sha256, {:?} bits)", k.bits()),
+            Key::AwsLc(_) => write!(f, "AwsLc({:?})", Algorithm::RsaSha256),
             Key::Command { argv, algorithm } => write!(f, "Command({argv:?}, {algorithm:?})"),
         }
     }
@@ -260,12 +260,15 @@ fn load_key(name: &str, spec: &KeySpec, require_safe: bool) -> Result<Key, Confi
         )));
     }
     #[cfg(feature = "aws-lc-rs")]
-    if key.algorithm() == Algorithm::RsaSha256 && key.bits().is_some_and(|b| (2048..=8192).contains(&b)) {
+    if key.algorithm() == Algorithm::RsaSha256 {
         // The same key, held by AWS-LC: its signatures are byte for byte those of
-        // the RustCrypto key (PKCS#1 v1.5 is deterministic), ten times faster.
-        let fast = dkim_core::AwsLcRsaSigningKey::from_pem(&pem)
-            .map_err(|e| ConfigError::new(format!("keys.{name}: {}: {e}", path.display())))?;
-        return Ok(Key::AwsLc(Arc::new(fast)));
+        // the RustCrypto key (PKCS#1 v1.5 is deterministic), ten times faster. A
+        // size AWS-LC does not sign with stays on RustCrypto.
+        match dkim_core::AwsLcRsaSigningKey::from_pem(&pem) {
+            Ok(fast) => return Ok(Key::AwsLc(Arc::new(fast))),
+            Err(dkim_core::KeyError::RsaSizeUnsupported { .. }) => {}
+            Err(e) => return Err(ConfigError::new(format!("keys.{name}: {}: {e}", path.display()))),
+        }
     }
     Ok(Key::Local(Arc::new(key)))
 }
