@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod opendkim;
+mod protocol;
 pub mod server;
 mod session;
 pub mod state;

@@ -10,7 +10,6 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::{Notify, Semaphore};
 use tokio_io_timeout::TimeoutStream;
-use tokio_util::compat::TokioAsyncReadCompatExt as _;
 
 use crate::config::{Config, ConfigError, Listen};
 use crate::session::Session;
@@ -165,10 +164,8 @@ async fn serve(shared: Arc<Shared>, stream: Box<dyn Stream>) {
     stream.set_read_timeout(Some(IDLE_TIMEOUT));
     stream.set_write_timeout(Some(IDLE_TIMEOUT));
     let mut session = Session::new(Arc::clone(&shared));
-    let result = {
-        let mut server = miltr_server::Server::new(&mut session, false, MAX_PACKET);
-        server.handle_connection(Box::pin(stream).compat()).await
-    };
+    let result =
+        crate::protocol::serve(Box::pin(stream), &mut session, MAX_PACKET, |s| s.get_ref().acknowledge()).await;
     session.connection_closed();
     if let Err(e) = result {
         tracing::warn!(error = %e, "milter connection closed on an error");
@@ -176,8 +173,28 @@ async fn serve(shared: Arc<Shared>, stream: Box<dyn Stream>) {
 }
 
 /// A connected socket of either kind.
-pub(crate) trait Stream: AsyncRead + AsyncWrite + Send + Unpin {}
-impl<T: AsyncRead + AsyncWrite + Send + Unpin> Stream for T {}
+pub(crate) trait Stream: AsyncRead + AsyncWrite + Send + Unpin {
+    /// Called after each read: makes the next acknowledgement go out at
+    /// once.
+    fn acknowledge(&self) {}
+}
+
+/// TCP: the milter asks for no replies to most commands, so its
+/// acknowledgements no longer ride on replies, and the MTA's next packet
+/// must not wait for a delayed one. Postfix writes each command on its own
+/// without TCP_NODELAY: Nagle's algorithm holds a packet back until the
+/// previous one is acknowledged, and a delayed acknowledgement (up to 40 ms
+/// on Linux) then stalls the message. Linux drops out of quick-ack mode by
+/// itself, so it is asked for again after every read.
+impl Stream for tokio::net::TcpStream {
+    fn acknowledge(&self) {
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let _ = socket2::SockRef::from(self).set_tcp_quickack(true);
+    }
+}
+
+/// Unix sockets: no acknowledgements.
+impl Stream for tokio::net::UnixStream {}
 
 enum Listener {
     Tcp(TcpListener),

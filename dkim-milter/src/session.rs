@@ -28,6 +28,18 @@ use crate::config::Action as OnErrorAction;
 use crate::server::Shared;
 use crate::state::{Key, State};
 
+/// The commands the milter never answers (SMFIP_NR_*): it decides at the
+/// end of the body.
+const NO_REPLIES: Protocol = Protocol::NR_CONNECT
+    .union(Protocol::NR_HELO)
+    .union(Protocol::NR_MAIL)
+    .union(Protocol::NR_RECIPIENT)
+    .union(Protocol::NR_DATA)
+    .union(Protocol::NR_UNKNOWN)
+    .union(Protocol::NR_HEADER)
+    .union(Protocol::NR_END_OF_HEADER)
+    .union(Protocol::NR_BODY);
+
 /// The name of the field written and cleaned.
 const AR: &str = "Authentication-Results";
 
@@ -433,7 +445,15 @@ impl miltr_server::Milter for Session {
             // colon kept); no HELO, RCPT or unknown commands. Not NO_DATA: it
             // saves a round trip, but Postfix then halved our messages per
             // second through it (benches/README.md, the milter section).
-            protocol: Protocol::SMFIP_HDR_LEADSPC | Protocol::NO_HELO | Protocol::NO_RECIPIENT | Protocol::NO_UNKNOWN,
+            // No replies to anything before the end of the body: every
+            // callback but that one continues anyway (a message with trouble
+            // gets its action there), and the MTA streams the message
+            // instead of waiting after each header field and body chunk.
+            protocol: Protocol::SMFIP_HDR_LEADSPC
+                | Protocol::NO_HELO
+                | Protocol::NO_RECIPIENT
+                | Protocol::NO_UNKNOWN
+                | NO_REPLIES,
             ..OptNeg::default()
         };
         if theirs.version < 6 {
@@ -523,5 +543,41 @@ impl miltr_server::Milter for Session {
     async fn abort(&mut self) -> Result<(), Self::Error> {
         self.reset_message();
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use miltr_server::Milter as _;
+
+    use super::*;
+
+    fn session() -> Session {
+        let config = crate::Config::from_toml(
+            "listen = \"inet:127.0.0.1:8891\"\nauthserv_id = \"mx.example\"\nmode = \"verify\"\n",
+        )
+        .unwrap();
+        Session::new(crate::Shared::new(State::load(config).unwrap(), None))
+    }
+
+    fn offer(protocol: Protocol) -> OptNeg {
+        OptNeg { version: 6, capabilities: Capability::all(), protocol, ..OptNeg::default() }
+    }
+
+    #[tokio::test]
+    async fn no_replies_are_asked_for_when_the_mta_offers_them() {
+        let ours = session().option_negotiation(offer(Protocol::all())).await.unwrap();
+        assert!(ours.protocol.contains(NO_REPLIES | Protocol::SMFIP_HDR_LEADSPC), "{:?}", ours.protocol);
+        assert!(!ours.protocol.contains(Protocol::NO_DATA) && !ours.protocol.contains(Protocol::NO_BODY));
+        assert_eq!(ours.capabilities, Capability::SMFIF_ADDHDRS | Capability::SMFIF_CHGHDRS);
+        // An MTA that offers none of them gets replies to everything.
+        let plain = Protocol::NO_HELO | Protocol::NO_RECIPIENT;
+        let ours = session().option_negotiation(offer(plain)).await.unwrap();
+        assert_eq!(ours.protocol, plain);
+        // Protocol 2 (no SMFIP_NR_*) is refused.
+        let old = OptNeg { version: 2, ..offer(Protocol::all()) };
+        assert!(session().option_negotiation(old).await.is_err());
     }
 }
