@@ -7,6 +7,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod arc;
 pub mod auth_results;
 pub mod canon;
 pub mod crypto;
@@ -38,4 +39,4 @@ pub use policy::{Limits, LineEndings, Now, Policy, SINGLE_INSTANCE_FIELDS};
 pub use result::{Reason, SignatureResult, Verdict};
 pub use sign::{ExternalKey, SignError, SignSession, Signer, SignerBuilder, UnsignedSignature, sign_message};
 pub use signature::{HeaderNames, HeaderNamesIter, Signature, SignatureError};
-pub use verify::{HeaderStatus, Step, Verifier, VerifyError, verify};
+pub use verify::{HeaderStatus, Step, Verifier, VerifyError, verify, verify_with_arc};

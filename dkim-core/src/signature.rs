@@ -66,11 +66,24 @@ impl Signature {
     }
 
     pub(crate) fn from_tags(tags: &TagList<'_>, value: &[u8], limits: &Limits) -> Result<Self, SignatureError> {
+        Self::from_tags_of(tags, value, limits, false)
+    }
+
+    /// An `ARC-Message-Signature` (RFC 8617 section 4.1.2): the tags of a
+    /// `DKIM-Signature` without `v=`, and `i=` is the instance (read by the
+    /// caller), not an identity.
+    pub(crate) fn from_ams_tags(tags: &TagList<'_>, value: &[u8], limits: &Limits) -> Result<Self, SignatureError> {
+        Self::from_tags_of(tags, value, limits, true)
+    }
+
+    fn from_tags_of(tags: &TagList<'_>, value: &[u8], limits: &Limits, ams: bool) -> Result<Self, SignatureError> {
         let req = |name: &'static str| tags.get(name).ok_or(SignatureError::MissingTag(name));
         // Version first: a draft signature without v=1 is reported as such.
-        let v = req("v")?;
-        if v.value() != b"1" {
-            return Err(SignatureError::UnsupportedVersion(v.value_str().into()));
+        if !ams {
+            let v = req("v")?;
+            if v.value() != b"1" {
+                return Err(SignatureError::UnsupportedVersion(v.value_str().into()));
+            }
         }
         let a = req("a")?;
         let algorithm = Algorithm::parse(a.value_str())
@@ -89,7 +102,10 @@ impl Signature {
         let domain = name_tag(req("d")?, "d", SignatureError::InvalidDomain)?;
         let selector = name_tag(req("s")?, "s", SignatureError::InvalidSelector)?;
         let signed_headers = signed_headers(req("h")?.value(), limits)?;
-        let identity = tags.get("i").map(|i| identity(i.value(), i.value_str(), domain)).transpose()?;
+        let identity = match ams {
+            true => None,
+            false => tags.get("i").map(|i| identity(i.value(), i.value_str(), domain)).transpose()?,
+        };
         let body_length = match tags.get("l") {
             None => None,
             Some(l) => Some(parse_number(l.value(), "l", 76)?),
@@ -474,6 +490,11 @@ impl<'a> IntoIterator for &'a HeaderNames {
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
     }
+}
+
+/// Base64 with folding whitespace, as in `b=`; `None` when invalid or empty.
+pub(crate) fn decode_b64(value: &[u8]) -> Option<Vec<u8>> {
+    decode_base64(value, "b").ok()
 }
 
 fn decode_base64(value: &[u8], tag: &'static str) -> Result<Vec<u8>, SignatureError> {

@@ -55,6 +55,8 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::arc::{self, ArcField, ArcReason, ArcResult, ArcSetInfo, ChainStatus};
+use crate::canon::CanonicalizationAlgorithm;
 use crate::canon::header::header_hash;
 use crate::crypto::{CryptoError, HashAlgorithm, PublicKey, VerifyingBackend};
 use crate::hash::{BodyHash, BodyHashId, BodyHashKey, BodyHashes};
@@ -312,6 +314,32 @@ pub struct Verifier {
     body: Option<BodyHashes>,
     body_hashes: Vec<BodyHash>,
     lf: Option<(LfNormalizer, Vec<u8>)>,
+    /// ARC validation, when asked for ([`Verifier::with_arc`]).
+    arc: Option<ArcState>,
+}
+
+/// One signature of an ARC chain to check: an AMS (with its body hash) or
+/// an AS.
+struct ArcCheck {
+    instance: u32,
+    /// The AMS as a DKIM signature; `None` for a seal.
+    ams: Option<Signature>,
+    algorithm: crate::crypto::Algorithm,
+    signature: Vec<u8>,
+    digest: Vec<u8>,
+    request: usize,
+    body: Option<BodyHashId>,
+    key: Option<PublicKey>,
+    outcome: Option<Result<(), Reason>>,
+}
+
+/// The chain being validated: decided early (no chain, a broken form) or
+/// waiting for its checks.
+struct ArcState {
+    result: Option<ArcResult>,
+    instances: u32,
+    sets: Vec<ArcSetInfo>,
+    checks: Vec<ArcCheck>,
 }
 
 impl fmt::Debug for Verifier {
@@ -350,7 +378,36 @@ impl Verifier {
             body: None,
             body_hashes: Vec::new(),
             lf,
+            arc: None,
         }
+    }
+
+    /// A verifier that also validates the message's ARC chain (RFC 8617
+    /// section 5.2) in the same pass: [`Verifier::arc_result`] once
+    /// [`Step::Done`]. ARC keys are requested with the DKIM keys (one
+    /// request per name serves both).
+    ///
+    /// ```
+    /// use dkim_core::arc::ChainStatus;
+    /// use dkim_core::{Now, Policy, Step, Verifier};
+    /// let mut v = Verifier::with_arc(Policy::default(), Now::unix(1_700_000_000));
+    /// v.headers(b"From: a@example.com\r\n\r\n")?;
+    /// v.finish()?;
+    /// assert!(matches!(v.step(), Step::Done));
+    /// assert_eq!(v.arc_result().map(|r| r.status()), Some(ChainStatus::None));
+    /// # Ok::<(), dkim_core::VerifyError>(())
+    /// ```
+    pub fn with_arc(policy: Policy, now: impl Into<Now>) -> Self {
+        let mut v = Self::new(policy, now);
+        v.arc = Some(ArcState { result: None, instances: 0, sets: Vec::new(), checks: Vec::new() });
+        v
+    }
+
+    /// The ARC chain's result: `Some` once decided, for a verifier made
+    /// with [`Verifier::with_arc`].
+    #[must_use]
+    pub fn arc_result(&self) -> Option<&ArcResult> {
+        self.arc.as_ref().and_then(|a| a.result.as_ref())
     }
 
     /// Feeds header bytes (the start of the message).
@@ -405,7 +462,8 @@ impl Verifier {
         if !self.unanswered.is_empty() {
             return Step::NeedKeys(self.unanswered.clone());
         }
-        if matches!(self.phase, Phase::Body) && self.sigs.iter().any(|s| !s.decided) {
+        let arc_pending = self.arc.as_ref().is_some_and(|a| a.result.is_none());
+        if matches!(self.phase, Phase::Body) && (arc_pending || self.sigs.iter().any(|s| !s.decided)) {
             return Step::NeedBody;
         }
         Step::Done
@@ -466,6 +524,19 @@ impl Verifier {
                     s.result.key_bits = Some(key.bits());
                     s.result.dnssec = dnssec;
                     p.key = Some(key);
+                }
+            }
+        }
+        if let Some(arc) = self.arc.as_mut() {
+            for c in arc.checks.iter_mut().filter(|c| c.request == id.0 && c.outcome.is_none()) {
+                let outcome = match (&selected, &c.ams) {
+                    (Err((_, reason)), _) => Err(reason.clone()),
+                    (Ok(record), Some(sig)) => check_key(record, sig, &self.policy).map_err(|(_, r)| r),
+                    (Ok(record), None) => check_seal_key(record, c.algorithm, &self.policy),
+                };
+                match outcome {
+                    Ok(key) => c.key = Some(key),
+                    Err(reason) => c.outcome = Some(Err(reason)),
                 }
             }
         }
@@ -621,8 +692,175 @@ impl Verifier {
             let state = self.evaluate_signature(&block, field, index, field_index, &mut hashes);
             self.sigs.push(state);
         }
+        if self.arc.is_some() {
+            self.evaluate_arc(&block, &mut hashes);
+        }
         self.body = Some(hashes);
         Ok(())
+    }
+
+    /// The ARC chain: its form and `cv=` rules decide at once when broken;
+    /// otherwise every AMS (the latest decides, the others give
+    /// oldest-pass) and every AS is queued, with its key request and, for
+    /// an AMS, its body hash in the shared set.
+    fn evaluate_arc(&mut self, block: &HeaderBlock, hashes: &mut BodyHashes) {
+        let limits = self.policy.limits.clone();
+        let sets = match arc::chain::sets(block, &limits) {
+            Ok(sets) if sets.is_empty() => {
+                self.set_arc_result(ArcResult::none());
+                return;
+            }
+            Ok(sets) => sets,
+            Err((n, reason)) => {
+                self.set_arc_result(ArcResult::fail(n, reason, Vec::new()));
+                return;
+            }
+        };
+        let n = u32::try_from(sets.len()).unwrap_or(u32::MAX);
+        let infos: Vec<ArcSetInfo> = sets.iter().map(arc::chain::Set::info).collect();
+        if let Some(reason) = arc::chain::chain_status_rules(&sets) {
+            self.set_arc_result(ArcResult::fail(n, reason, infos));
+            return;
+        }
+        let mut checks = Vec::with_capacity(2 * sets.len());
+        for set in sets.iter().rev() {
+            let instance = set.seal.instance();
+            // The AMS, like a DKIM signature.
+            let ams_index = set.field(ArcField::MessageSignature);
+            if let Some(field) = block.field(ams_index) {
+                let sig = set.ams.signature().clone();
+                let full = field.value();
+                let selected = block.select(sig.signed_headers(), Some(ams_index));
+                let digest = header_hash(
+                    block,
+                    &selected,
+                    sig.canonicalization().header,
+                    sig.algorithm().hash(),
+                    field.name_as_written(),
+                    full,
+                    sig.b_span(),
+                );
+                let body = hashes.add(BodyHashKey {
+                    canonicalization: sig.canonicalization().body,
+                    hash: sig.algorithm().hash(),
+                    length: sig.body_length(),
+                });
+                let refused = (sig.algorithm().hash() == HashAlgorithm::Sha1 && !self.policy.allow_sha1)
+                    .then_some(Err(Reason::Sha1Refused));
+                let request = self.request_for(sig.key_name());
+                checks.push(ArcCheck {
+                    instance,
+                    algorithm: sig.algorithm(),
+                    signature: sig.signature().to_vec(),
+                    ams: Some(sig),
+                    digest,
+                    request,
+                    body: Some(body),
+                    key: None,
+                    outcome: refused,
+                });
+            }
+            // The AS, over the sets up to it.
+            let seal_index = set.field(ArcField::Seal);
+            if let Some(field) = block.field(seal_index) {
+                let mut selected = arc::chain::seal_inputs(block, instance - 1).unwrap_or_default();
+                selected.push(Some(set.field(ArcField::AuthResults)));
+                selected.push(Some(ams_index));
+                let digest = header_hash(
+                    block,
+                    &selected,
+                    CanonicalizationAlgorithm::Relaxed,
+                    set.seal.algorithm().hash(),
+                    field.name_as_written(),
+                    field.value(),
+                    set.seal.b_span(),
+                );
+                let refused = (set.seal.algorithm().hash() == HashAlgorithm::Sha1 && !self.policy.allow_sha1)
+                    .then_some(Err(Reason::Sha1Refused));
+                let request = self.request_for(set.seal.key_name());
+                checks.push(ArcCheck {
+                    instance,
+                    ams: None,
+                    algorithm: set.seal.algorithm(),
+                    signature: set.seal.signature().to_vec(),
+                    digest,
+                    request,
+                    body: None,
+                    key: None,
+                    outcome: refused,
+                });
+            }
+        }
+        if let Some(arc) = self.arc.as_mut() {
+            arc.instances = n;
+            arc.sets = infos;
+            arc.checks = checks;
+        }
+    }
+
+    fn set_arc_result(&mut self, result: ArcResult) {
+        if let Some(arc) = self.arc.as_mut() {
+            arc.result = Some(result);
+        }
+    }
+
+    /// Runs the ARC checks that have their key and body hash; decides the
+    /// chain once every check has its outcome.
+    fn settle_arc(&mut self) {
+        let backend = self.policy.backend.0;
+        let Some(arc) = self.arc.as_mut() else { return };
+        if arc.result.is_some() {
+            return;
+        }
+        for c in arc.checks.iter_mut().filter(|c| c.outcome.is_none()) {
+            let Some(key) = c.key.as_ref() else { continue };
+            let outcome = match &c.ams {
+                Some(sig) => {
+                    let Some(bh) = c.body.and_then(|b| self.body_hashes.get(b.index())) else { continue };
+                    finish_one(backend, sig, key, &c.digest, bh)
+                }
+                None => match backend.verify(key, c.algorithm, &c.digest, &c.signature) {
+                    Ok(()) => Ok(()),
+                    Err(CryptoError::KeyTypeMismatch) => {
+                        Err(Reason::KeyTypeMismatch { key: key.key_type(), algorithm: c.algorithm })
+                    }
+                    Err(_) => Err(Reason::SignatureMismatch),
+                },
+            };
+            c.outcome = Some(outcome);
+        }
+        if arc.checks.iter().any(|c| c.outcome.is_none()) {
+            return;
+        }
+        let outcome = |instance: u32, seal: bool| {
+            arc.checks
+                .iter()
+                .find(|c| c.instance == instance && c.ams.is_none() == seal)
+                .and_then(|c| c.outcome.clone())
+        };
+        for info in &mut arc.sets {
+            info.ams_valid = outcome(info.instance, false).map(|o| o.is_ok());
+            info.seal_valid = outcome(info.instance, true).map(|o| o.is_ok());
+        }
+        let n = arc.instances;
+        let mut result =
+            ArcResult::fail(n, ArcReason::Missing { instance: n, field: ArcField::MessageSignature }, arc.sets.clone());
+        if let Some(Err(reason)) = outcome(n, false) {
+            result.reason = Some(ArcReason::MessageSignature { instance: n, reason });
+        } else if let Some((i, Err(reason))) =
+            (1..=n).rev().map(|i| (i, outcome(i, true).unwrap_or(Ok(())))).find(|(_, o)| o.is_err())
+        {
+            result.reason = Some(ArcReason::Seal { instance: i, reason });
+        } else {
+            let mut oldest = n;
+            while oldest > 1 && matches!(outcome(oldest - 1, false), Some(Ok(()))) {
+                oldest -= 1;
+            }
+            result.status = ChainStatus::Pass;
+            result.reason = None;
+            result.oldest_pass = Some(oldest);
+        }
+        arc.result = Some(result);
     }
 
     /// One `DKIM-Signature` field: parse it, run the checks that need no
@@ -773,7 +1011,77 @@ impl Verifier {
                 (Err(reason), _) => s.decide(Verdict::Fail, reason),
             }
         }
+        self.settle_arc();
     }
+}
+
+/// Key checks for an `ARC-Seal`: the record's type and hashes allow the
+/// seal's algorithm, the service is email, the RSA key is long enough.
+fn check_seal_key(
+    record: &KeyRecord,
+    algorithm: crate::crypto::Algorithm,
+    policy: &Policy,
+) -> Result<PublicKey, Reason> {
+    let Some(key) = record.public_key() else { return Err(Reason::KeyRevoked) };
+    if record.key_type() != algorithm.key_type() {
+        return Err(Reason::KeyTypeMismatch { key: record.key_type(), algorithm });
+    }
+    if !record.allows_hash(algorithm.hash()) {
+        return Err(Reason::KeyHashMismatch);
+    }
+    if !record.allows_email() {
+        return Err(Reason::KeyServiceMismatch);
+    }
+    if let PublicKey::Rsa(k) = key
+        && k.bits() < policy.min_rsa_bits
+    {
+        return Err(Reason::KeyTooShort { bits: k.bits(), min: policy.min_rsa_bits });
+    }
+    Ok(key.clone())
+}
+
+/// Verifies a whole message's DKIM signatures and its ARC chain in one
+/// pass ([`Verifier::with_arc`]); `lookup` answers each key request once,
+/// whether DKIM, ARC or both need it.
+///
+/// ```
+/// use dkim_core::arc::ChainStatus;
+/// use dkim_core::{KeyAnswer, Now, Policy, verify_with_arc};
+/// let message = b"ARC-Seal: i=1; cv=none; a=rsa-sha256; d=example.com; s=s; b=AAAA\r\n\
+///                 From: joe@example.com\r\n\r\nHi\r\n";
+/// let (_, arc) = verify_with_arc(message, &Policy::default(), Now::unix(1_700_000_000), |_| KeyAnswer::NoRecord)?;
+/// assert_eq!(arc.status(), ChainStatus::Fail);
+/// assert_eq!(arc.reason().unwrap().to_string(), "ARC set 1 has no ARC-Message-Signature");
+/// # Ok::<(), dkim_core::VerifyError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`VerifyError`] when the input is not a message.
+pub fn verify_with_arc<F>(
+    message: &[u8],
+    policy: &Policy,
+    now: impl Into<Now>,
+    mut lookup: F,
+) -> Result<(Vec<SignatureResult>, ArcResult), VerifyError>
+where
+    F: FnMut(&KeyRequest) -> KeyAnswer,
+{
+    let mut v = Verifier::with_arc(policy.clone(), now);
+    let body = match v.headers(message)? {
+        HeaderStatus::Complete(n) => n,
+        HeaderStatus::Partial => message.len(),
+    };
+    while let Step::NeedKeys(requests) = v.step() {
+        for request in &requests {
+            let answer = lookup(request);
+            v.answer_key(request.id(), answer);
+        }
+    }
+    v.body(&message[body..]);
+    v.finish()?;
+    let arc = v.arc_result().cloned().unwrap_or_else(ArcResult::none);
+    Ok((v.into_results(), arc))
 }
 
 /// A single-instance field that the signature signs, present more often

@@ -62,10 +62,16 @@ fn encode_qp(s: &str) -> String {
 /// `b=` on its own line(s), split every 75 characters. With `b` = `None`
 /// the field ends with an empty `b=` (the form that is hashed).
 pub(super) fn format_field(tags: &[(&'static str, String)], b: Option<&str>) -> String {
+    format_named("DKIM-Signature", tags, b)
+}
+
+/// [`format_field`] for a field of another name (the ARC fields).
+pub(crate) fn format_named(name: &str, tags: &[(&'static str, String)], b: Option<&str>) -> String {
     // Column counting follows go-msgauth, so its signing vectors reproduce
     // byte for byte: the field name is not counted, the first tag starts
     // the count without its leading space.
-    let mut out = String::from("DKIM-Signature:");
+    let mut out = String::from(name);
+    out.push(':');
     let mut line_len = 0;
     for (i, (name, value)) in tags.iter().enumerate() {
         let piece_len = 1 + name.len() + 1 + value.len() + 1;

@@ -29,7 +29,7 @@ use crate::policy::LineEndings;
 use crate::signature::{is_domain_name, is_same_or_subdomain};
 use crate::verify::HeaderStatus;
 
-mod field;
+pub(crate) mod field;
 mod session;
 
 pub use session::{SignSession, UnsignedSignature};

@@ -1,0 +1,304 @@
+//! Sealing (RFC 8617 section 5.1): a new ARC set on top of a message whose
+//! chain the caller validated.
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+
+use base64ct::{Base64, Encoding};
+
+use super::{ArcField, ArcResult, ChainStatus, MAX_INSTANCES, aar_instance};
+use crate::auth_results::authserv_id;
+use crate::canon::CanonicalizationAlgorithm;
+use crate::canon::header::header_hash;
+use crate::crypto::{CryptoError, SigningKey};
+use crate::hash::{BodyHashKey, BodyHashes};
+use crate::header::{Collected, HeaderBlock, HeaderCollector, HeaderError};
+use crate::policy::{Limits, LineEndings};
+use crate::sign::DEFAULT_SIGNED_HEADERS;
+use crate::sign::field::format_named;
+
+/// Why no ARC set was added.
+///
+/// ```
+/// use dkim_core::arc::SealError;
+/// assert_eq!(SealError::TooManyInstances.to_string(), "the message already carries 50 ARC sets");
+/// ```
+#[non_exhaustive]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SealError {
+    /// A seal of the chain already says `cv=fail`: nothing may be added.
+    ChainAlreadyFailed {
+        /// That seal's instance.
+        instance: u32,
+    },
+    /// 50 sets are there already.
+    TooManyInstances,
+    /// The message's header is malformed.
+    Header(HeaderError),
+    /// The message has no From field (the AMS must sign it).
+    NoFrom,
+    /// The authserv-id is not one (RFC 8601 section 2.5).
+    InvalidAuthservId(String),
+    /// `d=` or `s=` is not a domain name or selector.
+    InvalidDomain(String),
+    /// The key failed to sign.
+    Crypto(CryptoError),
+}
+
+impl fmt::Display for SealError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ChainAlreadyFailed { instance } => {
+                write!(f, "the ARC chain already failed (the seal of set {instance} says cv=fail); no new set")
+            }
+            Self::TooManyInstances => write!(f, "the message already carries {MAX_INSTANCES} ARC sets"),
+            Self::Header(e) => write!(f, "{e}"),
+            Self::NoFrom => f.write_str("the message has no From field"),
+            Self::InvalidAuthservId(id) => write!(f, "{id:?} is not an authserv-id"),
+            Self::InvalidDomain(d) => write!(f, "{d:?} is not a domain name or selector"),
+            Self::Crypto(e) => write!(f, "signing failed: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for SealError {}
+
+impl From<HeaderError> for SealError {
+    fn from(e: HeaderError) -> Self {
+        Self::Header(e)
+    }
+}
+
+/// Adds ARC sets: the `ARC-Authentication-Results` from the message's
+/// `Authentication-Results` fields of our authserv-id, the
+/// `ARC-Message-Signature` (relaxed/relaxed over the signed-header
+/// selection) and the `ARC-Seal` over every set.
+///
+/// ```
+/// use dkim_core::arc::{ChainStatus, Sealer};
+/// use dkim_core::{Ed25519SigningKey, KeyAnswer, Now, Policy, verify_with_arc};
+///
+/// let key = Ed25519SigningKey::from_seed(&[9; 32]);
+/// let record = dkim_core::PrivateKey::Ed25519(key.clone()).dns_record();
+/// let message = b"Authentication-Results: lists.example; dkim=pass header.d=example.com\r\n\
+///                 From: joe@example.com\r\nSubject: hi\r\n\r\nHello\r\n";
+/// let now = Now::unix(1_700_000_000);
+/// let lookup = |_: &dkim_core::KeyRequest| KeyAnswer::text(record.text());
+/// let (_, chain) = verify_with_arc(message, &Policy::default(), now, lookup)?;
+/// let sealer = Sealer::new(key, "lists.example", "arc", "lists.example")?.timestamp(1_700_000_000);
+/// let set = sealer.seal(message, &chain)?;
+/// assert!(set.starts_with("ARC-Seal: i=1; cv=none;"));
+/// let sealed = [set.as_bytes(), message].concat();
+/// let (_, chain) = verify_with_arc(&sealed, &Policy::default(), now, lookup)?;
+/// assert_eq!((chain.status(), chain.instances(), chain.oldest_pass()), (ChainStatus::Pass, 1, Some(1)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Sealer<K> {
+    key: K,
+    domain: String,
+    selector: String,
+    authserv_id: String,
+    headers: Option<Vec<String>>,
+    timestamp: Option<u64>,
+    limits: Limits,
+}
+
+impl<K: SigningKey> Sealer<K> {
+    /// A sealer for `d=domain`, `s=selector`, gathering the results of
+    /// `authserv_id`.
+    ///
+    /// # Errors
+    ///
+    /// [`SealError::InvalidDomain`] or [`SealError::InvalidAuthservId`].
+    pub fn new(key: K, domain: &str, selector: &str, authserv_id: &str) -> Result<Self, SealError> {
+        for name in [domain, selector] {
+            if !crate::signature::is_domain_name(name) {
+                return Err(SealError::InvalidDomain(name.into()));
+            }
+        }
+        let id = authserv_id.trim();
+        if id.is_empty() || id.bytes().any(|b| b.is_ascii_whitespace() || b == b';' || b.is_ascii_control()) {
+            return Err(SealError::InvalidAuthservId(authserv_id.into()));
+        }
+        Ok(Self {
+            key,
+            domain: domain.to_ascii_lowercase(),
+            selector: selector.into(),
+            authserv_id: id.into(),
+            headers: None,
+            timestamp: None,
+            limits: Limits::default(),
+        })
+    }
+
+    /// The fields the `ARC-Message-Signature` signs (default: those of
+    /// [`DEFAULT_SIGNED_HEADERS`] that the message has; From always).
+    #[must_use]
+    pub fn headers<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, names: I) -> Self {
+        self.headers = Some(names.into_iter().map(|n| n.as_ref().to_string()).collect());
+        self
+    }
+
+    /// `t=` of the new seal and message signature (default: none).
+    #[must_use]
+    pub fn timestamp(mut self, unix_seconds: u64) -> Self {
+        self.timestamp = Some(unix_seconds);
+        self
+    }
+
+    /// The new set for `message` (CRLF line ends), whose chain validated as
+    /// `chain`: `ARC-Seal`, `ARC-Message-Signature` and
+    /// `ARC-Authentication-Results`, CRLF-terminated, to put on top.
+    ///
+    /// # Errors
+    ///
+    /// [`SealError`]: a chain that must not grow ([`ArcResult::may_seal`]),
+    /// a malformed header, no From, or the key fails.
+    pub fn seal(&self, message: &[u8], chain: &ArcResult) -> Result<String, SealError> {
+        chain.may_seal()?;
+        let mut collector = HeaderCollector::new(&self.limits, LineEndings::Crlf);
+        let body_start = match collector.feed(message)? {
+            Collected::Complete(n) => n,
+            Collected::Partial => {
+                collector.finish_without_body()?;
+                message.len()
+            }
+        };
+        let header = collector.take();
+        let block = HeaderBlock::parse(header.clone(), self.limits.max_header_fields)?;
+        if !block.fields().any(|f| f.is("From")) {
+            return Err(SealError::NoFrom);
+        }
+        let instance = chain.instances() + 1;
+        let cv = match chain.status() {
+            ChainStatus::None if instance == 1 => ChainStatus::None,
+            ChainStatus::Pass => ChainStatus::Pass,
+            _ => ChainStatus::Fail,
+        };
+        let algorithm = self.key.algorithm();
+        let timestamp = self.timestamp.map(|t| alloc::format!("{t}"));
+
+        // ARC-Authentication-Results.
+        let aar = self.aar(&block, instance, cv);
+
+        // ARC-Message-Signature.
+        let mut hashes = BodyHashes::new();
+        hashes.add(BodyHashKey {
+            canonicalization: CanonicalizationAlgorithm::Relaxed,
+            hash: algorithm.hash(),
+            length: None,
+        });
+        hashes.update(&message[body_start..]);
+        let bh = hashes.finish().pop().map(|h| h.digest).unwrap_or_default();
+        let names = self.h_list(&block);
+        let mut tags: Vec<(&'static str, String)> = alloc::vec![
+            ("i", alloc::format!("{instance}")),
+            ("a", algorithm.as_str().into()),
+            ("c", "relaxed/relaxed".into()),
+            ("d", self.domain.clone()),
+            ("s", self.selector.clone()),
+        ];
+        if let Some(t) = &timestamp {
+            tags.push(("t", t.clone()));
+        }
+        tags.push(("h", names.join(":")));
+        tags.push(("bh", Base64::encode_string(&bh)));
+        let name = ArcField::MessageSignature.name();
+        let unsigned = format_named(name, &tags, None);
+        let selected = block.select(&names, None);
+        let digest = header_hash(
+            &block,
+            &selected,
+            CanonicalizationAlgorithm::Relaxed,
+            algorithm.hash(),
+            name.as_bytes(),
+            &unsigned.as_bytes()[name.len() + 1..],
+            0..0,
+        );
+        let b = self.key.sign_digest(&digest).map_err(SealError::Crypto)?;
+        let ams = format_named(name, &tags, Some(&Base64::encode_string(&b)));
+
+        // ARC-Seal, over every set: the earlier ones from the message, then
+        // the new AAR and AMS, then itself without b=.
+        let mut with_new = Vec::with_capacity(aar.len() + ams.len() + header.len());
+        with_new.extend_from_slice(aar.as_bytes());
+        with_new.extend_from_slice(ams.as_bytes());
+        with_new.extend_from_slice(&header);
+        let block = HeaderBlock::parse(with_new, self.limits.max_header_fields.saturating_add(2))?;
+        let mut selected = super::chain::seal_inputs(&block, instance - 1).unwrap_or_default();
+        selected.extend([Some(0), Some(1)]);
+        let mut tags: Vec<(&'static str, String)> = alloc::vec![
+            ("i", alloc::format!("{instance}")),
+            ("cv", cv.as_str().into()),
+            ("a", algorithm.as_str().into()),
+            ("d", self.domain.clone()),
+            ("s", self.selector.clone()),
+        ];
+        if let Some(t) = timestamp {
+            tags.push(("t", t));
+        }
+        let name = ArcField::Seal.name();
+        let unsigned = format_named(name, &tags, None);
+        let digest = header_hash(
+            &block,
+            &selected,
+            CanonicalizationAlgorithm::Relaxed,
+            algorithm.hash(),
+            name.as_bytes(),
+            &unsigned.as_bytes()[name.len() + 1..],
+            0..0,
+        );
+        let b = self.key.sign_digest(&digest).map_err(SealError::Crypto)?;
+        let seal = format_named(name, &tags, Some(&Base64::encode_string(&b)));
+        Ok([seal, ams, aar].concat())
+    }
+
+    /// The AAR field: `i=N; authserv-id;` then the results of our
+    /// Authentication-Results fields in order, `arc=` added when none says it.
+    fn aar(&self, block: &HeaderBlock, instance: u32, cv: ChainStatus) -> String {
+        let mut results: Vec<String> = Vec::new();
+        for f in block.fields().filter(|f| f.is("Authentication-Results")) {
+            let value = f.value();
+            if !authserv_id(value).is_ok_and(|id| id.eq_ignore_ascii_case(&self.authserv_id)) {
+                continue;
+            }
+            // What follows the authserv-id (and its version) is the results.
+            let text = String::from_utf8_lossy(value);
+            let Some((_, rest)) = text.split_once(';') else { continue };
+            for part in rest.split(';') {
+                let unfolded: String = part.split(['\r', '\n']).collect::<Vec<_>>().join(" ");
+                let r = unfolded.split_whitespace().collect::<Vec<_>>().join(" ");
+                if !r.is_empty() && !r.eq_ignore_ascii_case("none") {
+                    results.push(r);
+                }
+            }
+        }
+        if !results.iter().any(|r| r.get(..4).is_some_and(|m| m.eq_ignore_ascii_case("arc="))) {
+            results.push(alloc::format!("arc={cv}"));
+        }
+        let mut out = alloc::format!("{}: i={instance}; {}", ArcField::AuthResults.name(), self.authserv_id);
+        for r in results {
+            out.push_str(";\r\n ");
+            out.push_str(&r);
+        }
+        out.push_str("\r\n");
+        debug_assert!(aar_instance(&out.as_bytes()[ArcField::AuthResults.name().len() + 1..]).is_ok());
+        out
+    }
+
+    fn h_list(&self, block: &HeaderBlock) -> Vec<String> {
+        let mut names: Vec<String> = match &self.headers {
+            Some(list) => list.iter().filter(|n| !n.eq_ignore_ascii_case("ARC-Seal")).cloned().collect(),
+            None => DEFAULT_SIGNED_HEADERS
+                .iter()
+                .flat_map(|name| block.fields().filter(|f| f.is(name)).map(|_| String::from(*name)).collect::<Vec<_>>())
+                .collect(),
+        };
+        if !names.iter().any(|n| n.eq_ignore_ascii_case("from")) {
+            names.insert(0, "From".into());
+        }
+        names
+    }
+}
