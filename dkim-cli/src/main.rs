@@ -9,16 +9,22 @@
 //! dkim check-record --domain D --selector S [--zone ZONEFILE | --dns HOST:PORT] [--json]
 //! dkim check-key --key KEYFILE --domain D --selector S [--zone ZONEFILE | --dns HOST:PORT] [--json]
 //! dkim keygen [--algorithm A] [--bits 2048] [--allow-weak] --domain D --selector S --out PREFIX
+//! dkim arc-verify [--zone ZONEFILE | --dns HOST:PORT] [--now UNIX] [--json] [FILE|-]
+//! dkim arc-seal --key KEYFILE --domain D --selector S --authserv-id ID [--zone ZONEFILE | --dns HOST:PORT]
+//!               [--timestamp UNIX] [--headers h1:h2:...] [--now UNIX] [FILE|-]
 //! ```
 //!
 //! Exit status: 0 on success (for `verify` and `explain`: some signature
-//! passed; for the checks: no problem found), 1 when no signature passed or
-//! a check found a problem, 2 for usage, input and I/O errors (one line on
-//! standard error, never a panic).
+//! passed; for the checks: no problem found; for `arc-verify`: the chain
+//! passes), 1 when no signature passed, a check found a problem, the ARC
+//! chain is none or fail, or `arc-seal` must not seal (the reason on
+//! standard error, nothing on standard output), 2 for usage, input and I/O
+//! errors (one line on standard error, never a panic).
 //!
 //! One module per command: `sign`, `verify`, `explain`, `check` (both checks)
 //! and `keygen`; what they share (input, key sources, JSON, wrapping) is here.
 
+mod arc;
 mod check;
 mod explain;
 mod keygen;
@@ -55,6 +61,10 @@ enum Command {
     CheckKey(check::CheckKeyArgs),
     /// Generate a key pair: PREFIX.pem (PKCS#8) and PREFIX.zone (the TXT record).
     Keygen(keygen::Args),
+    /// Validate the message's ARC chain (RFC 8617): cv none, pass or fail.
+    ArcVerify(arc::VerifyArgs),
+    /// Add an ARC set (ARC-Seal, ARC-Message-Signature, ARC-Authentication-Results) on top.
+    ArcSeal(arc::SealArgs),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +75,8 @@ fn main() -> ExitCode {
         Command::CheckRecord(args) => check::run_record(args),
         Command::CheckKey(args) => check::run_key(args),
         Command::Keygen(args) => keygen::run(args),
+        Command::ArcVerify(args) => arc::run_verify(args),
+        Command::ArcSeal(args) => arc::run_seal(args),
     };
     match result {
         Ok(code) => code,

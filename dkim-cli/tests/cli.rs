@@ -4,14 +4,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
-use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use dkim_testkit::auth_results;
-use hickory_server::proto::op::{Message, MessageType, OpCode, ResponseCode};
-use hickory_server::proto::rr::rdata::TXT;
-use hickory_server::proto::rr::{RData, Record};
+use hickory_server::proto::op::{Message, OpCode, ResponseCode};
+
+mod support;
+use support::{dns_server, zone_reply};
 
 /// The `dkim` binary cargo built for these tests.
 fn bin() -> PathBuf {
@@ -519,57 +519,11 @@ fn sign_warns_about_a_weak_key() {
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
 
-/// A loopback UDP DNS server answering each query with `reply(query)`; it
-/// stops with the test's runtime.
-async fn dns_server(reply: impl Fn(&Message) -> Message + Send + 'static) -> SocketAddr {
-    let socket = tokio::net::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await.unwrap();
-    let addr = socket.local_addr().unwrap();
-    tokio::spawn(async move {
-        let mut buf = vec![0u8; 4096];
-        while let Ok((n, peer)) = socket.recv_from(&mut buf).await {
-            let Ok(query) = Message::from_vec(&buf[..n]) else { continue };
-            let _ = socket.send_to(&reply(&query).to_vec().unwrap(), peer).await;
-        }
-    });
-    addr
-}
-
-/// The answer of an authoritative server holding `records` (owner, TTL,
-/// strings): the TXT records at the queried name, or NXDOMAIN; with the AD
-/// bit (DNSSEC-validated, as a validating resolver says) when `ad`.
-fn zone_reply(query: &Message, records: &[(String, u32, Vec<Vec<u8>>)], ad: bool) -> Message {
-    let qname = query.queries[0].name.clone();
-    let wanted = qname.to_string();
-    let found: Vec<Record> = records
-        .iter()
-        .filter(|(owner, _, _)| owner.trim_end_matches('.').eq_ignore_ascii_case(wanted.trim_end_matches('.')))
-        .map(|(_, ttl, strings)| {
-            Record::from_rdata(
-                qname.clone(),
-                *ttl,
-                RData::TXT(TXT::from_bytes(strings.iter().map(Vec::as_slice).collect())),
-            )
-        })
-        .collect();
-    let mut reply = if found.is_empty() {
-        Message::error_msg(query.metadata.id, OpCode::Query, ResponseCode::NXDomain)
-    } else {
-        Message::new(query.metadata.id, MessageType::Response, OpCode::Query)
-    };
-    reply.metadata.authoritative = true;
-    reply.metadata.authentic_data = ad;
-    reply.add_queries(query.queries.clone());
-    reply.add_answers(found);
-    reply
-}
-
 /// `--dns HOST:PORT` asks a real DNS server (here one on 127.0.0.1 serving
 /// the TXT records of `examples/data/dns.zone`).
 #[tokio::test]
 async fn verify_over_dns() {
-    let zone = dkim::dns::ZoneFile::from_path(data("dns.zone")).unwrap();
-    let records: Vec<(String, u32, Vec<Vec<u8>>)> =
-        zone.txt_records().map(|(n, ttl, r)| (n.to_string(), ttl, r.strings().to_vec())).collect();
+    let records = support::zone_records(&data("dns.zone"));
     assert_eq!(records.len(), 2);
     // The JSON says whether the key's answer was DNSSEC-authenticated.
     for (ad, dnssec) in [(false, "not authenticated"), (true, "authenticated")] {
