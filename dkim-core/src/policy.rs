@@ -173,6 +173,7 @@ pub struct Policy {
     /// `None`: [`SINGLE_INSTANCE_FIELDS`] (no allocation per clone).
     pub(crate) single_instance: Option<Vec<String>>,
     pub(crate) max_signatures: usize,
+    pub(crate) max_key_lookups: usize,
     pub(crate) reject_future_timestamps: bool,
     pub(crate) line_endings: LineEndings,
     pub(crate) backend: Backend,
@@ -209,6 +210,7 @@ impl Default for Policy {
             required_headers: Vec::new(),
             single_instance: None,
             max_signatures: 16,
+            max_key_lookups: 20,
             reject_future_timestamps: true,
             line_endings: LineEndings::Crlf,
             backend: Backend(&RustCrypto),
@@ -424,6 +426,34 @@ impl Policy {
     #[must_use]
     pub fn max_signatures(mut self, n: usize) -> Self {
         self.max_signatures = n;
+        self
+    }
+
+    /// How many distinct keys one message may make the verifier look up,
+    /// DKIM signatures and ARC sets together (default 20; one request per
+    /// name serves both). A DKIM signature whose key would exceed it gets
+    /// `permerror`, an ARC chain `fail`, both with
+    /// [`Reason::TooManyKeyLookups`](crate::Reason::TooManyKeyLookups):
+    /// never unbounded work for a hostile message.
+    ///
+    /// ```
+    /// use dkim_core::{KeyAnswer, Policy, Reason, Verdict, verify};
+    /// let message = b"DKIM-Signature: v=1; a=ed25519-sha256; d=example.com; s=one; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 DKIM-Signature: v=1; a=ed25519-sha256; d=example.org; s=two; h=from; bh=AAAA; b=AAAA\r\n\
+    ///                 From: a@example.com\r\n\r\n";
+    /// let mut asked = 0;
+    /// let results = verify(message, &Policy::default().max_key_lookups(1), 1_700_000_000, |_| {
+    ///     asked += 1;
+    ///     KeyAnswer::NoRecord
+    /// })?;
+    /// assert_eq!(asked, 1);
+    /// assert_eq!(results[1].verdict(), Verdict::PermError);
+    /// assert_eq!(results[1].reason(), Some(&Reason::TooManyKeyLookups { limit: 1 }));
+    /// # Ok::<(), dkim_core::VerifyError>(())
+    /// ```
+    #[must_use]
+    pub fn max_key_lookups(mut self, n: usize) -> Self {
+        self.max_key_lookups = n;
         self
     }
 

@@ -171,6 +171,12 @@ pub enum Reason {
         /// The limit.
         limit: usize,
     },
+    /// The message needs more distinct key lookups (DKIM and ARC together)
+    /// than the policy allows; this key was not asked for.
+    TooManyKeyLookups {
+        /// The limit ([`Policy::max_key_lookups`](crate::Policy::max_key_lookups)).
+        limit: usize,
+    },
     /// The signature has `l=` and the body goes on past it: content anyone
     /// may have added (see [`Policy::danger_allow_unsigned_body`](crate::Policy::danger_allow_unsigned_body)).
     UnsignedBodyContent {
@@ -223,6 +229,7 @@ impl Reason {
             Self::RequiredHeaderNotSigned(_) => "required_header_not_signed",
             Self::BodyLengthRefused => "body_length_refused",
             Self::TooManySignatures { .. } => "too_many_signatures",
+            Self::TooManyKeyLookups { .. } => "too_many_key_lookups",
             Self::UnsignedBodyContent { .. } => "unsigned_body_content",
             Self::BodyLengthWithoutContentType => "body_length_without_content_type",
             Self::UnsignedHeaderInstance { .. } => "unsigned_header_instance",
@@ -259,6 +266,9 @@ impl fmt::Display for Reason {
             Self::RequiredHeaderNotSigned(h) => write!(f, "required header field {h} is not signed"),
             Self::BodyLengthRefused => f.write_str("signatures with l= are not accepted by policy"),
             Self::TooManySignatures { limit } => write!(f, "more than {limit} signatures; this one was not evaluated"),
+            Self::TooManyKeyLookups { limit } => {
+                write!(f, "the message needs more than {limit} key lookups; this key was not looked up")
+            }
             Self::UnsignedBodyContent { bytes } => {
                 write!(f, "l= leaves {bytes} bytes of the body unsigned: content anyone could have appended")
             }

@@ -745,9 +745,9 @@ impl Verifier {
                     hash: sig.algorithm().hash(),
                     length: sig.body_length(),
                 });
-                let refused = (sig.algorithm().hash() == HashAlgorithm::Sha1 && !self.policy.allow_sha1)
-                    .then_some(Err(Reason::Sha1Refused));
                 let request = self.request_for(sig.key_name());
+                let refused = self.arc_refusal(sig.algorithm(), request);
+                let request = request.unwrap_or(usize::MAX);
                 checks.push(ArcCheck {
                     instance,
                     algorithm: sig.algorithm(),
@@ -775,9 +775,9 @@ impl Verifier {
                     field.value(),
                     set.seal.b_span(),
                 );
-                let refused = (set.seal.algorithm().hash() == HashAlgorithm::Sha1 && !self.policy.allow_sha1)
-                    .then_some(Err(Reason::Sha1Refused));
                 let request = self.request_for(set.seal.key_name());
+                let refused = self.arc_refusal(set.seal.algorithm(), request);
+                let request = request.unwrap_or(usize::MAX);
                 checks.push(ArcCheck {
                     instance,
                     ams: None,
@@ -796,6 +796,15 @@ impl Verifier {
             arc.sets = infos;
             arc.checks = checks;
         }
+    }
+
+    /// An ARC check decided before any key: SHA-1 refused, or no request
+    /// left in the lookup budget.
+    fn arc_refusal(&self, algorithm: crate::crypto::Algorithm, request: Option<usize>) -> Option<Result<(), Reason>> {
+        if algorithm.hash() == HashAlgorithm::Sha1 && !self.policy.allow_sha1 {
+            return Some(Err(Reason::Sha1Refused));
+        }
+        request.is_none().then_some(Err(Reason::TooManyKeyLookups { limit: self.policy.max_key_lookups }))
     }
 
     fn set_arc_result(&mut self, result: ArcResult) {
@@ -903,7 +912,11 @@ impl Verifier {
             full_value,
             sig.b_span(),
         );
-        let request = self.request_for(sig.key_name());
+        let Some(request) = self.request_for(sig.key_name()) else {
+            state.result.signature = Some(sig);
+            state.decide(Verdict::PermError, Reason::TooManyKeyLookups { limit: self.policy.max_key_lookups });
+            return state;
+        };
         let body = hashes.add(BodyHashKey {
             canonicalization: sig.canonicalization().body,
             hash: sig.algorithm().hash(),
@@ -934,15 +947,19 @@ impl Verifier {
         }
     }
 
-    /// The request index for `name`, made when it is new (one per name).
-    fn request_for(&mut self, name: String) -> usize {
+    /// The request index for `name`, made when it is new (one per name);
+    /// `None` when a new name would exceed the lookup budget.
+    fn request_for(&mut self, name: String) -> Option<usize> {
         if let Some(i) = self.requests.iter().position(|r| r.name == name) {
-            return i;
+            return Some(i);
+        }
+        if self.requests.len() >= self.policy.max_key_lookups {
+            return None;
         }
         let req = KeyRequest { id: KeyRequestId(self.requests.len()), name };
         self.unanswered.push(req.clone());
         self.requests.push(req);
-        self.requests.len() - 1
+        Some(self.requests.len() - 1)
     }
 
     /// Checks that need no key: policy, clock, unsigned header instances.

@@ -254,3 +254,51 @@ fn one_key_answer_serves_dkim_and_arc() {
     assert_eq!(dkim[0].verdict(), dkim_core::Verdict::Pass);
     assert_eq!(r.status(), ChainStatus::Pass);
 }
+
+#[test]
+fn the_arc_result_in_authentication_results() {
+    let mut ar = dkim_core::AuthResults::new("mx.example");
+    ar.arc(&arc(&data("chain3.eml")));
+    assert_eq!(ar.to_value(), "mx.example;\r\n\tdkim=none;\r\n\tarc=pass header.oldest-pass=1");
+    // A failing chain: the reason as a comment, nothing injected.
+    let t = text("chain2.eml").replacen("ARC-Seal: i=2; cv=pass;", "ARC-Seal: i=2; cv=maybe\r\nX-Injected: 1;", 1);
+    let r = arc(t.as_bytes());
+    let mut ar = dkim_core::AuthResults::new("mx.example");
+    ar.arc(&r);
+    let value = ar.to_value();
+    assert!(value.contains("\tarc=fail ("), "{value}");
+    assert!(!value.contains("\r\nX-Injected"), "{value}");
+}
+
+#[test]
+fn one_lookup_budget_for_dkim_and_arc() {
+    let m = data("chain3.eml");
+    let signer = dkim_core::Signer::builder(PrivateKey::Ed25519(ed_key()), "forwarder.example", "ed")
+        .timestamp(NOW)
+        .build()
+        .unwrap();
+    let signed = [signer.sign(&m).unwrap().as_bytes(), &m].concat();
+    // Two names: the DKIM key and the ARC key. A budget of one: the DKIM
+    // signature (first in the header) gets it, the chain fails on it.
+    let policy = Policy::default().max_key_lookups(1);
+    let mut asked = Vec::new();
+    let (dkim, r) = verify_with_arc(&signed, &policy, Now::unix(NOW), |q| {
+        asked.push(q.name().to_owned());
+        lookup(q)
+    })
+    .unwrap();
+    assert_eq!(asked, ["ed._domainkey.forwarder.example"]);
+    assert_eq!(dkim[0].verdict(), dkim_core::Verdict::Pass);
+    assert_eq!(r.status(), ChainStatus::Fail);
+    assert!(
+        matches!(
+            r.reason(),
+            Some(ArcReason::MessageSignature { instance: 3, reason: Reason::TooManyKeyLookups { limit: 1 } })
+        ),
+        "{:?}",
+        r.reason()
+    );
+    // With two, both pass.
+    let (dkim, r) = verify_with_arc(&signed, &Policy::default().max_key_lookups(2), Now::unix(NOW), lookup).unwrap();
+    assert_eq!((dkim[0].verdict(), r.status()), (dkim_core::Verdict::Pass, ChainStatus::Pass));
+}

@@ -53,6 +53,7 @@ use core::fmt;
 
 use base64ct::{Base64, Encoding};
 
+use crate::arc::{ArcResult, ChainStatus};
 use crate::lookup::Dnssec;
 use crate::result::{SignatureResult, Verdict};
 use crate::signature::Signature;
@@ -96,6 +97,8 @@ const TSPECIALS: &[u8] = b"()<>@,;:\\\"/[]?=";
 pub struct AuthResults {
     authserv_id: String,
     resinfos: Vec<ResInfo>,
+    /// The `arc=` result (RFC 8617 section 6): status, oldest-pass, reason.
+    arc: Option<(ChainStatus, Option<u32>, Option<String>)>,
 }
 
 impl AuthResults {
@@ -109,7 +112,7 @@ impl AuthResults {
     /// assert_eq!(ar.to_field(), "Authentication-Results: mx.example.net;\r\n\tdkim=none");
     /// ```
     pub fn new(authserv_id: &str) -> Self {
-        Self { authserv_id: authserv_id.into(), resinfos: Vec::new() }
+        Self { authserv_id: authserv_id.into(), resinfos: Vec::new(), arc: None }
     }
 
     /// A field with a resinfo for each verification result, in order
@@ -144,7 +147,25 @@ impl AuthResults {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn from_results(authserv_id: &str, results: &[SignatureResult]) -> Self {
-        Self { authserv_id: authserv_id.into(), resinfos: results.iter().map(ResInfo::from).collect() }
+        Self { authserv_id: authserv_id.into(), resinfos: results.iter().map(ResInfo::from).collect(), arc: None }
+    }
+
+    /// Adds the `arc=` result of an ARC chain (RFC 8617 section 6), after
+    /// the `dkim=` results: `header.oldest-pass` on a passing chain, the
+    /// reason as a comment on a failing one (escaped like every value).
+    ///
+    /// ```
+    /// use dkim_core::arc::ArcResult;
+    /// use dkim_core::AuthResults;
+    ///
+    /// let mut ar = AuthResults::new("mx.example.net");
+    /// ar.arc(&ArcResult::none());
+    /// assert_eq!(ar.to_value(), "mx.example.net;\r\n\tdkim=none;\r\n\tarc=none");
+    /// ```
+    pub fn arc(&mut self, result: &ArcResult) -> &mut Self {
+        let reason = result.reason().map(ToString::to_string);
+        self.arc = Some((result.status(), result.oldest_pass(), reason));
+        self
     }
 
     /// Adds the resinfo of the next signature: a [`ResInfo`], or a
@@ -215,16 +236,26 @@ impl AuthResults {
         let id = truncate(sanitize_value(&self.authserv_id), MAX_VALUE_CHARS);
         write_value(out, &id, false);
         out.push(';');
-        if self.resinfos.is_empty() {
-            out.push_str("\r\n\tdkim=");
-            out.push_str(Verdict::None.as_str());
-            return;
-        }
         let bs: Vec<Option<String>> =
             self.resinfos.iter().map(|r| r.b.as_deref().map(sanitize_b).filter(|b| !b.is_empty())).collect();
-        for (k, resinfo) in self.resinfos.iter().enumerate() {
-            let mut atoms = resinfo.atoms(b_prefix(k, &bs));
-            if k + 1 < self.resinfos.len()
+        let mut all: Vec<Vec<String>> =
+            self.resinfos.iter().enumerate().map(|(k, resinfo)| resinfo.atoms(b_prefix(k, &bs))).collect();
+        if all.is_empty() {
+            all.push(alloc::vec![alloc::format!("dkim={}", Verdict::None.as_str())]);
+        }
+        if let Some((status, oldest, reason)) = &self.arc {
+            let mut atoms = alloc::vec![alloc::format!("arc={status}")];
+            if let Some(o) = oldest {
+                atoms.push(property("header.oldest-pass", &alloc::format!("{o}")));
+            }
+            if let Some(r) = reason {
+                atoms.extend(comment_atoms(r));
+            }
+            all.push(atoms);
+        }
+        let count = all.len();
+        for (k, mut atoms) in all.into_iter().enumerate() {
+            if k + 1 < count
                 && let Some(last) = atoms.last_mut()
             {
                 last.push(';');
@@ -460,24 +491,31 @@ impl ResInfo {
             atoms.push(property("header.b", b));
         }
         if !self.comment.is_empty() {
-            let text = escape_comment(&sanitize_reason(&self.comment.join("; ")));
-            let mut words = text.split(' ').filter(|w| !w.is_empty()).peekable();
-            let mut first = true;
-            while let Some(word) = words.next() {
-                let mut atom = String::with_capacity(word.len() + 2);
-                if first {
-                    atom.push('(');
-                    first = false;
-                }
-                atom.push_str(word);
-                if words.peek().is_none() {
-                    atom.push(')');
-                }
-                atoms.push(atom);
-            }
+            atoms.extend(comment_atoms(&self.comment.join("; ")));
         }
         atoms
     }
+}
+
+/// A comment, sanitized and escaped, as words: `(first`, ..., `last)`.
+fn comment_atoms(comment: &str) -> Vec<String> {
+    let text = escape_comment(&sanitize_reason(comment));
+    let mut atoms = Vec::new();
+    let mut words = text.split(' ').filter(|w| !w.is_empty()).peekable();
+    let mut first = true;
+    while let Some(word) = words.next() {
+        let mut atom = String::with_capacity(word.len() + 2);
+        if first {
+            atom.push('(');
+            first = false;
+        }
+        atom.push_str(word);
+        if words.peek().is_none() {
+            atom.push(')');
+        }
+        atoms.push(atom);
+    }
+    atoms
 }
 
 impl From<&SignatureResult> for ResInfo {

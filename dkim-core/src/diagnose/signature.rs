@@ -290,6 +290,13 @@ fn policy_finding(cx: &Context<'_>, reason: &Reason) -> Option<Diagnosis> {
             Code::TooManySignatures,
             format!("The message has more than {limit} signatures and this one was not checked; remove stale ones."),
         ),
+        Reason::TooManyKeyLookups { limit } => cx.error(
+            Code::TooManySignatures,
+            format!(
+                "The message needs more than {limit} key lookups (DKIM and ARC together) and this key was not looked \
+                 up; signers should not pile up signatures with distinct keys."
+            ),
+        ),
         _ => return None,
     })
 }
