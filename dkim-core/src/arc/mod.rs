@@ -29,7 +29,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 pub use fields::{ArcFieldError, ArcMessageSignature, ArcSeal, aar_instance};
-pub use seal::{SealError, Sealer};
+pub use seal::{SealError, SealSession, Sealer};
 
 use crate::result::Reason;
 

@@ -157,17 +157,48 @@ impl<K: SigningKey> Sealer<K> {
     /// [`SealError`]: a chain that must not grow ([`ArcResult::may_seal`]),
     /// a malformed header, no From, or the key fails.
     pub fn seal(&self, message: &[u8], chain: &ArcResult) -> Result<String, SealError> {
+        let mut session = self.session();
+        let body = session.headers(message)?.unwrap_or(message.len());
+        session.body(&message[body..]);
+        session.finish(chain)
+    }
+
+    /// A streaming seal: the header, then the body chunk by chunk, then the
+    /// chain's result (known only once the message was verified).
+    ///
+    /// ```
+    /// use dkim_core::arc::{ArcResult, Sealer};
+    /// use dkim_core::Ed25519SigningKey;
+    /// let sealer = Sealer::new(Ed25519SigningKey::from_seed(&[9; 32]), "lists.example", "arc", "lists.example")?;
+    /// let mut session = sealer.session();
+    /// assert_eq!(session.headers(b"From: joe@example.com\r\n")?, None);
+    /// assert_eq!(session.headers(b"Subject: hi\r\n\r\nHel")?, Some(15)); // the body starts at 15 of this chunk
+    /// session.body(b"Hel");
+    /// session.body(b"lo\r\n");
+    /// let set = session.finish(&ArcResult::none())?;
+    /// assert!(set.starts_with("ARC-Seal: i=1; cv=none;"));
+    /// # Ok::<(), dkim_core::arc::SealError>(())
+    /// ```
+    #[must_use]
+    pub fn session(&self) -> SealSession<'_, K> {
+        let mut hashes = BodyHashes::new();
+        hashes.add(BodyHashKey {
+            canonicalization: CanonicalizationAlgorithm::Relaxed,
+            hash: self.key.algorithm().hash(),
+            length: None,
+        });
+        SealSession {
+            sealer: self,
+            collector: HeaderCollector::new(&self.limits, LineEndings::Crlf),
+            header: None,
+            extra: Vec::new(),
+            hashes,
+        }
+    }
+
+    fn finish(&self, header: &[u8], bh: &[u8], chain: &ArcResult) -> Result<String, SealError> {
         chain.may_seal()?;
-        let mut collector = HeaderCollector::new(&self.limits, LineEndings::Crlf);
-        let body_start = match collector.feed(message)? {
-            Collected::Complete(n) => n,
-            Collected::Partial => {
-                collector.finish_without_body()?;
-                message.len()
-            }
-        };
-        let header = collector.take();
-        let block = HeaderBlock::parse(header.clone(), self.limits.max_header_fields)?;
+        let block = HeaderBlock::parse(header.to_vec(), self.limits.max_header_fields)?;
         if !block.fields().any(|f| f.is("From")) {
             return Err(SealError::NoFrom);
         }
@@ -184,14 +215,6 @@ impl<K: SigningKey> Sealer<K> {
         let aar = self.aar(&block, instance, cv);
 
         // ARC-Message-Signature.
-        let mut hashes = BodyHashes::new();
-        hashes.add(BodyHashKey {
-            canonicalization: CanonicalizationAlgorithm::Relaxed,
-            hash: algorithm.hash(),
-            length: None,
-        });
-        hashes.update(&message[body_start..]);
-        let bh = hashes.finish().pop().map(|h| h.digest).unwrap_or_default();
         let names = self.h_list(&block);
         let mut tags: Vec<(&'static str, String)> = alloc::vec![
             ("i", alloc::format!("{instance}")),
@@ -204,7 +227,7 @@ impl<K: SigningKey> Sealer<K> {
             tags.push(("t", t.clone()));
         }
         tags.push(("h", names.join(":")));
-        tags.push(("bh", Base64::encode_string(&bh)));
+        tags.push(("bh", Base64::encode_string(bh)));
         let name = ArcField::MessageSignature.name();
         let unsigned = format_named(name, &tags, None);
         let selected = block.select(&names, None);
@@ -225,7 +248,7 @@ impl<K: SigningKey> Sealer<K> {
         let mut with_new = Vec::with_capacity(aar.len() + ams.len() + header.len());
         with_new.extend_from_slice(aar.as_bytes());
         with_new.extend_from_slice(ams.as_bytes());
-        with_new.extend_from_slice(&header);
+        with_new.extend_from_slice(header);
         let block = HeaderBlock::parse(with_new, self.limits.max_header_fields.saturating_add(2))?;
         let mut selected = super::chain::seal_inputs(&block, instance - 1).unwrap_or_default();
         selected.extend([Some(0), Some(1)]);
@@ -300,5 +323,93 @@ impl<K: SigningKey> Sealer<K> {
             names.insert(0, "From".into());
         }
         names
+    }
+}
+
+/// A seal in progress ([`Sealer::session`]): the body is hashed as it
+/// comes, never kept.
+pub struct SealSession<'s, K> {
+    sealer: &'s Sealer<K>,
+    collector: HeaderCollector,
+    header: Option<Vec<u8>>,
+    /// Fields put on top of the header before sealing ([`SealSession::prepend`]).
+    extra: Vec<u8>,
+    hashes: BodyHashes,
+}
+
+impl<K> fmt::Debug for SealSession<'_, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SealSession").field("header_complete", &self.header.is_some()).finish_non_exhaustive()
+    }
+}
+
+impl<K: SigningKey> SealSession<'_, K> {
+    /// Feeds header bytes (CRLF). `Some(n)` once the header is complete:
+    /// the body starts at `n` of this chunk (feed the rest to
+    /// [`SealSession::body`]).
+    ///
+    /// # Errors
+    ///
+    /// [`SealError::Header`] for a malformed or oversized header.
+    pub fn headers(&mut self, chunk: &[u8]) -> Result<Option<usize>, SealError> {
+        if self.header.is_some() {
+            return Ok(Some(0));
+        }
+        match self.collector.feed(chunk)? {
+            Collected::Partial => Ok(None),
+            Collected::Complete(n) => {
+                self.header = Some(self.collector.take());
+                Ok(Some(n))
+            }
+        }
+    }
+
+    /// A header field to put on top of the message before sealing (CRLF
+    /// line ends, e.g. the `Authentication-Results` field the caller adds
+    /// with its own results: the AAR gathers it).
+    ///
+    /// ```
+    /// use dkim_core::arc::{ArcResult, Sealer};
+    /// use dkim_core::Ed25519SigningKey;
+    /// let sealer = Sealer::new(Ed25519SigningKey::from_seed(&[9; 32]), "mx.example", "arc", "mx.example")?;
+    /// let mut session = sealer.session();
+    /// session.headers(b"From: joe@example.com\r\n\r\n")?;
+    /// session.prepend("Authentication-Results: mx.example; dkim=pass header.d=example.com\r\n");
+    /// let set = session.finish(&ArcResult::none())?;
+    /// assert!(set.contains("ARC-Authentication-Results: i=1; mx.example;\r\n dkim=pass header.d=example.com;\r\n arc=none"));
+    /// # Ok::<(), dkim_core::arc::SealError>(())
+    /// ```
+    pub fn prepend(&mut self, field: &str) {
+        self.extra.extend_from_slice(field.as_bytes());
+        if !field.ends_with("\r\n") {
+            self.extra.extend_from_slice(b"\r\n");
+        }
+    }
+
+    /// Feeds a body chunk.
+    pub fn body(&mut self, chunk: &[u8]) {
+        if self.header.is_some() {
+            self.hashes.update(chunk);
+        }
+    }
+
+    /// The new ARC set for the message, whose chain validated as `chain`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sealer::seal`]; a header that never ended without an empty line
+    /// is taken as a message without a body.
+    pub fn finish(mut self, chain: &ArcResult) -> Result<String, SealError> {
+        let header = match self.header.take() {
+            Some(h) => h,
+            None => {
+                self.collector.finish_without_body()?;
+                self.collector.take()
+            }
+        };
+        let bh = self.hashes.finish().pop().map(|h| h.digest).unwrap_or_default();
+        let mut full = core::mem::take(&mut self.extra);
+        full.extend_from_slice(&header);
+        self.sealer.finish(&full, &bh, chain)
     }
 }
