@@ -68,6 +68,44 @@ pub struct Config {
     /// What happens to a message when something goes wrong.
     #[serde(default)]
     pub on_error: OnError,
+    /// ARC (RFC 8617): validate chains, seal.
+    #[serde(default)]
+    pub arc: ArcConfig,
+}
+
+/// `[arc]`: ARC chain validation and sealing.
+///
+/// ```
+/// use dkim_milter::Config;
+/// let c = Config::from_toml(
+///     "listen = \"inet:127.0.0.1:8891\"\nauthserv_id = \"mx.example\"\nmode = \"verify\"\n\
+///      [keys.arc]\ndomain = \"lists.example\"\nselector = \"arc\"\nfile = \"/etc/dkim/arc.pem\"\n\
+///      [arc]\nseal = true\nkey = \"arc\"\n",
+/// )?;
+/// assert!(c.arc.verify && c.arc.seal);
+/// # Ok::<(), dkim_milter::config::ConfigError>(())
+/// ```
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ArcConfig {
+    /// Validate the ARC chain of verified mail and add `arc=` to the
+    /// `Authentication-Results` field (default true).
+    #[serde(default = "yes")]
+    pub verify: bool,
+    /// Add an ARC set to verified mail after verifying it (for mailing
+    /// lists and forwarders; default false). Needs `key`.
+    #[serde(default)]
+    pub seal: bool,
+    /// The key-table entry that seals (its domain and selector are the
+    /// seal's `d=` and `s=`; a key file, not an external signer).
+    #[serde(default)]
+    pub key: Option<String>,
+}
+
+impl Default for ArcConfig {
+    fn default() -> Self {
+        Self { verify: true, seal: false, key: None }
+    }
 }
 
 fn default_max_connections() -> usize {
@@ -618,6 +656,22 @@ impl Config {
             ));
         }
         self.internal_networks()?;
+        if self.arc.seal {
+            let name =
+                self.arc.key.as_deref().ok_or_else(|| ConfigError::new("arc.seal needs arc.key, a key-table name"))?;
+            let spec = self
+                .keys
+                .get(name)
+                .ok_or_else(|| ConfigError::new(format!("arc.key {name:?} is not in the key table")))?;
+            if spec.command.is_some() {
+                return Err(ConfigError::new(format!(
+                    "arc.key {name:?} is an external signer; sealing needs a key file"
+                )));
+            }
+            if !self.mode.verifies() {
+                return Err(ConfigError::new("arc.seal seals verified mail: mode must be verify or sign-verify"));
+            }
+        }
         Ok(())
     }
 
@@ -642,6 +696,7 @@ mod tests {
         assert!(c.verify.single_instance_fields && !c.verify.allow_unsigned_body);
         assert_eq!((c.verify.min_rsa_bits, c.max_connections), (1024, 256));
         assert_eq!(c.sign.canonicalization, Canonicalization::RELAXED);
+        assert_eq!(c.arc, ArcConfig { verify: true, seal: false, key: None });
     }
 
     #[test]
@@ -651,6 +706,12 @@ mod tests {
             ("listen = \"/s\"\nauthserv_id = \"a b\"\nmode=\"verify\"", "authserv_id"),
             ("listen = \"/s\"\nauthserv_id = \"x\"\nmode=\"verify\"\ncolour = 1", "unknown field `colour`"),
             ("listen = \"/s\"\nauthserv_id = \"x\"\nmode=\"sign\"", "signing table is empty"),
+            ("listen = \"/s\"\nauthserv_id = \"x\"\nmode=\"verify\"\n[arc]\nseal = true", "arc.seal needs arc.key"),
+            (
+                "listen = \"/s\"\nauthserv_id = \"x\"\nmode=\"verify\"\n[arc]\nseal = true\nkey = \"k\"",
+                "arc.key \"k\" is not in the key table",
+            ),
+            ("listen = \"/s\"\nauthserv_id = \"x\"\nmode=\"verify\"\n[arc]\nverify = 1", "invalid type"),
             (
                 "listen = \"/s\"\nauthserv_id = \"x\"\n[[signing]]\nfrom = \"a.example\"\nkeys = [\"k\"]",
                 "key \"k\" is not in the key table",

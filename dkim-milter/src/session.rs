@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
+use dkim_core::arc::SealSession;
 use dkim_core::auth_results::authserv_id;
 use dkim_core::{
     AuthResults, ExternalKey, HeaderStatus, KeyAnswer, Reason, SignSession, SignatureResult, Step, TempFailCause,
@@ -26,7 +27,7 @@ use tokio::task::JoinSet;
 
 use crate::config::Action as OnErrorAction;
 use crate::server::Shared;
-use crate::state::{Key, State};
+use crate::state::{Key, SealKey, State};
 
 /// The commands the milter never answers (SMFIP_NR_*): it decides at the
 /// end of the body.
@@ -60,8 +61,13 @@ enum Work {
     Header,
     /// Signing: the session and the keys, in signer order.
     Sign { session: Box<SignSession<ExternalKey>>, keys: Vec<Key>, domains: Vec<String> },
-    /// Verifying, with the lookups in flight.
-    Verify { verifier: Box<Verifier>, lookups: JoinSet<(String, Option<Lookup>)>, deadline: tokio::time::Instant },
+    /// Verifying, with the lookups in flight; sealing too when configured.
+    Verify {
+        verifier: Box<Verifier>,
+        lookups: JoinSet<(String, Option<Lookup>)>,
+        deadline: tokio::time::Instant,
+        seal: Option<Box<SealSession<SealKey>>>,
+    },
     /// Nothing to do (no signing rule in sign mode, ...): why.
     Pass(&'static str),
     /// Something failed; the message gets the internal-error action.
@@ -155,6 +161,25 @@ impl Session {
         block
     }
 
+    /// [`Session::header_block`] without the `Authentication-Results`
+    /// fields that claim our authserv-id.
+    fn header_block_without_forged(&self) -> Vec<u8> {
+        let id = &self.state.config.authserv_id;
+        let mut block = Vec::with_capacity(self.header_bytes + 2 * self.headers.len() + 2);
+        for (name, value) in &self.headers {
+            if name.eq_ignore_ascii_case(AR.as_bytes()) && authserv_id(value).is_ok_and(|f| f.eq_ignore_ascii_case(id))
+            {
+                continue;
+            }
+            block.extend_from_slice(name);
+            block.push(b':');
+            push_crlf(&mut block, value);
+            block.extend_from_slice(b"\r\n");
+        }
+        block.extend_from_slice(b"\r\n");
+        block
+    }
+
     fn sender_address(&self) -> Option<String> {
         let (_, value) = self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(b"From"))?;
         from_address(&String::from_utf8_lossy(value))
@@ -194,7 +219,20 @@ impl Session {
             self.work = Work::Pass("external mail in sign mode");
             return;
         }
-        let mut verifier = Box::new(Verifier::new(self.state.policy.clone(), now));
+        let arc = config.arc.verify || self.state.sealer.is_some();
+        let policy = self.state.policy.clone();
+        let mut verifier = Box::new(if arc { Verifier::with_arc(policy, now) } else { Verifier::new(policy, now) });
+        let mut seal = None;
+        if let Some(sealer) = &self.state.sealer {
+            // The sealer sees the header as it leaves: without the fields
+            // that claim our authserv-id (they are removed).
+            let mut session = sealer.session();
+            match session.headers(&self.header_block_without_forged()) {
+                Ok(Some(_)) => seal = Some(Box::new(session)),
+                Ok(None) => tracing::warn!(queue_id = %self.queue_id, "ARC: the header did not end; not sealing"),
+                Err(e) => tracing::warn!(queue_id = %self.queue_id, error = %e, "ARC: not sealing"),
+            }
+        }
         if let Err(e) = verifier.headers(&block) {
             // Not a message the verifier can read: permerror, noted below.
             self.work = Work::Failed(format!("header: {e}"));
@@ -213,7 +251,7 @@ impl Session {
             }
         }
         let overall = Duration::from_secs(self.state.config.verify.overall_timeout);
-        self.work = Work::Verify { verifier, lookups, deadline: tokio::time::Instant::now() + overall };
+        self.work = Work::Verify { verifier, lookups, deadline: tokio::time::Instant::now() + overall, seal };
     }
 
     async fn finish_sign(
@@ -296,7 +334,7 @@ impl Session {
                     self.on_error(config.on_error.internal).unwrap_or_else(|| response.contin())
                 }
             },
-            Work::Verify { mut verifier, mut lookups, deadline } => {
+            Work::Verify { mut verifier, mut lookups, deadline, seal } => {
                 while let Ok(Some(joined)) = tokio::time::timeout_at(deadline, lookups.join_next()).await {
                     let (name, answer) = match joined {
                         Ok((name, Some(lookup))) => (name, KeyAnswer::from(lookup)),
@@ -318,15 +356,48 @@ impl Session {
                 if let Err(e) = verifier.finish() {
                     tracing::error!(queue_id = %qid, action = "verify", error = %e, "message");
                 }
+                let chain = verifier.arc_result().cloned();
                 let results = verifier.into_results();
                 let verdicts = verdict_list(&results);
                 if let Some(action) = error_class(&results, config) {
                     tracing::warn!(queue_id = %qid, action = "verify", verdicts = %verdicts, on_error = "tempfail", ms = elapsed(), "message");
                     return self.on_error(action).unwrap_or_else(|| response.contin());
                 }
-                let ar = AuthResults::from_results(&config.authserv_id, &results);
+                let mut ar = AuthResults::from_results(&config.authserv_id, &results);
+                if let (true, Some(chain)) = (config.arc.verify, &chain) {
+                    ar.arc(chain);
+                }
                 self.push_results(&mut response, &ar);
-                tracing::info!(queue_id = %qid, action = "verify", verdicts = %verdicts, ms = elapsed(), "message");
+                let arc = chain.as_ref().map_or("off", |c| c.status().as_str());
+                let sealed = match (seal, chain) {
+                    (Some(mut session), Some(chain)) => {
+                        session.prepend(&format!("{AR}: {}\r\n", ar.to_value()));
+                        // RSA in RustCrypto takes milliseconds: off the async workers.
+                        match tokio::task::spawn_blocking(move || session.finish(&chain)).await {
+                            Ok(Ok(set)) => {
+                                // InsertHeader at 0 puts each field above the last: AAR, AMS, then AS on top.
+                                for (name, value) in split_fields(&set).into_iter().rev() {
+                                    response.push(InsertHeader::new(
+                                        0,
+                                        name.as_bytes(),
+                                        milter_value(&value).as_bytes(),
+                                    ));
+                                }
+                                "sealed"
+                            }
+                            Ok(Err(e)) => {
+                                tracing::info!(queue_id = %qid, reason = %e, "ARC: not sealed");
+                                "not sealed"
+                            }
+                            Err(e) => {
+                                tracing::error!(queue_id = %qid, error = %e, "ARC: the sealing task failed");
+                                "not sealed"
+                            }
+                        }
+                    }
+                    _ => "off",
+                };
+                tracing::info!(queue_id = %qid, action = "verify", verdicts = %verdicts, arc, seal = sealed, ms = elapsed(), "message");
                 response.contin()
             }
         }
@@ -373,6 +444,21 @@ fn verdict_list(results: &[SignatureResult]) -> String {
         return "none".into();
     }
     results.iter().map(|r| format!("{}:{}", r.domain().unwrap_or("?"), r.verdict())).collect::<Vec<_>>().join(",")
+}
+
+/// The fields of a block of header text (CRLF): (name, value after the colon).
+fn split_fields(block: &str) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = Vec::new();
+    for line in block.split_inclusive("\r\n") {
+        if line.starts_with([' ', '\t']) {
+            if let Some(last) = fields.last_mut() {
+                last.1.push_str(line);
+            }
+        } else if let Some((name, value)) = line.split_once(':') {
+            fields.push((name.to_owned(), value.to_owned()));
+        }
+    }
+    fields
 }
 
 /// A field value as Postfix takes it from a milter: lines joined by LF.
@@ -525,7 +611,12 @@ impl miltr_server::Milter for Session {
     async fn body(&mut self, body: Body) -> Result<Action, Self::Error> {
         match &mut self.work {
             Work::Sign { session, .. } => session.body(body.as_bytes()),
-            Work::Verify { verifier, .. } => verifier.body(body.as_bytes()),
+            Work::Verify { verifier, seal, .. } => {
+                verifier.body(body.as_bytes());
+                if let Some(seal) = seal {
+                    seal.body(body.as_bytes());
+                }
+            }
             _ => {}
         }
         Ok(Continue.into())

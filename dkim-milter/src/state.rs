@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use base64ct::{Base64, Encoding as _};
 use dkim_async::{KeyCache, SystemClock};
+use dkim_core::arc::Sealer;
 use dkim_core::{Algorithm, ExternalKey, Policy, PrivateKey, Signer, SigningKey};
 use dkim_dns::{DnsClient, KeySource, Lookup, ZoneFile};
 
@@ -150,6 +151,24 @@ pub struct State {
     pub keys_source: Arc<KeyCache<Source, SystemClock>>,
     /// Lines worth logging once (weak keys).
     pub warnings: Vec<String>,
+    /// The ARC sealer (`[arc] seal = true`).
+    pub sealer: Option<Sealer<SealKey>>,
+}
+
+/// A key the ARC sealer signs with in process.
+pub type SealKey = Arc<dyn SigningKey + Send + Sync>;
+
+impl Key {
+    /// The key as an in-process signer (`None` for an external program).
+    #[must_use]
+    pub fn in_process(&self) -> Option<SealKey> {
+        match self {
+            Key::Local(k) => Some(Arc::clone(k) as SealKey),
+            #[cfg(feature = "aws-lc-rs")]
+            Key::AwsLc(k) => Some(Arc::clone(k) as SealKey),
+            Key::Command { .. } => None,
+        }
+    }
 }
 
 impl State {
@@ -199,7 +218,29 @@ impl State {
         if !v.single_instance_fields {
             policy = policy.single_instance_fields(std::iter::empty::<&str>());
         }
-        Ok(Self { keys_source: Arc::new(KeyCache::new(source, SystemClock)), config, keys, networks, policy, warnings })
+        let sealer = match (&config.arc.seal, &config.arc.key) {
+            (true, Some(name)) => {
+                let (Some(spec), Some(key)) = (config.keys.get(name), keys.get(name).and_then(Key::in_process)) else {
+                    return Err(ConfigError::new(format!("arc.key {name:?}: no key file to seal with")));
+                };
+                let sealer = Sealer::new(key, &spec.domain, &spec.selector, &config.authserv_id)
+                    .map_err(|e| ConfigError::new(format!("arc.key {name:?}: {e}")))?;
+                Some(match &config.sign.headers {
+                    Some(h) => sealer.headers(h.iter().map(String::as_str)),
+                    None => sealer,
+                })
+            }
+            _ => None,
+        };
+        Ok(Self {
+            keys_source: Arc::new(KeyCache::new(source, SystemClock)),
+            config,
+            keys,
+            networks,
+            policy,
+            warnings,
+            sealer,
+        })
     }
 
     /// Signers (with their keys and domains) for the keys of the signing rule that matches `from`, with

@@ -94,7 +94,7 @@ impl From<HeaderError> for SealError {
 /// assert_eq!((chain.status(), chain.instances(), chain.oldest_pass()), (ChainStatus::Pass, 1, Some(1)));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
+#[derive(Clone)]
 pub struct Sealer<K> {
     key: K,
     domain: String,
@@ -103,6 +103,17 @@ pub struct Sealer<K> {
     headers: Option<Vec<String>>,
     timestamp: Option<u64>,
     limits: Limits,
+}
+
+impl<K: SigningKey> fmt::Debug for Sealer<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sealer")
+            .field("algorithm", &self.key.algorithm())
+            .field("domain", &self.domain)
+            .field("selector", &self.selector)
+            .field("authserv_id", &self.authserv_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<K: SigningKey> Sealer<K> {
@@ -157,10 +168,23 @@ impl<K: SigningKey> Sealer<K> {
     /// [`SealError`]: a chain that must not grow ([`ArcResult::may_seal`]),
     /// a malformed header, no From, or the key fails.
     pub fn seal(&self, message: &[u8], chain: &ArcResult) -> Result<String, SealError> {
-        let mut session = self.session();
-        let body = session.headers(message)?.unwrap_or(message.len());
-        session.body(&message[body..]);
-        session.finish(chain)
+        let mut collector = HeaderCollector::new(&self.limits, LineEndings::Crlf);
+        let (header, body) = match collector.feed(message)? {
+            Collected::Complete(n) => (collector.take(), &message[n..]),
+            Collected::Partial => {
+                collector.finish_without_body()?;
+                (collector.take(), &[][..])
+            }
+        };
+        let mut hashes = BodyHashes::new();
+        hashes.add(BodyHashKey {
+            canonicalization: CanonicalizationAlgorithm::Relaxed,
+            hash: self.key.algorithm().hash(),
+            length: None,
+        });
+        hashes.update(body);
+        let bh = hashes.finish().pop().map(|h| h.digest).unwrap_or_default();
+        self.finish(&header, &bh, chain)
     }
 
     /// A streaming seal: the header, then the body chunk by chunk, then the
@@ -180,7 +204,17 @@ impl<K: SigningKey> Sealer<K> {
     /// # Ok::<(), dkim_core::arc::SealError>(())
     /// ```
     #[must_use]
-    pub fn session(&self) -> SealSession<'_, K> {
+    pub fn session(&self) -> SealSession<K>
+    where
+        K: Clone,
+    {
+        self.clone().into_session()
+    }
+
+    /// [`Sealer::session`], taking the sealer (for a key that is not
+    /// `Clone`, or a session that must own everything).
+    #[must_use]
+    pub fn into_session(self) -> SealSession<K> {
         let mut hashes = BodyHashes::new();
         hashes.add(BodyHashKey {
             canonicalization: CanonicalizationAlgorithm::Relaxed,
@@ -188,8 +222,8 @@ impl<K: SigningKey> Sealer<K> {
             length: None,
         });
         SealSession {
-            sealer: self,
             collector: HeaderCollector::new(&self.limits, LineEndings::Crlf),
+            sealer: self,
             header: None,
             extra: Vec::new(),
             hashes,
@@ -328,8 +362,8 @@ impl<K: SigningKey> Sealer<K> {
 
 /// A seal in progress ([`Sealer::session`]): the body is hashed as it
 /// comes, never kept.
-pub struct SealSession<'s, K> {
-    sealer: &'s Sealer<K>,
+pub struct SealSession<K> {
+    sealer: Sealer<K>,
     collector: HeaderCollector,
     header: Option<Vec<u8>>,
     /// Fields put on top of the header before sealing ([`SealSession::prepend`]).
@@ -337,13 +371,13 @@ pub struct SealSession<'s, K> {
     hashes: BodyHashes,
 }
 
-impl<K> fmt::Debug for SealSession<'_, K> {
+impl<K> fmt::Debug for SealSession<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SealSession").field("header_complete", &self.header.is_some()).finish_non_exhaustive()
     }
 }
 
-impl<K: SigningKey> SealSession<'_, K> {
+impl<K: SigningKey> SealSession<K> {
     /// Feeds header bytes (CRLF). `Some(n)` once the header is complete:
     /// the body starts at `n` of this chunk (feed the rest to
     /// [`SealSession::body`]).

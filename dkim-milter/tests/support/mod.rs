@@ -337,6 +337,55 @@ pub fn verify_with_zone(message: &[u8], zone_text: &str) -> Vec<SignatureResult>
     dkim_core::verify(message, &Policy::default(), now, |r| KeyAnswer::from(zone.lookup(r.name()))).unwrap()
 }
 
+/// The ARC chain of `message` by our library against the zone text.
+pub fn arc_with_zone(message: &[u8], zone_text: &str) -> dkim_core::arc::ArcResult {
+    let zone = ZoneFile::parse(zone_text).unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    dkim_core::verify_with_arc(message, &Policy::default(), now, |r| KeyAnswer::from(zone.lookup(r.name()))).unwrap().1
+}
+
+/// dkimpy's `arc_verify` of `message` (pass, fail or none), keys from the
+/// zone text; `None` when dkimpy is not installed (it is in CI).
+pub fn arc_verify_with_dkimpy(message: &[u8], zone_text: &str) -> Option<String> {
+    let zone = ZoneFile::parse(zone_text).unwrap();
+    let mut records = String::from("{");
+    for (i, (name, _, record)) in zone.txt_records().enumerate() {
+        let text = String::from_utf8_lossy(&record.joined()).replace('\\', "\\\\").replace('"', "\\\"");
+        write!(records, "{}\"{}.\": \"{text}\"", if i > 0 { "," } else { "" }, name.trim_end_matches('.')).unwrap();
+    }
+    records.push('}');
+    let script = r#"
+import sys, json, dkim
+records = json.loads(sys.argv[1])
+def dnsfunc(name, timeout=5):
+    n = name.decode() if isinstance(name, bytes) else name
+    return records.get(n.lower().rstrip('.') + '.', '').encode()
+cv, _, why = dkim.arc_verify(sys.stdin.buffer.read(), dnsfunc=dnsfunc)
+print((cv or b'fail').decode())
+print(why, file=sys.stderr)
+"#;
+    let check = Command::new("python3").args(["-c", "import dkim, authres"]).output().ok()?;
+    if !check.status.success() {
+        if std::env::var_os("DKIM_REQUIRE_POSTFIX").is_some_and(|v| v == "1") {
+            panic!("dkimpy is not installed (pip install dkimpy pynacl authres)");
+        }
+        eprintln!("dkimpy not installed: independent ARC check skipped");
+        return None;
+    }
+    let mut child = Command::new("python3")
+        .args(["-c", script, &records])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child.stdin.take().unwrap().write_all(message).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "dkimpy: {}", String::from_utf8_lossy(&out.stderr));
+    Some(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
 /// Verifies `message` with dkimpy (the Python `dkim` package), keys from
 /// the zone text; one verdict per signature, topmost first ("pass" or
 /// "fail"). `None` when dkimpy is not installed (it is in CI).
