@@ -10,8 +10,10 @@ use dkim::diagnose::{DiagnoseInput, Diagnosis, diagnose, wrong_name_candidates};
 use dkim::dns::{KeySource, Lookup};
 use dkim::{Reason, SignatureResult, TxtRecord};
 
+use dkim::arc::{ArcResult, ChainStatus};
+
 use crate::verify::{exit_status, result_members, verifier};
-use crate::{Fatal, json_object, wrap};
+use crate::{Fatal, json_members, json_object, json_string, wrap};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -45,11 +47,20 @@ pub(crate) fn run(a: Args) -> Result<ExitCode, Fatal> {
     })?;
     let lookups = recording.seen.into_inner().unwrap_or_default();
     let diagnoses = diagnose(&DiagnoseInput::new(&results).header(&message).lookups(lookups));
+    // The ARC chain, when the message carries one.
+    let (_, chain) = crate::arc::check(&message, &keys, le, Some(now))?;
+    let chain = (chain.status() != ChainStatus::None || chain.reason().is_some()).then_some(chain);
     let mut out = std::io::stdout().lock();
     if a.json {
         write_json(&mut out, &results, &diagnoses)?;
+        if let Some(chain) = &chain {
+            writeln!(out, "{}", arc_json(chain))?;
+        }
     } else {
         write_text(&mut out, &results, &diagnoses, now)?;
+        if let Some(chain) = &chain {
+            write_arc(&mut out, chain)?;
+        }
     }
     out.flush()?;
     Ok(exit_status(&results))
@@ -144,6 +155,75 @@ fn write_tags(out: &mut impl Write, r: &SignatureResult, now: u64) -> std::io::R
         line("x=", left)?;
     }
     Ok(())
+}
+
+/// The ARC chain in words: who sealed what, where it broke.
+fn write_arc(out: &mut impl Write, chain: &ArcResult) -> std::io::Result<()> {
+    let n = chain.instances();
+    match (chain.status(), chain.oldest_pass()) {
+        (ChainStatus::Pass, Some(1)) => {
+            writeln!(out, "ARC chain: pass ({n} sets; the message is as it was when set 1 was added)")?;
+        }
+        (ChainStatus::Pass, Some(o)) => writeln!(
+            out,
+            "ARC chain: pass ({n} sets; changed before set {o} was added: what the sealers before it saw is not what arrived)"
+        )?,
+        (status, _) => {
+            let reason = chain.reason().map(ToString::to_string).unwrap_or_default();
+            writeln!(out, "{}", wrap(&format!("ARC chain: {status}: {reason}"), 78, "  "))?;
+        }
+    }
+    let word = |v: Option<bool>| match v {
+        Some(true) => "validates",
+        Some(false) => "does not validate",
+        None => "not checked",
+    };
+    for set in chain.sets() {
+        let line = format!(
+            "set {}: sealed by {} (s={}), after the checks of {} (cv={}); its message signature ({}) {}, its seal {}",
+            set.instance(),
+            set.seal_domain(),
+            set.seal_selector(),
+            if set.authserv_id().is_empty() { "?" } else { set.authserv_id() },
+            set.chain_status(),
+            set.message_signature_domain(),
+            word(set.message_signature_valid()),
+            word(set.seal_valid()),
+        );
+        writeln!(out, "  {}", wrap(&line, 76, "    "))?;
+    }
+    Ok(())
+}
+
+fn arc_json(chain: &ArcResult) -> String {
+    let flag = |v: Option<bool>| v.map_or("null", |b| if b { "true" } else { "false" });
+    let sets: Vec<String> = chain
+        .sets()
+        .iter()
+        .map(|s| {
+            format!(
+                "{{\"instance\":{},{},\"message_signature_valid\":{},\"seal_valid\":{}}}",
+                s.instance(),
+                json_members(&[
+                    ("sealer", Some(s.seal_domain())),
+                    ("selector", Some(s.seal_selector())),
+                    ("authserv_id", Some(s.authserv_id())),
+                    ("cv", Some(s.chain_status().as_str())),
+                ]),
+                flag(s.message_signature_valid()),
+                flag(s.seal_valid()),
+            )
+        })
+        .collect();
+    let reason = chain.reason().map(ToString::to_string).unwrap_or_default();
+    let oldest = chain.oldest_pass().map_or_else(|| "null".to_string(), |o| o.to_string());
+    format!(
+        "{{\"arc\":true,\"cv\":{},\"instances\":{},\"oldest_pass\":{oldest},\"reason\":{},\"sets\":[{}]}}",
+        json_string(chain.status().as_str()),
+        chain.instances(),
+        json_string(&reason),
+        sets.join(",")
+    )
 }
 
 fn age(secs: u64) -> String {

@@ -301,3 +301,22 @@ async fn negative_cases_agree_with_the_peers() {
     .await
     .unwrap();
 }
+
+#[test]
+fn explain_tells_the_chain_in_words() {
+    let z = zone();
+    let args = ["explain", "--zone", z.to_str().unwrap(), "--now", "1767300000"];
+    let broken = std::fs::read(root("dkim-core/tests/data/arc/chain2-footer.eml")).unwrap();
+    let out = text(&dkim(&args, &broken).stdout);
+    assert!(out.contains("ARC chain: fail: the ARC-Message-Signature of set 2 does not validate"), "{out}");
+    assert!(out.contains("set 1: sealed by example.com (s=2026rsa), after the checks of hop1.example"), "{out}");
+    let chain = std::fs::read(root("dkim-core/tests/data/arc/chain3.eml")).unwrap();
+    let out = text(&dkim(&args, &chain).stdout);
+    assert!(out.contains("ARC chain: pass (3 sets; the message is as it was when set 1 was added)"), "{out}");
+    let json = text(&dkim(&[&args[..], &["--json"]].concat(), &chain).stdout);
+    let last = json.lines().last().unwrap();
+    assert!(last.starts_with(r#"{"arc":true,"cv":"pass","instances":3,"oldest_pass":1,"reason":"","sets":[{"instance":1,"sealer":"example.com""#), "{last}");
+    // No ARC set: no ARC lines.
+    let plain = text(&dkim(&args, &base()).stdout);
+    assert!(!plain.contains("ARC"), "{plain}");
+}
