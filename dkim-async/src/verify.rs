@@ -5,8 +5,10 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use dkim_core::arc::{ArcResult, SealError, SealSession, Sealer};
 use dkim_core::{
-    HeaderStatus, KeyAnswer, KeyRequest, KeyRequestId, Now, Policy, SignatureResult, Step, TempFailCause, Verifier,
+    Ed25519SigningKey, HeaderStatus, KeyAnswer, KeyRequest, KeyRequestId, Now, Policy, SignatureResult, SigningKey,
+    Step, TempFailCause, Verifier,
 };
 use dkim_dns::KeySource;
 use futures_io::AsyncRead;
@@ -421,21 +423,145 @@ impl<K: KeySource, T: Timer> AsyncVerifier<K, T> {
     /// [`StreamError::Io`] when reading fails, [`StreamError::Verify`] when
     /// the header is malformed or exceeds a limit.
     pub async fn verify_reader<R: AsyncRead>(&self, reader: R) -> Result<Vec<SignatureResult>, StreamError> {
+        Ok(self.run(reader, false, None::<&mut SealSession<Ed25519SigningKey>>).await?.into_results())
+    }
+
+    /// [`verify_bytes`](Self::verify_bytes) with the message's ARC chain
+    /// (RFC 8617) validated in the same pass: the DKIM results and the
+    /// chain's result. One lookup per key name serves both.
+    ///
+    /// ```
+    /// use dkim_async::AsyncVerifier;
+    /// use dkim_core::Policy;
+    /// use dkim_core::arc::ChainStatus;
+    /// use dkim_dns::StaticKeys;
+    /// let verifier = AsyncVerifier::new(StaticKeys::default(), Policy::default());
+    /// let (dkim, arc) = futures::executor::block_on(verifier.verify_bytes_with_arc(b"From: joe@example.com\r\n\r\nHi\r\n"))?;
+    /// assert!(dkim.is_empty());
+    /// assert_eq!(arc.status(), ChainStatus::None);
+    /// # Ok::<(), dkim_async::StreamError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`verify_bytes`](Self::verify_bytes).
+    pub async fn verify_bytes_with_arc(
+        &self,
+        message: &[u8],
+    ) -> Result<(Vec<SignatureResult>, ArcResult), StreamError> {
+        self.verify_reader_with_arc(message).await
+    }
+
+    /// [`verify_reader`](Self::verify_reader) with the ARC chain validated
+    /// in the same pass, in the same bounded memory.
+    ///
+    /// # Errors
+    ///
+    /// As [`verify_reader`](Self::verify_reader).
+    ///
+    /// ```
+    /// use dkim_async::AsyncVerifier;
+    /// use dkim_core::Policy;
+    /// use dkim_core::arc::{ArcReason, ArcField, ChainStatus};
+    /// use dkim_dns::StaticKeys;
+    /// let verifier = AsyncVerifier::new(StaticKeys::default(), Policy::default());
+    /// let half = &b"ARC-Authentication-Results: i=1; mx.example; spf=pass\r\nFrom: joe@example.com\r\n\r\nHi\r\n"[..];
+    /// let (_, arc) = futures::executor::block_on(verifier.verify_reader_with_arc(half))?;
+    /// assert_eq!(arc.reason(), Some(&ArcReason::Missing { instance: 1, field: ArcField::Seal }));
+    /// # Ok::<(), dkim_async::StreamError>(())
+    /// ```
+    pub async fn verify_reader_with_arc<R: AsyncRead>(
+        &self,
+        reader: R,
+    ) -> Result<(Vec<SignatureResult>, ArcResult), StreamError> {
+        let v = self.run(reader, true, None::<&mut SealSession<Ed25519SigningKey>>).await?;
+        let arc = v.arc_result().cloned().unwrap_or_else(ArcResult::none);
+        Ok((v.into_results(), arc))
+    }
+
+    /// Verifies a message read from `reader` (DKIM and its ARC chain) and
+    /// seals it with `sealer` in the same pass: the results, the chain's
+    /// result, and the new ARC set to put on top (or why not: a chain
+    /// already sealed as failed, 50 sets, ...). `authentication_results`,
+    /// when given, is the field the caller adds with these results (its
+    /// `Authentication-Results` of the sealer's authserv-id, CRLF); the new
+    /// ARC-Authentication-Results carries it.
+    ///
+    /// ```
+    /// use dkim_async::AsyncVerifier;
+    /// use dkim_core::arc::{ChainStatus, Sealer};
+    /// use dkim_core::{Ed25519SigningKey, Policy, PrivateKey};
+    /// use dkim_dns::StaticKeys;
+    ///
+    /// let key = Ed25519SigningKey::from_seed(&[5; 32]);
+    /// let record = PrivateKey::Ed25519(key.clone()).dns_record();
+    /// let keys = StaticKeys::new([("arc._domainkey.lists.example", record.text())]);
+    /// let verifier = AsyncVerifier::new(keys, Policy::default());
+    /// let sealer = Sealer::new(key, "lists.example", "arc", "lists.example")?.timestamp(1_700_000_000);
+    /// let message = &b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello\r\n"[..];
+    /// let (_, chain, set) = futures::executor::block_on(verifier.seal_reader(&sealer, message, None))?;
+    /// assert_eq!(chain.status(), ChainStatus::None);
+    /// let sealed = [set?.as_bytes(), message].concat();
+    /// let (_, chain) = futures::executor::block_on(verifier.verify_bytes_with_arc(&sealed))?;
+    /// assert_eq!(chain.status(), ChainStatus::Pass);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`verify_reader`](Self::verify_reader).
+    pub async fn seal_reader<R: AsyncRead, S: SigningKey + Clone>(
+        &self,
+        sealer: &Sealer<S>,
+        reader: R,
+        authentication_results: Option<&str>,
+    ) -> Result<(Vec<SignatureResult>, ArcResult, Result<String, SealError>), StreamError> {
+        let mut session = sealer.session();
+        let v = self.run(reader, true, Some(&mut session)).await?;
+        let arc = v.arc_result().cloned().unwrap_or_else(ArcResult::none);
+        if let Some(field) = authentication_results {
+            session.prepend(field);
+        }
+        let set = session.finish(&arc);
+        Ok((v.into_results(), arc, set))
+    }
+
+    /// The pass over the stream: header, lookups while the body is read,
+    /// the finished verifier. A seal session, when given, sees every byte
+    /// (so the stream is then read to its end).
+    async fn run<R: AsyncRead, S: SigningKey>(
+        &self,
+        reader: R,
+        arc: bool,
+        mut seal: Option<&mut SealSession<S>>,
+    ) -> Result<Verifier, StreamError> {
         let mut reader = pin!(reader);
         let now = match &self.clock {
             Some(clock) => Now::unix(clock.now()),
             None => Now::danger_no_clock(),
         };
-        let mut v = Verifier::new(self.policy.clone(), now);
+        let mut v =
+            if arc { Verifier::with_arc(self.policy.clone(), now) } else { Verifier::new(self.policy.clone(), now) };
         let mut buf = vec![0; self.chunk_size];
         let mut in_body = false;
+        // A header the sealer refuses (it reads it as the verifier does)
+        // shows in the seal's own result; sealing stops there.
+        let mut seal_ok = true;
         loop {
             let n = read_chunk(&mut reader, &mut buf).await?;
             if n == 0 {
                 break;
             }
+            if let Some(s) = seal.as_deref_mut()
+                && seal_ok
+            {
+                seal_ok = s.headers(&buf[..n]).is_ok();
+            }
             if let HeaderStatus::Complete(start) = v.headers(&buf[..n])? {
                 v.body(&buf[start..n]);
+                if let Some(s) = seal.as_deref_mut() {
+                    s.body(&buf[start..n]);
+                }
                 in_body = true;
                 break;
             }
@@ -450,10 +576,11 @@ impl<K: KeySource, T: Timer> AsyncVerifier<K, T> {
         };
         let mut lookups = pin!(self.lookups(&requests).fuse());
         let mut answered = requests.is_empty();
+        let read_all = seal.is_some();
         if in_body {
             loop {
-                if answered && matches!(v.step(), Step::Done) {
-                    return Ok(v.into_results());
+                if answered && !read_all && matches!(v.step(), Step::Done) {
+                    return Ok(v);
                 }
                 let read = read_chunk(&mut reader, &mut buf);
                 let n = if answered {
@@ -463,8 +590,8 @@ impl<K: KeySource, T: Timer> AsyncVerifier<K, T> {
                         Either::Left((answers, read)) => {
                             answer(&mut v, answers);
                             answered = true;
-                            if matches!(v.step(), Step::Done) {
-                                return Ok(v.into_results());
+                            if !read_all && matches!(v.step(), Step::Done) {
+                                return Ok(v);
                             }
                             read.await?
                         }
@@ -475,13 +602,16 @@ impl<K: KeySource, T: Timer> AsyncVerifier<K, T> {
                     break;
                 }
                 v.body(&buf[..n]);
+                if let Some(s) = seal.as_deref_mut() {
+                    s.body(&buf[..n]);
+                }
             }
             v.finish()?;
         }
         if !answered {
             answer(&mut v, lookups.await);
         }
-        Ok(v.into_results())
+        Ok(v)
     }
 
     /// Looks up every requested key concurrently, each within the lookup
