@@ -9,6 +9,7 @@ Run the benches first (both in one session, so that the ratios compare runs made
     cargo bench --ignore-rust-version --bench corpus
     python3 floors.py            # add --openssl to time `openssl speed rsa2048` for the backend floor
     python3 floors.py --milter   # only the milter floors, after `cargo bench --ignore-rust-version --bench milter`
+    python3 floors.py --arc      # only the ARC floors, after `cargo bench --ignore-rust-version --bench arc`
 
 The body-hash floors hold on every path of the relaxed scan. `python3 floors.py --paths` runs the body_hash bench
 once per path (DKIM_SCAN_PATH=avx512, avx2, portable; a path this processor lacks is named and skipped) and checks
@@ -113,6 +114,41 @@ def milter_floors(floor) -> None:
         floor(f"milter {mode} 64 x 10 MiB peak RSS ours <= {big['bound_kib'] // 1024} MiB", mib, kib <= big["bound_kib"], " MiB")
 
 
+def arc_floors(floor, rows) -> None:
+    """The ARC floors (`--arc`): validating and sealing against DKIM in the same run (benches/arc.rs).
+
+    Beside each floor, an info row: the ratio that the RSA operations alone would give, from the counts the bench
+    wrote (target/criterion/GROUP/rsa-ops.json) and one RSA-2048 verify or sign timed in the same run (`arc_parts`):
+    (baseline + (n_arc - n_base) x one operation) / baseline, i.e. everything but the extra RSA operations costing
+    the same on both sides.
+    """
+
+    def ops(group: str) -> dict:
+        f = ROOT / group / "rsa-ops.json"
+        try:
+            return json.loads(f.read_text())
+        except FileNotFoundError:
+            print(f"no {f}: run the arc bench first", file=sys.stderr)
+            sys.exit(100)
+
+    for group, new, base, part, need, what in (
+        ("arc_verify", "arc_3hops_1dkim", "dkim_4sigs", "rsa2048_verify", 1.2, "verify_with_arc / 4 DKIM"),
+        ("arc_seal", "seal", "sign", "rsa2048_sign", 1.1, "Sealer::seal / Signer::sign"),
+    ):
+        sizes = {"arc_verify": "64KiB", "arc_seal": "1MiB"}[group]
+        t_new, t_base = mean_ns(group, new, sizes), mean_ns(group, base, sizes)
+        ratio = t_new / t_base
+        floor(f"{group}/{sizes} {what} <= {need}x", ratio, ratio <= need, "x")
+        n = ops(group)
+        one = mean_ns("arc_parts", part)
+        explained = (t_base + (n[new] - n[base]) * one) / t_base
+        rows.append((
+            f"{group} from RSA counts ({n[new]} vs {n[base]} x {part} {one / 1000:.1f} us; no floor)",
+            f"{explained:.3f}x",
+            "info",
+        ))
+
+
 def report(rows) -> int:
     """Prints the rows; the number of floors that failed."""
     width = max(len(r[0]) for r in rows)
@@ -130,6 +166,11 @@ def main() -> int:
     if "--milter" in sys.argv:
         # The milter bench on its own (it takes minutes and needs root, Postfix and OpenDKIM): only its floors.
         milter_floors(floor)
+        return report(rows)
+
+    if "--arc" in sys.argv:
+        # The arc bench on its own: only its floors.
+        arc_floors(floor, rows)
         return report(rows)
 
     if "--paths" in sys.argv:
