@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fills fuzz/seeds/<target>/ with seed inputs made from ../../shared/testdata
-# (relative to fuzz/; override with TESTDATA=...). Idempotent: every seed
+# (relative to fuzz/; override with TESTDATA=...) and from the dkimpy ARC
+# chains of ../dkim-core/tests/data/arc (ARC_DATA=...). Idempotent: every seed
 # this script owns is removed and written again, in a fixed order, with
 # content-derived names, so two runs give the same files. Seeds named cov-*
 # (kept from fuzzing runs) are left alone.
@@ -11,6 +12,9 @@
 #   the *.zone files                                    -> zone_file
 #   canon/{body,header}.tsv vectors                     -> body_canon, header_canon
 #   hand-made DNS answers                               -> dns_response
+#   the ARC chains (ARC_DATA/*.eml)                     -> arc_chain
+#   ARC-Seal, -Message-Signature, -Authentication-Results values
+#     from those chains                                 -> arc_fields
 #
 # Messages with bare LF line ends are converted to CRLF. Layouts the targets
 # expect (see each fuzz_targets/*.rs): verify gets a mode byte and a chunk
@@ -19,14 +23,17 @@ set -euo pipefail
 
 cd "$(dirname "$0")"
 TESTDATA=${TESTDATA:-../../shared/testdata}
+ARC_DATA=${ARC_DATA:-../dkim-core/tests/data/arc}
 MAX_MESSAGE_BYTES=${MAX_MESSAGE_BYTES:-32768}
 MAX_FILES=${MAX_FILES:-150}
-TARGETS=(auth_results body_canon dns_response header_canon key_record signature tag_list verify zone_file)
+TARGETS=(arc_chain arc_fields auth_results body_canon dns_response header_canon key_record signature tag_list verify zone_file)
 
-if [[ ! -d $TESTDATA ]]; then
-    echo "seed.sh: no test data at $TESTDATA" >&2
-    exit 1
-fi
+for d in "$TESTDATA" "$ARC_DATA"; do
+    if [[ ! -d $d ]]; then
+        echo "seed.sh: no test data at $d" >&2
+        exit 1
+    fi
+done
 # Seeds named cov-* were kept from fuzzing runs because they raise coverage
 # (see README.md); they are not made from the test data and stay.
 for t in "${TARGETS[@]}"; do
@@ -34,13 +41,13 @@ for t in "${TARGETS[@]}"; do
     find "seeds/$t" -type f ! -name 'cov-*' -delete
 done
 
-perl - "$TESTDATA" seeds "$MAX_MESSAGE_BYTES" "$MAX_FILES" <<'PERL'
+perl - "$TESTDATA" seeds "$MAX_MESSAGE_BYTES" "$MAX_FILES" "$ARC_DATA" <<'PERL'
 use strict;
 use warnings;
 use File::Find;
 use Digest::SHA qw(sha1_hex);
 
-my ($td, $out, $max_bytes, $max_files) = @ARGV;
+my ($td, $out, $max_bytes, $max_files, $arc_data) = @ARGV;
 my (%count, %seen);
 
 sub slurp {
@@ -173,6 +180,32 @@ my $whole = pack('n n n4', 0x1234, 0x8480, 1, 1, 0, 0) . $question . rr(0xC00C, 
 put('dns_response', 'mode1-txt', "\x01" . $whole);
 put('dns_response', 'mode0-txt', "\x00" . $whole);
 put('dns_response', 'mode1-header-only', "\x01" . substr($whole, 0, 12));
+
+# ARC: the dkimpy chains whole (arc_chain) and their ARC field values,
+# folding kept, without the final CRLF (arc_fields). One more chain: chain2
+# with set 1's fields moved above set 2's (the order of the fields does not
+# matter for grouping them into sets).
+for my $file (sort glob("$arc_data/*.eml")) {
+    my $m = slurp($file);
+    $m =~ s/\n/\r\n/g unless $m =~ /\r/;
+    (my $name = $file) =~ s{^.*/}{arc_};
+    put('arc_chain', $name, $m);
+    my $end = index($m, "\r\n\r\n");
+    my ($header, $body) = $end < 0 ? ($m, '') : (substr($m, 0, $end + 2), substr($m, $end + 4));
+    my @fields;
+    for my $line (split /\r\n/, $header) {
+        if ($line =~ /^[ \t]/ && @fields) { $fields[-1] .= "\r\n$line" } elsif (length $line) { push @fields, $line }
+    }
+    for my $field (@fields) {
+        next unless $field =~ /^ARC-(?:Seal|Message-Signature|Authentication-Results)[ \t]*:(.*)$/is;
+        put('arc_fields', $name, $1);
+    }
+    next unless $name eq 'arc_chain2.eml';
+    my $set1 = sub { $_[0] =~ /^ARC-[A-Za-z-]+[ \t]*:[ \t]*i=1;/ };
+    my @first = grep { $set1->($_) } @fields;
+    my @others = grep { !$set1->($_) } @fields;
+    put('arc_chain', 'arc_chain2-set1-on-top', join('', map { "$_\r\n" } @first, @others) . "\r\n" . $body);
+}
 PERL
 
 for t in "${TARGETS[@]}"; do

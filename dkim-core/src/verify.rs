@@ -405,6 +405,24 @@ impl Verifier {
 
     /// The ARC chain's result: `Some` once decided, for a verifier made
     /// with [`Verifier::with_arc`].
+    ///
+    /// ```
+    /// use dkim_core::arc::ChainStatus;
+    /// use dkim_core::{Now, Policy, Step, Verifier};
+    /// let mut v = Verifier::with_arc(Policy::default(), Now::unix(1_700_000_000));
+    /// assert!(v.arc_result().is_none()); // not decided yet
+    /// v.headers(b"From: a@example.com\r\n\r\n")?;
+    /// v.finish()?;
+    /// assert!(matches!(v.step(), Step::Done));
+    /// assert_eq!(v.arc_result().map(|r| r.instances()), Some(0));
+    /// assert_eq!(v.arc_result().map(|r| r.status()), Some(ChainStatus::None));
+    /// let mut plain = Verifier::new(Policy::default(), Now::unix(1_700_000_000));
+    /// plain.headers(b"From: a@example.com\r\n\r\n")?;
+    /// plain.finish()?;
+    /// assert!(matches!(plain.step(), Step::Done));
+    /// assert!(plain.arc_result().is_none()); // made without ARC
+    /// # Ok::<(), dkim_core::VerifyError>(())
+    /// ```
     #[must_use]
     pub fn arc_result(&self) -> Option<&ArcResult> {
         self.arc.as_ref().and_then(|a| a.result.as_ref())

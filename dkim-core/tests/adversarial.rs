@@ -4,22 +4,27 @@
 //! `BOUND`). Every case is its own `#[test]`, so one runs alone:
 //! `cargo test -p dkim-core --test adversarial -- --exact header_100k_fields`.
 //!
+//! The ARC cases (`arc_*`, at the end) run `verify_with_arc` on hostile
+//! chains and check the exact `ArcResult` or `VerifyError`.
+//!
 //! DNS-level cases (answers with the wrong ID or name, CNAME loops,
 //! truncation) are in `dkim-dns/tests/dns_client.rs`.
 
 #![allow(clippy::unwrap_used)]
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use base64ct::{Base64, Encoding};
+use dkim_core::arc::{ArcField, ArcFieldError, ArcReason, ArcResult, ChainStatus};
 use dkim_core::crypto::KeyError;
 use dkim_core::header::HeaderError;
 use dkim_core::key_record::KeyRecordError;
 use dkim_core::signature::SignatureError;
 use dkim_core::tag_list::TagListErrorKind;
 use dkim_core::{
-    Ed25519SigningKey, HeaderStatus, KeyAnswer, Limits, Policy, PrivateKey, Reason, SignSession, SignatureResult,
-    Signer, Step, TempFailCause, TxtRecord, Verdict, Verifier, VerifyError,
+    Ed25519SigningKey, HeaderStatus, KeyAnswer, KeyRequest, Limits, Now, Policy, PrivateKey, Reason, SignSession,
+    SignatureResult, Signer, Step, TempFailCause, TxtRecord, Verdict, Verifier, VerifyError, verify_with_arc,
 };
 
 const NOW: u64 = 1_800_000_000;
@@ -777,4 +782,253 @@ fn results_name_domain_and_selector_on_every_path() {
         assert_eq!(r.domain(), Some("example.com"), "{what}");
         assert_eq!(r.selector(), Some("sel"), "{what}");
     }
+}
+
+// --- ARC (RFC 8617) ---------------------------------------------------------
+//
+// Hostile ARC chains through `verify_with_arc`, each its own `#[test]`
+// timed against `BOUND`, each with the exact `ArcResult` (or
+// `VerifyError`) it must give. Keys: the example RSA key at
+// `2026rsa._domainkey.example.com`, as `tests/arc.rs` (the dkimpy chains of
+// `tests/data/arc` are sealed with it).
+
+/// After the dkimpy chains' timestamps.
+const ARC_NOW: u64 = 1_767_300_000;
+
+type ArcOutcome = Result<(Vec<SignatureResult>, ArcResult), VerifyError>;
+
+fn arc_data(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/arc").join(name);
+    std::fs::read_to_string(path).unwrap()
+}
+
+fn arc_lookup(r: &KeyRequest) -> KeyAnswer {
+    match r.name() {
+        "2026rsa._domainkey.example.com" => {
+            let pem =
+                std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/data/rsa2048.pem"));
+            KeyAnswer::text(PrivateKey::from_pem(&pem.unwrap()).unwrap().dns_record().text())
+        }
+        _ => KeyAnswer::NoRecord,
+    }
+}
+
+/// Runs `message` through `verify_with_arc` with `limits`; fails unless
+/// `check` holds on the outcome and the number of key lookups, within
+/// [`BOUND`].
+fn check_arc(name: &str, message: &[u8], limits: Limits, expect: &str, check: impl Fn(&ArcOutcome, usize) -> bool) {
+    let started = Instant::now();
+    let mut asked = 0;
+    let outcome = verify_with_arc(message, &Policy::default().limits(limits), Now::unix(ARC_NOW), |r| {
+        asked += 1;
+        arc_lookup(r)
+    });
+    let elapsed = started.elapsed();
+    let got = match &outcome {
+        Ok((_, arc)) => format!(
+            "{} n={} oldest={:?} {:?} ({asked} lookups)",
+            arc.status(),
+            arc.instances(),
+            arc.oldest_pass(),
+            arc.reason()
+        ),
+        Err(e) => format!("error {e:?}"),
+    };
+    println!("{name}: {got} in {elapsed:?}");
+    assert!(check(&outcome, asked), "{name}: want {expect}, got {got}");
+    assert!(elapsed <= BOUND, "{name}: took {elapsed:?}, more than {BOUND:?}");
+}
+
+/// A failed chain with exactly this reason.
+fn arc_fail(outcome: &ArcOutcome, reason: &ArcReason) -> bool {
+    matches!(outcome, Ok((_, arc)) if arc.status() == ChainStatus::Fail && arc.reason() == Some(reason))
+}
+
+/// One set of syntactically complete ARC fields (the signatures are not
+/// real), newest field first as a sealer writes them.
+fn fake_set(i: u32) -> String {
+    let cv = if i == 1 { "none" } else { "pass" };
+    format!(
+        "ARC-Seal: i={i}; cv={cv}; a=rsa-sha256; d=example.com; s=2026rsa; t=1767225601; b=AAAA\r\n\
+         ARC-Message-Signature: i={i}; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=2026rsa;\r\n \
+         h=from : to : subject; bh=AAAA; b=AAAA\r\n\
+         ARC-Authentication-Results: i={i}; hop{i}.example; spf=pass smtp.mailfrom=example.com\r\n"
+    )
+}
+
+const ARC_BASE: &str = "From: Joe <joe@example.com>\r\nTo: list@lists.example.net\r\nSubject: ARC test\r\n\r\nHi\r\n";
+
+/// `chain1.eml` with `n` bytes of comment in its AAR (which the seal signs).
+fn chain1_with_big_aar(n: usize) -> Vec<u8> {
+    let pad = format!("i=1; hop1.example; ({})", "a".repeat(n));
+    arc_data("chain1.eml").replacen("i=1; hop1.example;", &pad, 1).into_bytes()
+}
+
+/// `chain1.eml` under a second, forged `ARC-Seal` whose `b=` is `n` bytes.
+fn chain1_with_big_seal(n: usize) -> Vec<u8> {
+    let seal = format!("ARC-Seal: i=2; cv=pass; a=rsa-sha256; d=example.com; s=2026rsa; b={}\r\n", "A".repeat(n));
+    [seal, arc_data("chain1.eml")].concat().into_bytes()
+}
+
+/// The header fields of `message` (folding kept, each with its CRLF) and
+/// the rest from the empty line on.
+fn split_fields(message: &str) -> (Vec<String>, String) {
+    let end = message.find("\r\n\r\n").unwrap() + 2;
+    let mut fields: Vec<String> = Vec::new();
+    for line in message[..end].split_inclusive("\r\n") {
+        match fields.last_mut() {
+            Some(last) if line.starts_with([' ', '\t']) => last.push_str(line),
+            _ => fields.push(line.to_string()),
+        }
+    }
+    (fields, message[end..].to_string())
+}
+
+/// A 51-set chain: i=51 down to 1, every field complete-looking. The form
+/// check stops at the first field (i=51 is over the limit): no key is asked for.
+#[test]
+fn arc_51_sets() {
+    let sets: String = (1..=51).rev().map(fake_set).collect();
+    check_arc(
+        "arc_51_sets",
+        format!("{sets}{ARC_BASE}").as_bytes(),
+        Limits::default(),
+        "fail TooManyInstances { found: 51 }, no lookups",
+        |o, asked| arc_fail(o, &ArcReason::TooManyInstances { found: 51 }) && asked == 0,
+    );
+}
+
+/// The same 51 sets oldest first: the count (more than 3 x 50 ARC fields)
+/// stops it before set 51 is read, with the same reason.
+#[test]
+fn arc_51_sets_oldest_first() {
+    let sets: String = (1..=51).map(fake_set).collect();
+    check_arc(
+        "arc_51_sets_oldest_first",
+        format!("{sets}{ARC_BASE}").as_bytes(),
+        Limits::default(),
+        "fail TooManyInstances { found: 51 }, no lookups",
+        |o, asked| arc_fail(o, &ArcReason::TooManyInstances { found: 51 }) && asked == 0,
+    );
+}
+
+/// A 1 MiB AAR: the header block is over the default 1 MiB limit, so the
+/// header stage refuses the message before ARC runs.
+#[test]
+fn arc_aar_1mib() {
+    check_arc("arc_aar_1mib", &chain1_with_big_aar(1 << 20), Limits::default(), "HeaderError::TooLarge", |o, _| {
+        matches!(o, Err(VerifyError::Header(HeaderError::TooLarge { limit: 1_048_576 })))
+    });
+}
+
+/// A 1 000 000-byte AAR, within the header limit (AARs have no tag-value
+/// limit: they are not tag lists): it parses, and the seal over the
+/// changed AAR fails.
+#[test]
+fn arc_aar_1mb_within_limit() {
+    check_arc(
+        "arc_aar_1mb_within_limit",
+        &chain1_with_big_aar(1_000_000),
+        Limits::default(),
+        "fail Seal { instance: 1, SignatureMismatch }",
+        |o, _| arc_fail(o, &ArcReason::Seal { instance: 1, reason: Reason::SignatureMismatch }),
+    );
+}
+
+/// A 1 MiB ARC-Seal: over the header limit as well.
+#[test]
+fn arc_seal_1mib() {
+    check_arc("arc_seal_1mib", &chain1_with_big_seal(1 << 20), Limits::default(), "HeaderError::TooLarge", |o, _| {
+        matches!(o, Err(VerifyError::Header(HeaderError::TooLarge { limit: 1_048_576 })))
+    });
+}
+
+/// The 1 MiB ARC-Seal with the header limits raised: its `b=` is over the
+/// tag-value limit (16 KiB), a malformed seal of set 2, and no key lookup.
+#[test]
+fn arc_seal_1mib_raised_header_limits() {
+    check_arc(
+        "arc_seal_1mib_raised_header_limits",
+        &chain1_with_big_seal(1 << 20),
+        big_limits(),
+        "fail Malformed { Some(2), Seal, TagList(ValueTooLong) }",
+        |o, asked| {
+            asked == 0
+                && matches!(o, Ok((_, arc)) if arc.status() == ChainStatus::Fail && matches!(
+                    arc.reason(),
+                    Some(ArcReason::Malformed { instance: Some(2), field: ArcField::Seal, error: ArcFieldError::TagList(e) })
+                        if e.kind() == TagListErrorKind::ValueTooLong
+                ))
+        },
+    );
+}
+
+/// `chain2.eml` with set 1's three fields moved above set 2's. RFC 8617
+/// groups the fields of a set by their `i=` (section 4.2.1), not by where
+/// they are in the header; section 5.2 step 1 collects the sets and the
+/// seals sign the sets in instance order (section 5.1.1), whatever the
+/// field order; and section 5.2 makes the chain fail only for form errors
+/// (a missing, duplicate or out-of-range instance, a wrong `cv=`) or a
+/// failing signature, none of which a reordering causes. dkimpy's sealed
+/// chain therefore still passes, with every AMS valid.
+#[test]
+fn arc_sets_out_of_order() {
+    let (fields, rest) = split_fields(&arc_data("chain2.eml"));
+    let set1 = |f: &String| f.starts_with("ARC-") && f.contains(": i=1;");
+    let mut reordered: String = fields.iter().filter(|f| set1(f)).cloned().collect();
+    reordered.extend(fields.iter().filter(|f| !set1(f)).cloned());
+    reordered.push_str(&rest);
+    assert!(reordered.starts_with("ARC-Seal: i=1;"));
+    assert_eq!(reordered.len(), arc_data("chain2.eml").len());
+    check_arc(
+        "arc_sets_out_of_order",
+        reordered.as_bytes(),
+        Limits::default(),
+        "pass, 2 instances, oldest pass 1",
+        |o, _| {
+            matches!(o, Ok((_, arc)) if arc.status() == ChainStatus::Pass
+                && (arc.instances(), arc.oldest_pass(), arc.reason()) == (2, Some(1), None)
+                && arc.sets().iter().all(|s| s.seal_valid() == Some(true) && s.message_signature_valid() == Some(true)))
+        },
+    );
+}
+
+/// 150 ARC fields all saying i=1 (50 complete-looking sets of one
+/// instance): the first repeated field is a duplicate; no key lookup.
+#[test]
+fn arc_150_fields_one_instance() {
+    let sets = fake_set(1).repeat(50);
+    let (fields, _) = split_fields(&format!("{sets}{ARC_BASE}"));
+    assert_eq!(fields.iter().filter(|f| f.starts_with("ARC-")).count(), 150);
+    check_arc(
+        "arc_150_fields_one_instance",
+        format!("{sets}{ARC_BASE}").as_bytes(),
+        Limits::default(),
+        "fail Duplicate { 1, Seal }",
+        |o, asked| arc_fail(o, &ArcReason::Duplicate { instance: 1, field: ArcField::Seal }) && asked == 0,
+    );
+}
+
+/// `chain2.eml` with `i=one` and `i=two`: the first field (set 2's seal)
+/// is malformed, with no instance to name.
+#[test]
+fn arc_instances_not_numbers() {
+    let words = arc_data("chain2.eml").replace(" i=1;", " i=one;").replace(" i=2;", " i=two;");
+    check_arc(
+        "arc_instances_not_numbers",
+        words.as_bytes(),
+        Limits::default(),
+        "fail Malformed { None, Seal, InvalidInstance(\"two\") }",
+        |o, asked| {
+            asked == 0
+                && arc_fail(
+                    o,
+                    &ArcReason::Malformed {
+                        instance: None,
+                        field: ArcField::Seal,
+                        error: ArcFieldError::InvalidInstance("two".into()),
+                    },
+                )
+        },
+    );
 }

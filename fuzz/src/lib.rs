@@ -10,6 +10,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod arc_chain;
+pub mod arc_fields;
 pub mod auth_results;
 pub mod body_canon;
 mod chunks;
@@ -29,6 +31,8 @@ pub type Check = fn(&[u8]);
 /// Every target: its name (as in `fuzz_targets/` and `seeds/`) and its
 /// property check.
 pub const TARGETS: &[(&str, Check)] = &[
+    ("arc_chain", arc_chain::check),
+    ("arc_fields", arc_fields::check),
     ("auth_results", auth_results::check),
     ("body_canon", body_canon::check),
     ("dns_response", dns_response::check),

@@ -9,6 +9,16 @@ use std::path::{Path, PathBuf};
 use dkim_fuzz::TARGETS;
 
 #[test]
+fn arc_chain() {
+    replay("arc_chain");
+}
+
+#[test]
+fn arc_fields() {
+    replay("arc_fields");
+}
+
+#[test]
 fn auth_results() {
     replay("auth_results");
 }

@@ -56,6 +56,42 @@ fn malformed(instance: Option<u32>, field: ArcField, error: ArcFieldError) -> Ar
 /// The sets, instance 1 first; empty when the message has no ARC field.
 /// `Err((instances, reason))` when the form is broken.
 pub(crate) fn sets(block: &HeaderBlock, limits: &Limits) -> Result<Vec<Set>, (u32, ArcReason)> {
+    // The sets found, for a chain whose form is broken: the highest
+    // instance any ARC field names (read loosely; bounded like the scan).
+    let highest = block
+        .fields()
+        .filter(|f| core::str::from_utf8(f.name_as_written()).ok().and_then(kind).is_some())
+        .take(3 * MAX_INSTANCES as usize + 1)
+        .filter_map(|f| {
+            let full = f.value();
+            let value = full.strip_suffix(b"\r\n").unwrap_or(full);
+            loose_instance(value).or_else(|| loose_instance_any(value))
+        })
+        .max()
+        .unwrap_or(0);
+    if highest > MAX_INSTANCES {
+        return Err((highest, ArcReason::TooManyInstances { found: highest }));
+    }
+    sets_of(block, limits).map_err(|(_, reason)| (highest, reason))
+}
+
+/// `i=N` read from the start of an ARC field value, any N (for counting).
+fn loose_instance_any(value: &[u8]) -> Option<u32> {
+    let mut rest = value;
+    while let [b' ' | b'\t' | b'\r' | b'\n', tail @ ..] = rest {
+        rest = tail;
+    }
+    let rest = rest.strip_prefix(b"i").or_else(|| rest.strip_prefix(b"I"))?;
+    let rest = crate::tag_list::trim_fws(rest).strip_prefix(b"=")?;
+    let digits: &[u8] = {
+        let r = crate::tag_list::trim_fws(rest);
+        let n = r.iter().take_while(|b| b.is_ascii_digit()).count();
+        &r[..n.min(9)]
+    };
+    core::str::from_utf8(digits).ok()?.parse().ok()
+}
+
+fn sets_of(block: &HeaderBlock, limits: &Limits) -> Result<Vec<Set>, (u32, ArcReason)> {
     let mut table: Vec<[Option<usize>; 3]> = Vec::new();
     let mut seals: Vec<Option<ArcSeal>> = Vec::new();
     let mut amss: Vec<Option<ArcMessageSignature>> = Vec::new();

@@ -128,6 +128,17 @@ impl ArcSeal {
     /// # Errors
     ///
     /// [`ArcFieldError`] naming the tag.
+    ///
+    /// ```
+    /// use dkim_core::Limits;
+    /// use dkim_core::arc::{ArcFieldError, ArcSeal};
+    /// let value = b" i=1; cv=none; a=ed25519-sha256; d=lists.example; s=arc; b=AAEC";
+    /// assert_eq!(ArcSeal::parse(value, &Limits::default())?.instance(), 1);
+    /// // A seal signs the ARC sets, never a header list of its own.
+    /// let with_h = b" i=1; cv=none; a=ed25519-sha256; d=lists.example; s=arc; h=from; b=AAEC";
+    /// assert_eq!(ArcSeal::parse(with_h, &Limits::default()), Err(ArcFieldError::HeaderListInSeal));
+    /// # Ok::<(), ArcFieldError>(())
+    /// ```
     pub fn parse(value: &[u8], limits: &Limits) -> Result<Self, ArcFieldError> {
         let tags = TagList::parse_with_limit(value, limits.max_tag_value_bytes).map_err(ArcFieldError::TagList)?;
         let req = |name: &'static str| tags.get(name).ok_or(ArcFieldError::MissingTag(name));
@@ -176,41 +187,101 @@ impl ArcSeal {
     }
 
     /// `i=`
+    ///
+    /// ```
+    /// # let value = b" i=2; cv=pass; a=ed25519-sha256; d=Lists.Example; s=arc;\r\n t=1700000000; b=AAEC";
+    /// # let seal = dkim_core::arc::ArcSeal::parse(value, &dkim_core::Limits::default())?;
+    /// assert_eq!(seal.instance(), 2);
+    /// # Ok::<(), dkim_core::arc::ArcFieldError>(())
+    /// ```
     #[must_use]
     pub fn instance(&self) -> u32 {
         self.instance
     }
     /// `cv=`
+    ///
+    /// ```
+    /// use dkim_core::arc::ChainStatus;
+    /// # let value = b" i=2; cv=pass; a=ed25519-sha256; d=Lists.Example; s=arc;\r\n t=1700000000; b=AAEC";
+    /// # let seal = dkim_core::arc::ArcSeal::parse(value, &dkim_core::Limits::default())?;
+    /// assert_eq!(seal.chain_status(), ChainStatus::Pass);
+    /// # Ok::<(), dkim_core::arc::ArcFieldError>(())
+    /// ```
     #[must_use]
     pub fn chain_status(&self) -> ChainStatus {
         self.cv
     }
     /// `a=`
+    ///
+    /// ```
+    /// use dkim_core::Algorithm;
+    /// # let value = b" i=2; cv=pass; a=ed25519-sha256; d=Lists.Example; s=arc;\r\n t=1700000000; b=AAEC";
+    /// # let seal = dkim_core::arc::ArcSeal::parse(value, &dkim_core::Limits::default())?;
+    /// assert_eq!(seal.algorithm(), Algorithm::Ed25519Sha256);
+    /// # Ok::<(), dkim_core::arc::ArcFieldError>(())
+    /// ```
     #[must_use]
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm
     }
     /// `b=`, decoded.
+    ///
+    /// ```
+    /// # let value = b" i=2; cv=pass; a=ed25519-sha256; d=Lists.Example; s=arc;\r\n t=1700000000; b=AAEC";
+    /// # let seal = dkim_core::arc::ArcSeal::parse(value, &dkim_core::Limits::default())?;
+    /// assert_eq!(seal.signature(), [0, 1, 2]); // AAEC in base64
+    /// # Ok::<(), dkim_core::arc::ArcFieldError>(())
+    /// ```
     #[must_use]
     pub fn signature(&self) -> &[u8] {
         &self.signature
     }
     /// `d=`, lowercase.
+    ///
+    /// ```
+    /// # let value = b" i=2; cv=pass; a=ed25519-sha256; d=Lists.Example; s=arc;\r\n t=1700000000; b=AAEC";
+    /// # let seal = dkim_core::arc::ArcSeal::parse(value, &dkim_core::Limits::default())?;
+    /// assert_eq!(seal.domain(), "lists.example"); // written d=Lists.Example
+    /// # Ok::<(), dkim_core::arc::ArcFieldError>(())
+    /// ```
     #[must_use]
     pub fn domain(&self) -> &str {
         &self.domain
     }
     /// `s=`
+    ///
+    /// ```
+    /// # let value = b" i=2; cv=pass; a=ed25519-sha256; d=Lists.Example; s=arc;\r\n t=1700000000; b=AAEC";
+    /// # let seal = dkim_core::arc::ArcSeal::parse(value, &dkim_core::Limits::default())?;
+    /// assert_eq!(seal.selector(), "arc");
+    /// # Ok::<(), dkim_core::arc::ArcFieldError>(())
+    /// ```
     #[must_use]
     pub fn selector(&self) -> &str {
         &self.selector
     }
     /// `t=`
+    ///
+    /// ```
+    /// # let value = b" i=2; cv=pass; a=ed25519-sha256; d=Lists.Example; s=arc;\r\n t=1700000000; b=AAEC";
+    /// # let seal = dkim_core::arc::ArcSeal::parse(value, &dkim_core::Limits::default())?;
+    /// assert_eq!(seal.timestamp(), Some(1_700_000_000));
+    /// let untimed = b" i=1; cv=none; a=ed25519-sha256; d=lists.example; s=arc; b=AAEC";
+    /// assert_eq!(dkim_core::arc::ArcSeal::parse(untimed, &dkim_core::Limits::default())?.timestamp(), None);
+    /// # Ok::<(), dkim_core::arc::ArcFieldError>(())
+    /// ```
     #[must_use]
     pub fn timestamp(&self) -> Option<u64> {
         self.timestamp
     }
     /// Where the key is published: `selector._domainkey.domain`.
+    ///
+    /// ```
+    /// # let value = b" i=2; cv=pass; a=ed25519-sha256; d=Lists.Example; s=arc;\r\n t=1700000000; b=AAEC";
+    /// # let seal = dkim_core::arc::ArcSeal::parse(value, &dkim_core::Limits::default())?;
+    /// assert_eq!(seal.key_name(), "arc._domainkey.lists.example");
+    /// # Ok::<(), dkim_core::arc::ArcFieldError>(())
+    /// ```
     #[must_use]
     pub fn key_name(&self) -> String {
         crate::signature::key_name(&self.selector, &self.domain)
@@ -244,6 +315,18 @@ impl ArcMessageSignature {
     /// # Errors
     ///
     /// [`ArcFieldError`] naming the tag.
+    ///
+    /// ```
+    /// use dkim_core::arc::{ArcFieldError, ArcMessageSignature};
+    /// use dkim_core::{Limits, SignatureError};
+    /// let v = b" i=1; a=ed25519-sha256; d=lists.example; s=arc; h=from; bh=AAAA; b=BBBB";
+    /// assert_eq!(ArcMessageSignature::parse(v, &Limits::default())?.instance(), 1);
+    /// // Like a DKIM-Signature, it must sign From.
+    /// let no_from = b" i=1; a=ed25519-sha256; d=lists.example; s=arc; h=to; bh=AAAA; b=BBBB";
+    /// let e = ArcMessageSignature::parse(no_from, &Limits::default());
+    /// assert_eq!(e, Err(ArcFieldError::Signature(SignatureError::FromNotSigned)));
+    /// # Ok::<(), ArcFieldError>(())
+    /// ```
     pub fn parse(value: &[u8], limits: &Limits) -> Result<Self, ArcFieldError> {
         let tags = TagList::parse_with_limit(value, limits.max_tag_value_bytes).map_err(ArcFieldError::TagList)?;
         let instance = instance(tags.get("i").ok_or(ArcFieldError::MissingTag("i"))?)?;
@@ -252,12 +335,28 @@ impl ArcMessageSignature {
     }
 
     /// `i=`
+    ///
+    /// ```
+    /// # let v = b" i=3; a=ed25519-sha256; c=relaxed/relaxed; d=lists.example; s=arc; h=from:subject; bh=AAAA; b=BBBB";
+    /// # let ams = dkim_core::arc::ArcMessageSignature::parse(v, &dkim_core::Limits::default())?;
+    /// assert_eq!(ams.instance(), 3); // the instance, not a DKIM identity
+    /// # Ok::<(), dkim_core::arc::ArcFieldError>(())
+    /// ```
     #[must_use]
     pub fn instance(&self) -> u32 {
         self.instance
     }
 
     /// The DKIM part: algorithm, canonicalization, `h=`, `bh=`, `b=`, ...
+    ///
+    /// ```
+    /// # let v = b" i=3; a=ed25519-sha256; c=relaxed/relaxed; d=lists.example; s=arc; h=from:subject; bh=AAAA; b=BBBB";
+    /// # let ams = dkim_core::arc::ArcMessageSignature::parse(v, &dkim_core::Limits::default())?;
+    /// let sig = ams.signature();
+    /// assert_eq!((sig.domain(), sig.selector()), ("lists.example", "arc"));
+    /// assert!(sig.signed_headers().iter().eq(["from", "subject"]));
+    /// # Ok::<(), dkim_core::arc::ArcFieldError>(())
+    /// ```
     #[must_use]
     pub fn signature(&self) -> &Signature {
         &self.signature

@@ -57,6 +57,12 @@ pub enum ChainStatus {
 
 impl ChainStatus {
     /// The lowercase word.
+    ///
+    /// ```
+    /// use dkim_core::arc::ChainStatus;
+    /// assert_eq!(ChainStatus::None.as_str(), "none");
+    /// assert_eq!(ChainStatus::Pass.to_string(), ChainStatus::Pass.as_str());
+    /// ```
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -67,6 +73,12 @@ impl ChainStatus {
     }
 
     /// Parses a `cv=` or `arc=` value (case-insensitive).
+    ///
+    /// ```
+    /// use dkim_core::arc::ChainStatus;
+    /// assert_eq!(ChainStatus::parse(" FAIL "), Some(ChainStatus::Fail));
+    /// assert_eq!(ChainStatus::parse("permerror"), None);
+    /// ```
     #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
         [Self::None, Self::Pass, Self::Fail].into_iter().find(|c| c.as_str().eq_ignore_ascii_case(s.trim()))
@@ -98,6 +110,12 @@ pub enum ArcField {
 
 impl ArcField {
     /// The field name.
+    ///
+    /// ```
+    /// use dkim_core::arc::ArcField;
+    /// assert_eq!(ArcField::MessageSignature.name(), "ARC-Message-Signature");
+    /// assert_eq!(ArcField::AuthResults.to_string(), "ARC-Authentication-Results");
+    /// ```
     #[must_use]
     pub fn name(self) -> &'static str {
         match self {
@@ -108,6 +126,12 @@ impl ArcField {
     }
 
     /// The field for a header field name (case-insensitive).
+    ///
+    /// ```
+    /// use dkim_core::arc::ArcField;
+    /// assert_eq!(ArcField::from_name("ARC-SEAL"), Some(ArcField::Seal));
+    /// assert_eq!(ArcField::from_name("DKIM-Signature"), None);
+    /// ```
     #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
         [Self::Seal, Self::MessageSignature, Self::AuthResults]
@@ -200,6 +224,15 @@ pub enum ArcReason {
 impl ArcReason {
     /// Whether the failure may go away on a retry (a DNS temporary failure
     /// for a key).
+    ///
+    /// ```
+    /// use dkim_core::arc::ArcReason;
+    /// use dkim_core::{Reason, TempFailCause};
+    /// let name = "arc._domainkey.lists.example".to_string();
+    /// let timeout = ArcReason::Seal { instance: 1, reason: Reason::TempFail { name, cause: TempFailCause::Timeout } };
+    /// assert!(timeout.is_temporary());
+    /// assert!(!ArcReason::SealedAsFailed { instance: 1 }.is_temporary());
+    /// ```
     #[must_use]
     pub fn is_temporary(&self) -> bool {
         matches!(
@@ -263,41 +296,183 @@ pub struct ArcSetInfo {
 
 impl ArcSetInfo {
     /// `i=`
+    ///
+    /// ```
+    /// # use dkim_core::arc::Sealer;
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, KeyRequest, Now, Policy, PrivateKey, verify_with_arc};
+    /// # let key = Ed25519SigningKey::from_seed(&[9; 32]);
+    /// # let record = PrivateKey::Ed25519(key.clone()).dns_record();
+    /// # let lookup = |_: &KeyRequest| KeyAnswer::text(record.text());
+    /// # let now = Now::unix(1_700_000_000);
+    /// # let message = b"Authentication-Results: lists.example; dkim=none\r\nFrom: joe@example.com\r\n\r\nHello\r\n";
+    /// # let (_, chain) = verify_with_arc(message, &Policy::default(), now, lookup)?;
+    /// # let new_set = Sealer::new(key, "lists.example", "arc", "lists.example")?.seal(message, &chain)?;
+    /// # let sealed = [new_set.as_bytes(), message].concat();
+    /// # let (_, arc) = verify_with_arc(&sealed, &Policy::default(), now, lookup)?;
+    /// let set = &arc.sets()[0]; // sealed once, by lists.example
+    /// assert_eq!(set.instance(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn instance(&self) -> u32 {
         self.instance
     }
     /// The sealer: the `ARC-Seal`'s `d=`.
+    ///
+    /// ```
+    /// # use dkim_core::arc::Sealer;
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, KeyRequest, Now, Policy, PrivateKey, verify_with_arc};
+    /// # let key = Ed25519SigningKey::from_seed(&[9; 32]);
+    /// # let record = PrivateKey::Ed25519(key.clone()).dns_record();
+    /// # let lookup = |_: &KeyRequest| KeyAnswer::text(record.text());
+    /// # let now = Now::unix(1_700_000_000);
+    /// # let message = b"Authentication-Results: lists.example; dkim=none\r\nFrom: joe@example.com\r\n\r\nHello\r\n";
+    /// # let (_, chain) = verify_with_arc(message, &Policy::default(), now, lookup)?;
+    /// # let new_set = Sealer::new(key, "lists.example", "arc", "lists.example")?.seal(message, &chain)?;
+    /// # let sealed = [new_set.as_bytes(), message].concat();
+    /// # let (_, arc) = verify_with_arc(&sealed, &Policy::default(), now, lookup)?;
+    /// let set = &arc.sets()[0]; // sealed once, by lists.example
+    /// assert_eq!(set.seal_domain(), "lists.example");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn seal_domain(&self) -> &str {
         &self.seal_domain
     }
     /// The `ARC-Seal`'s `s=`.
+    ///
+    /// ```
+    /// # use dkim_core::arc::Sealer;
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, KeyRequest, Now, Policy, PrivateKey, verify_with_arc};
+    /// # let key = Ed25519SigningKey::from_seed(&[9; 32]);
+    /// # let record = PrivateKey::Ed25519(key.clone()).dns_record();
+    /// # let lookup = |_: &KeyRequest| KeyAnswer::text(record.text());
+    /// # let now = Now::unix(1_700_000_000);
+    /// # let message = b"Authentication-Results: lists.example; dkim=none\r\nFrom: joe@example.com\r\n\r\nHello\r\n";
+    /// # let (_, chain) = verify_with_arc(message, &Policy::default(), now, lookup)?;
+    /// # let new_set = Sealer::new(key, "lists.example", "arc", "lists.example")?.seal(message, &chain)?;
+    /// # let sealed = [new_set.as_bytes(), message].concat();
+    /// # let (_, arc) = verify_with_arc(&sealed, &Policy::default(), now, lookup)?;
+    /// let set = &arc.sets()[0]; // sealed once, by lists.example
+    /// assert_eq!(set.seal_selector(), "arc");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn seal_selector(&self) -> &str {
         &self.seal_selector
     }
     /// The `ARC-Message-Signature`'s `d=`.
+    ///
+    /// ```
+    /// # use dkim_core::arc::Sealer;
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, KeyRequest, Now, Policy, PrivateKey, verify_with_arc};
+    /// # let key = Ed25519SigningKey::from_seed(&[9; 32]);
+    /// # let record = PrivateKey::Ed25519(key.clone()).dns_record();
+    /// # let lookup = |_: &KeyRequest| KeyAnswer::text(record.text());
+    /// # let now = Now::unix(1_700_000_000);
+    /// # let message = b"Authentication-Results: lists.example; dkim=none\r\nFrom: joe@example.com\r\n\r\nHello\r\n";
+    /// # let (_, chain) = verify_with_arc(message, &Policy::default(), now, lookup)?;
+    /// # let new_set = Sealer::new(key, "lists.example", "arc", "lists.example")?.seal(message, &chain)?;
+    /// # let sealed = [new_set.as_bytes(), message].concat();
+    /// # let (_, arc) = verify_with_arc(&sealed, &Policy::default(), now, lookup)?;
+    /// let set = &arc.sets()[0]; // sealed once, by lists.example
+    /// assert_eq!(set.message_signature_domain(), "lists.example");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn message_signature_domain(&self) -> &str {
         &self.ams_domain
     }
     /// The seal's `cv=`.
+    ///
+    /// ```
+    /// use dkim_core::arc::ChainStatus;
+    /// # use dkim_core::arc::Sealer;
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, KeyRequest, Now, Policy, PrivateKey, verify_with_arc};
+    /// # let key = Ed25519SigningKey::from_seed(&[9; 32]);
+    /// # let record = PrivateKey::Ed25519(key.clone()).dns_record();
+    /// # let lookup = |_: &KeyRequest| KeyAnswer::text(record.text());
+    /// # let now = Now::unix(1_700_000_000);
+    /// # let message = b"Authentication-Results: lists.example; dkim=none\r\nFrom: joe@example.com\r\n\r\nHello\r\n";
+    /// # let (_, chain) = verify_with_arc(message, &Policy::default(), now, lookup)?;
+    /// # let new_set = Sealer::new(key, "lists.example", "arc", "lists.example")?.seal(message, &chain)?;
+    /// # let sealed = [new_set.as_bytes(), message].concat();
+    /// # let (_, arc) = verify_with_arc(&sealed, &Policy::default(), now, lookup)?;
+    /// let set = &arc.sets()[0]; // sealed once, by lists.example
+    /// assert_eq!(set.chain_status(), ChainStatus::None); // the first seal says cv=none
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn chain_status(&self) -> ChainStatus {
         self.cv
     }
     /// The authserv-id of the set's `ARC-Authentication-Results`.
+    ///
+    /// ```
+    /// # use dkim_core::arc::Sealer;
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, KeyRequest, Now, Policy, PrivateKey, verify_with_arc};
+    /// # let key = Ed25519SigningKey::from_seed(&[9; 32]);
+    /// # let record = PrivateKey::Ed25519(key.clone()).dns_record();
+    /// # let lookup = |_: &KeyRequest| KeyAnswer::text(record.text());
+    /// # let now = Now::unix(1_700_000_000);
+    /// # let message = b"Authentication-Results: lists.example; dkim=none\r\nFrom: joe@example.com\r\n\r\nHello\r\n";
+    /// # let (_, chain) = verify_with_arc(message, &Policy::default(), now, lookup)?;
+    /// # let new_set = Sealer::new(key, "lists.example", "arc", "lists.example")?.seal(message, &chain)?;
+    /// # let sealed = [new_set.as_bytes(), message].concat();
+    /// # let (_, arc) = verify_with_arc(&sealed, &Policy::default(), now, lookup)?;
+    /// let set = &arc.sets()[0]; // sealed once, by lists.example
+    /// assert_eq!(set.authserv_id(), "lists.example");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn authserv_id(&self) -> &str {
         &self.authserv_id
     }
     /// Whether its `ARC-Message-Signature` validated (`None`: not checked).
+    ///
+    /// ```
+    /// # use dkim_core::arc::Sealer;
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, KeyRequest, Now, Policy, PrivateKey, verify_with_arc};
+    /// # let key = Ed25519SigningKey::from_seed(&[9; 32]);
+    /// # let record = PrivateKey::Ed25519(key.clone()).dns_record();
+    /// # let lookup = |_: &KeyRequest| KeyAnswer::text(record.text());
+    /// # let now = Now::unix(1_700_000_000);
+    /// # let message = b"Authentication-Results: lists.example; dkim=none\r\nFrom: joe@example.com\r\n\r\nHello\r\n";
+    /// # let (_, chain) = verify_with_arc(message, &Policy::default(), now, lookup)?;
+    /// # let new_set = Sealer::new(key, "lists.example", "arc", "lists.example")?.seal(message, &chain)?;
+    /// # let sealed = [new_set.as_bytes(), message].concat();
+    /// let (_, arc) = verify_with_arc(&sealed, &Policy::default(), now, lookup)?;
+    /// assert_eq!(arc.sets()[0].message_signature_valid(), Some(true));
+    /// let changed = [&sealed[..], b"P.S. changed after sealing\r\n"].concat();
+    /// let (_, arc) = verify_with_arc(&changed, &Policy::default(), now, lookup)?;
+    /// assert_eq!(arc.sets()[0].message_signature_valid(), Some(false));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn message_signature_valid(&self) -> Option<bool> {
         self.ams_valid
     }
     /// Whether its `ARC-Seal` validated (`None`: not checked).
+    ///
+    /// ```
+    /// # use dkim_core::arc::Sealer;
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, KeyRequest, Now, Policy, PrivateKey, verify_with_arc};
+    /// # let key = Ed25519SigningKey::from_seed(&[9; 32]);
+    /// # let record = PrivateKey::Ed25519(key.clone()).dns_record();
+    /// # let lookup = |_: &KeyRequest| KeyAnswer::text(record.text());
+    /// # let now = Now::unix(1_700_000_000);
+    /// # let message = b"Authentication-Results: lists.example; dkim=none\r\nFrom: joe@example.com\r\n\r\nHello\r\n";
+    /// # let (_, chain) = verify_with_arc(message, &Policy::default(), now, lookup)?;
+    /// # let new_set = Sealer::new(key, "lists.example", "arc", "lists.example")?.seal(message, &chain)?;
+    /// # let sealed = [new_set.as_bytes(), message].concat();
+    /// let (_, arc) = verify_with_arc(&sealed, &Policy::default(), now, lookup)?;
+    /// assert_eq!(arc.sets()[0].seal_valid(), Some(true));
+    /// // The seal covers the ARC fields, not the body: a changed body leaves it valid.
+    /// let changed = [&sealed[..], b"P.S. changed after sealing\r\n"].concat();
+    /// let (_, arc) = verify_with_arc(&changed, &Policy::default(), now, lookup)?;
+    /// assert_eq!(arc.sets()[0].seal_valid(), Some(true));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn seal_valid(&self) -> Option<bool> {
         self.seal_valid
@@ -323,12 +498,39 @@ pub struct ArcResult {
 
 impl ArcResult {
     /// The result for a message without ARC sets.
+    ///
+    /// ```
+    /// use dkim_core::arc::{ArcResult, ChainStatus};
+    /// let none = ArcResult::none();
+    /// assert_eq!(none.status(), ChainStatus::None);
+    /// assert!(none.sets().is_empty());
+    /// ```
     #[must_use]
     pub fn none() -> Self {
         Self { status: ChainStatus::None, instances: 0, oldest_pass: None, reason: None, sets: Vec::new() }
     }
 
     /// `none`, `pass` or `fail`.
+    ///
+    /// ```
+    /// use dkim_core::arc::ChainStatus;
+    /// # use dkim_core::arc::Sealer;
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, KeyRequest, Now, Policy, PrivateKey, verify_with_arc};
+    /// # let key = Ed25519SigningKey::from_seed(&[9; 32]);
+    /// # let record = PrivateKey::Ed25519(key.clone()).dns_record();
+    /// # let lookup = |_: &KeyRequest| KeyAnswer::text(record.text());
+    /// # let now = Now::unix(1_700_000_000);
+    /// # let message = b"Authentication-Results: lists.example; dkim=none\r\nFrom: joe@example.com\r\n\r\nHello\r\n";
+    /// # let (_, chain) = verify_with_arc(message, &Policy::default(), now, lookup)?;
+    /// # let new_set = Sealer::new(key, "lists.example", "arc", "lists.example")?.seal(message, &chain)?;
+    /// # let sealed = [new_set.as_bytes(), message].concat();
+    /// assert_eq!(chain.status(), ChainStatus::None); // before sealing
+    /// let (_, arc) = verify_with_arc(&sealed, &Policy::default(), now, lookup)?;
+    /// assert_eq!(arc.status(), ChainStatus::Pass);
+    /// let changed = [&sealed[..], b"P.S. changed after sealing\r\n"].concat();
+    /// assert_eq!(verify_with_arc(&changed, &Policy::default(), now, lookup)?.1.status(), ChainStatus::Fail);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn status(&self) -> ChainStatus {
         self.status
@@ -336,6 +538,23 @@ impl ArcResult {
 
     /// The number of ARC sets found (the highest instance when the chain
     /// has that form; 0 when there is none).
+    ///
+    /// ```
+    /// # use dkim_core::arc::Sealer;
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, KeyRequest, Now, Policy, PrivateKey, verify_with_arc};
+    /// # let key = Ed25519SigningKey::from_seed(&[9; 32]);
+    /// # let record = PrivateKey::Ed25519(key.clone()).dns_record();
+    /// # let lookup = |_: &KeyRequest| KeyAnswer::text(record.text());
+    /// # let now = Now::unix(1_700_000_000);
+    /// # let message = b"Authentication-Results: lists.example; dkim=none\r\nFrom: joe@example.com\r\n\r\nHello\r\n";
+    /// # let (_, chain) = verify_with_arc(message, &Policy::default(), now, lookup)?;
+    /// # let new_set = Sealer::new(key, "lists.example", "arc", "lists.example")?.seal(message, &chain)?;
+    /// # let sealed = [new_set.as_bytes(), message].concat();
+    /// assert_eq!(chain.instances(), 0); // before sealing
+    /// let (_, arc) = verify_with_arc(&sealed, &Policy::default(), now, lookup)?;
+    /// assert_eq!(arc.instances(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn instances(&self) -> u32 {
         self.instances
@@ -344,12 +563,51 @@ impl ArcResult {
     /// The lowest instance whose `ARC-Message-Signature` still validates,
     /// counting down from the latest (RFC 8617 section 5.2): on a passing
     /// chain, how far back the message is unchanged. `None` unless `pass`.
+    ///
+    /// ```
+    /// # use dkim_core::arc::Sealer;
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, KeyRequest, Now, Policy, PrivateKey, verify_with_arc};
+    /// # let key = Ed25519SigningKey::from_seed(&[9; 32]);
+    /// # let record = PrivateKey::Ed25519(key.clone()).dns_record();
+    /// # let lookup = |_: &KeyRequest| KeyAnswer::text(record.text());
+    /// # let now = Now::unix(1_700_000_000);
+    /// # let message = b"Authentication-Results: lists.example; dkim=none\r\nFrom: joe@example.com\r\n\r\nHello\r\n";
+    /// # let (_, chain) = verify_with_arc(message, &Policy::default(), now, lookup)?;
+    /// # let new_set = Sealer::new(key, "lists.example", "arc", "lists.example")?.seal(message, &chain)?;
+    /// # let sealed = [new_set.as_bytes(), message].concat();
+    /// let (_, arc) = verify_with_arc(&sealed, &Policy::default(), now, lookup)?;
+    /// assert_eq!(arc.oldest_pass(), Some(1)); // unchanged since the first set
+    /// let changed = [&sealed[..], b"P.S. changed after sealing\r\n"].concat();
+    /// assert_eq!(verify_with_arc(&changed, &Policy::default(), now, lookup)?.1.oldest_pass(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn oldest_pass(&self) -> Option<u32> {
         self.oldest_pass
     }
 
     /// Why the chain failed.
+    ///
+    /// ```
+    /// use dkim_core::Reason;
+    /// use dkim_core::arc::ArcReason;
+    /// # use dkim_core::arc::Sealer;
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, KeyRequest, Now, Policy, PrivateKey, verify_with_arc};
+    /// # let key = Ed25519SigningKey::from_seed(&[9; 32]);
+    /// # let record = PrivateKey::Ed25519(key.clone()).dns_record();
+    /// # let lookup = |_: &KeyRequest| KeyAnswer::text(record.text());
+    /// # let now = Now::unix(1_700_000_000);
+    /// # let message = b"Authentication-Results: lists.example; dkim=none\r\nFrom: joe@example.com\r\n\r\nHello\r\n";
+    /// # let (_, chain) = verify_with_arc(message, &Policy::default(), now, lookup)?;
+    /// # let new_set = Sealer::new(key, "lists.example", "arc", "lists.example")?.seal(message, &chain)?;
+    /// # let sealed = [new_set.as_bytes(), message].concat();
+    /// let (_, arc) = verify_with_arc(&sealed, &Policy::default(), now, lookup)?;
+    /// assert_eq!(arc.reason(), None); // it passes
+    /// let changed = [&sealed[..], b"P.S. changed after sealing\r\n"].concat();
+    /// let (_, arc) = verify_with_arc(&changed, &Policy::default(), now, lookup)?;
+    /// assert_eq!(arc.reason(), Some(&ArcReason::MessageSignature { instance: 1, reason: Reason::BodyHashMismatch }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn reason(&self) -> Option<&ArcReason> {
         self.reason.as_ref()
@@ -357,6 +615,23 @@ impl ArcResult {
 
     /// The sets, instance 1 first (empty when the chain's form was broken
     /// before the sets could be told apart).
+    ///
+    /// ```
+    /// # use dkim_core::arc::Sealer;
+    /// # use dkim_core::{Ed25519SigningKey, KeyAnswer, KeyRequest, Now, Policy, PrivateKey, verify_with_arc};
+    /// # let key = Ed25519SigningKey::from_seed(&[9; 32]);
+    /// # let record = PrivateKey::Ed25519(key.clone()).dns_record();
+    /// # let lookup = |_: &KeyRequest| KeyAnswer::text(record.text());
+    /// # let now = Now::unix(1_700_000_000);
+    /// # let message = b"Authentication-Results: lists.example; dkim=none\r\nFrom: joe@example.com\r\n\r\nHello\r\n";
+    /// # let (_, chain) = verify_with_arc(message, &Policy::default(), now, lookup)?;
+    /// # let new_set = Sealer::new(key, "lists.example", "arc", "lists.example")?.seal(message, &chain)?;
+    /// # let sealed = [new_set.as_bytes(), message].concat();
+    /// let (_, arc) = verify_with_arc(&sealed, &Policy::default(), now, lookup)?;
+    /// let sealers: Vec<&str> = arc.sets().iter().map(|s| s.seal_domain()).collect();
+    /// assert_eq!(sealers, ["lists.example"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn sets(&self) -> &[ArcSetInfo] {
         &self.sets

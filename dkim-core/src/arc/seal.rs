@@ -123,6 +123,17 @@ impl<K: SigningKey> Sealer<K> {
     /// # Errors
     ///
     /// [`SealError::InvalidDomain`] or [`SealError::InvalidAuthservId`].
+    ///
+    /// ```
+    /// use dkim_core::arc::{SealError, Sealer};
+    /// use dkim_core::Ed25519SigningKey;
+    /// let key = Ed25519SigningKey::from_seed(&[9; 32]);
+    /// assert!(Sealer::new(key.clone(), "lists.example", "arc", "lists.example").is_ok());
+    /// let bad = Sealer::new(key.clone(), "lists example", "arc", "lists.example");
+    /// assert_eq!(bad.err(), Some(SealError::InvalidDomain("lists example".into())));
+    /// let bad = Sealer::new(key, "lists.example", "arc", "lists.example; dkim=pass");
+    /// assert!(matches!(bad, Err(SealError::InvalidAuthservId(_))));
+    /// ```
     pub fn new(key: K, domain: &str, selector: &str, authserv_id: &str) -> Result<Self, SealError> {
         for name in [domain, selector] {
             if !crate::signature::is_domain_name(name) {
@@ -146,6 +157,17 @@ impl<K: SigningKey> Sealer<K> {
 
     /// The fields the `ARC-Message-Signature` signs (default: those of
     /// [`DEFAULT_SIGNED_HEADERS`] that the message has; From always).
+    ///
+    /// ```
+    /// use dkim_core::arc::{ArcResult, Sealer};
+    /// use dkim_core::Ed25519SigningKey;
+    /// let sealer = Sealer::new(Ed25519SigningKey::from_seed(&[9; 32]), "lists.example", "arc", "lists.example")?
+    ///     .headers(["Subject", "To"]);
+    /// let message = b"From: joe@example.com\r\nSubject: hi\r\nTo: list@lists.example\r\n\r\nHello\r\n";
+    /// let set = sealer.seal(message, &ArcResult::none())?;
+    /// assert!(set.contains("h=From:Subject:To;")); // From is added
+    /// # Ok::<(), dkim_core::arc::SealError>(())
+    /// ```
     #[must_use]
     pub fn headers<I: IntoIterator<Item = S>, S: AsRef<str>>(mut self, names: I) -> Self {
         self.headers = Some(names.into_iter().map(|n| n.as_ref().to_string()).collect());
@@ -153,6 +175,17 @@ impl<K: SigningKey> Sealer<K> {
     }
 
     /// `t=` of the new seal and message signature (default: none).
+    ///
+    /// ```
+    /// use dkim_core::arc::{ArcResult, Sealer};
+    /// use dkim_core::Ed25519SigningKey;
+    /// let sealer = Sealer::new(Ed25519SigningKey::from_seed(&[9; 32]), "lists.example", "arc", "lists.example")?;
+    /// let message = b"From: joe@example.com\r\n\r\nHello\r\n";
+    /// assert!(!sealer.seal(message, &ArcResult::none())?.contains(" t="));
+    /// let set = sealer.timestamp(1_700_000_000).seal(message, &ArcResult::none())?;
+    /// assert_eq!(set.matches(" t=1700000000;").count(), 2); // ARC-Seal and ARC-Message-Signature
+    /// # Ok::<(), dkim_core::arc::SealError>(())
+    /// ```
     #[must_use]
     pub fn timestamp(mut self, unix_seconds: u64) -> Self {
         self.timestamp = Some(unix_seconds);
@@ -167,6 +200,18 @@ impl<K: SigningKey> Sealer<K> {
     ///
     /// [`SealError`]: a chain that must not grow ([`ArcResult::may_seal`]),
     /// a malformed header, no From, or the key fails.
+    ///
+    /// ```
+    /// use dkim_core::arc::{ArcResult, SealError, Sealer};
+    /// use dkim_core::Ed25519SigningKey;
+    /// let sealer = Sealer::new(Ed25519SigningKey::from_seed(&[9; 32]), "lists.example", "arc", "lists.example")?;
+    /// let set = sealer.seal(b"From: joe@example.com\r\n\r\nHello\r\n", &ArcResult::none())?;
+    /// let starts = set.lines().filter(|l| !l.starts_with([' ', '\t'])); // not the folded continuations
+    /// let names: Vec<&str> = starts.filter_map(|l| l.split(':').next()).collect();
+    /// assert_eq!(names, ["ARC-Seal", "ARC-Message-Signature", "ARC-Authentication-Results"]);
+    /// assert_eq!(sealer.seal(b"Subject: hi\r\n\r\nHello\r\n", &ArcResult::none()), Err(SealError::NoFrom));
+    /// # Ok::<(), SealError>(())
+    /// ```
     pub fn seal(&self, message: &[u8], chain: &ArcResult) -> Result<String, SealError> {
         let mut collector = HeaderCollector::new(&self.limits, LineEndings::Crlf);
         let (header, body) = match collector.feed(message)? {
@@ -213,6 +258,19 @@ impl<K: SigningKey> Sealer<K> {
 
     /// [`Sealer::session`], taking the sealer (for a key that is not
     /// `Clone`, or a session that must own everything).
+    ///
+    /// ```
+    /// use dkim_core::arc::{ArcResult, Sealer};
+    /// use dkim_core::Ed25519SigningKey;
+    /// let sealer = Sealer::new(Ed25519SigningKey::from_seed(&[9; 32]), "lists.example", "arc", "lists.example")?;
+    /// let message = b"From: joe@example.com\r\n\r\nHello\r\n";
+    /// let one_shot = sealer.seal(message, &ArcResult::none())?;
+    /// let mut session = sealer.into_session();
+    /// let Some(body_start) = session.headers(message)? else { unreachable!("the header is complete") };
+    /// session.body(&message[body_start..]);
+    /// assert_eq!(session.finish(&ArcResult::none())?, one_shot);
+    /// # Ok::<(), dkim_core::arc::SealError>(())
+    /// ```
     #[must_use]
     pub fn into_session(self) -> SealSession<K> {
         let mut hashes = BodyHashes::new();
@@ -362,6 +420,28 @@ impl<K: SigningKey> Sealer<K> {
 
 /// A seal in progress ([`Sealer::session`]): the body is hashed as it
 /// comes, never kept.
+///
+/// ```
+/// use dkim_core::arc::{ChainStatus, Sealer};
+/// use dkim_core::{Ed25519SigningKey, KeyAnswer, KeyRequest, Now, Policy, PrivateKey, verify_with_arc};
+/// let key = Ed25519SigningKey::from_seed(&[9; 32]);
+/// let record = PrivateKey::Ed25519(key.clone()).dns_record();
+/// let lookup = |_: &KeyRequest| KeyAnswer::text(record.text());
+/// let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello\r\n";
+/// let (_, chain) = verify_with_arc(message, &Policy::default(), Now::unix(1_700_000_000), lookup)?;
+/// let mut session = Sealer::new(key, "lists.example", "arc", "lists.example")?.into_session();
+/// for chunk in message.chunks(7) {
+///     match session.headers(chunk)? {
+///         None => {}
+///         Some(n) => session.body(&chunk[n..]), // every later chunk too: `headers` then says Some(0)
+///     }
+/// }
+/// let set = session.finish(&chain)?;
+/// let sealed = [set.as_bytes(), message].concat();
+/// let (_, chain) = verify_with_arc(&sealed, &Policy::default(), Now::unix(1_700_000_000), lookup)?;
+/// assert_eq!(chain.status(), ChainStatus::Pass);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct SealSession<K> {
     sealer: Sealer<K>,
     collector: HeaderCollector,
@@ -384,7 +464,22 @@ impl<K: SigningKey> SealSession<K> {
     ///
     /// # Errors
     ///
-    /// [`SealError::Header`] for a malformed or oversized header.
+    /// [`SealError::Header`] for a header over the size limits (a field
+    /// without a colon shows at [`SealSession::finish`], which parses the
+    /// header).
+    ///
+    /// ```
+    /// use dkim_core::arc::{SealError, Sealer};
+    /// use dkim_core::{Ed25519SigningKey, HeaderError};
+    /// let sealer = Sealer::new(Ed25519SigningKey::from_seed(&[9; 32]), "lists.example", "arc", "lists.example")?;
+    /// let mut session = sealer.session();
+    /// assert_eq!(session.headers(b"From: joe@example.com\r\nSubj")?, None);
+    /// assert_eq!(session.headers(b"ect: hi\r\n\r\nHello")?, Some(11)); // "Hello" starts at 11
+    /// let mut huge = sealer.session();
+    /// let field = [&b"X-Big: "[..], &vec![b'a'; 1 << 20]].concat(); // over the 1 MiB header limit
+    /// assert!(matches!(huge.headers(&field), Err(SealError::Header(HeaderError::TooLarge { .. }))));
+    /// # Ok::<(), SealError>(())
+    /// ```
     pub fn headers(&mut self, chunk: &[u8]) -> Result<Option<usize>, SealError> {
         if self.header.is_some() {
             return Ok(Some(0));
@@ -421,6 +516,20 @@ impl<K: SigningKey> SealSession<K> {
     }
 
     /// Feeds a body chunk.
+    ///
+    /// ```
+    /// use dkim_core::arc::{ArcResult, Sealer};
+    /// use dkim_core::Ed25519SigningKey;
+    /// let sealer = Sealer::new(Ed25519SigningKey::from_seed(&[9; 32]), "lists.example", "arc", "lists.example")?;
+    /// let one_shot = sealer.seal(b"From: joe@example.com\r\n\r\nHello,\r\nworld\r\n", &ArcResult::none())?;
+    /// let mut session = sealer.session();
+    /// session.headers(b"From: joe@example.com\r\n\r\n")?;
+    /// for chunk in [&b"Hel"[..], b"lo,\r\nwor", b"ld\r\n"] {
+    ///     session.body(chunk);
+    /// }
+    /// assert_eq!(session.finish(&ArcResult::none())?, one_shot); // the same body hash
+    /// # Ok::<(), dkim_core::arc::SealError>(())
+    /// ```
     pub fn body(&mut self, chunk: &[u8]) {
         if self.header.is_some() {
             self.hashes.update(chunk);
@@ -433,6 +542,22 @@ impl<K: SigningKey> SealSession<K> {
     ///
     /// As [`Sealer::seal`]; a header that never ended without an empty line
     /// is taken as a message without a body.
+    ///
+    /// ```
+    /// use dkim_core::arc::{ArcResult, SealError, Sealer};
+    /// use dkim_core::{Ed25519SigningKey, HeaderError};
+    /// let sealer = Sealer::new(Ed25519SigningKey::from_seed(&[9; 32]), "lists.example", "arc", "lists.example")?;
+    /// let mut session = sealer.session();
+    /// assert_eq!(session.headers(b"From: joe@example.com\r\n")?, None); // no empty line, no body
+    /// assert!(session.finish(&ArcResult::none())?.starts_with("ARC-Seal: i=1; cv=none;"));
+    /// let mut no_from = sealer.session();
+    /// no_from.headers(b"Subject: hi\r\n\r\n")?;
+    /// assert_eq!(no_from.finish(&ArcResult::none()), Err(SealError::NoFrom));
+    /// let mut broken = sealer.session();
+    /// broken.headers(b"no colon\r\n\r\n")?; // the fields are parsed here, in `finish`
+    /// assert_eq!(broken.finish(&ArcResult::none()), Err(SealError::Header(HeaderError::MissingColon { offset: 0 })));
+    /// # Ok::<(), SealError>(())
+    /// ```
     pub fn finish(mut self, chain: &ArcResult) -> Result<String, SealError> {
         let header = match self.header.take() {
             Some(h) => h,

@@ -54,6 +54,14 @@ impl ScanPath {
     }
 
     /// The fastest path this processor can run.
+    ///
+    /// ```
+    /// use dkim_core::canon::ScanPath;
+    /// let best = ScanPath::best();
+    /// assert!(best.is_available());
+    /// // Every path listed before it (a faster one) is unavailable here.
+    /// assert!(ScanPath::ALL.into_iter().take_while(|&p| p != best).all(|p| !p.is_available()));
+    /// ```
     #[must_use]
     pub fn best() -> Self {
         Self::ALL.into_iter().find(|p| p.is_available()).unwrap_or(ScanPath::Portable)
@@ -106,12 +114,27 @@ impl ScanPath {
     }
 
     /// `path` if this processor can run it, else the best one it can.
+    ///
+    /// ```
+    /// use dkim_core::canon::ScanPath;
+    /// assert_eq!(ScanPath::Portable.or_available(), ScanPath::Portable); // runs everywhere
+    /// assert!(ScanPath::Avx512.or_available().is_available());
+    /// if !ScanPath::Avx2.is_available() {
+    ///     assert_eq!(ScanPath::Avx2.or_available(), ScanPath::best());
+    /// }
+    /// ```
     #[must_use]
     pub fn or_available(self) -> Self {
         if self.is_available() { self } else { Self::best() }
     }
 
     /// The name: `avx512`, `avx2` or `portable`.
+    ///
+    /// ```
+    /// use dkim_core::canon::ScanPath;
+    /// assert_eq!(ScanPath::ALL.map(ScanPath::as_str), ["avx512", "avx2", "portable"]);
+    /// assert_eq!(ScanPath::Portable.to_string(), "portable");
+    /// ```
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -122,6 +145,13 @@ impl ScanPath {
     }
 
     /// The path named `name` ([`ScanPath::as_str`], any case).
+    ///
+    /// ```
+    /// use dkim_core::canon::ScanPath;
+    /// assert_eq!(ScanPath::parse("PORTABLE"), Some(ScanPath::Portable));
+    /// assert_eq!(ScanPath::parse("sse2"), None);
+    /// assert!(ScanPath::ALL.into_iter().all(|p| ScanPath::parse(p.as_str()) == Some(p)));
+    /// ```
     #[must_use]
     pub fn parse(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|p| p.as_str().eq_ignore_ascii_case(name))
