@@ -6,7 +6,7 @@
 //! at `selector._domainkey.domain` too) and the same body-hash set (an
 //! `ARC-Message-Signature` whose canonicalization and hash match a
 //! `DKIM-Signature`'s costs no second body hash). After
-//! [`Step::Done`](crate::Step::Done), [`Verifier::arc`](crate::Verifier::arc)
+//! [`Step::Done`](crate::Step::Done), [`Verifier::arc_result`](crate::Verifier::arc_result)
 //! gives the chain's [`ArcResult`].
 //!
 //! ```
