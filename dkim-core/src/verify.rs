@@ -103,7 +103,16 @@ pub fn verify<F>(
 where
     F: FnMut(&KeyRequest) -> KeyAnswer,
 {
-    let mut v = Verifier::new(policy.clone(), now);
+    let v = run_whole(Verifier::new(policy.clone(), now), message, &mut lookup)?;
+    Ok(v.into_results())
+}
+
+/// Drives `v` over a whole message in memory, `lookup` answering each key
+/// request; the finished verifier.
+fn run_whole<F>(mut v: Verifier, message: &[u8], lookup: &mut F) -> Result<Verifier, VerifyError>
+where
+    F: FnMut(&KeyRequest) -> KeyAnswer,
+{
     let body = match v.headers(message)? {
         HeaderStatus::Complete(n) => n,
         HeaderStatus::Partial => message.len(),
@@ -116,7 +125,7 @@ where
     }
     v.body(&message[body..]);
     v.finish()?;
-    Ok(v.into_results())
+    Ok(v)
 }
 
 /// Progress of the header. Exhaustive on purpose (like httparse's
@@ -870,23 +879,29 @@ impl Verifier {
             info.seal_valid = outcome(info.instance, true).map(|o| o.is_ok());
         }
         let n = arc.instances;
-        let mut result =
-            ArcResult::fail(n, ArcReason::Missing { instance: n, field: ArcField::MessageSignature }, arc.sets.clone());
-        if let Some(Err(reason)) = outcome(n, false) {
-            result.reason = Some(ArcReason::MessageSignature { instance: n, reason });
-        } else if let Some((i, Err(reason))) =
-            (1..=n).rev().map(|i| (i, outcome(i, true).unwrap_or(Ok(())))).find(|(_, o)| o.is_err())
-        {
-            result.reason = Some(ArcReason::Seal { instance: i, reason });
-        } else {
-            let mut oldest = n;
-            while oldest > 1 && matches!(outcome(oldest - 1, false), Some(Ok(()))) {
-                oldest -= 1;
+        let failed_seal = (1..=n).rev().find_map(|i| match outcome(i, true) {
+            Some(Err(reason)) => Some(ArcReason::Seal { instance: i, reason }),
+            _ => None,
+        });
+        let result = match (outcome(n, false), failed_seal) {
+            (Some(Err(reason)), _) => {
+                ArcResult::fail(n, ArcReason::MessageSignature { instance: n, reason }, arc.sets.clone())
             }
-            result.status = ChainStatus::Pass;
-            result.reason = None;
-            result.oldest_pass = Some(oldest);
-        }
+            (_, Some(reason)) => ArcResult::fail(n, reason, arc.sets.clone()),
+            _ => {
+                let mut oldest = n;
+                while oldest > 1 && matches!(outcome(oldest - 1, false), Some(Ok(()))) {
+                    oldest -= 1;
+                }
+                ArcResult {
+                    status: ChainStatus::Pass,
+                    instances: n,
+                    oldest_pass: Some(oldest),
+                    reason: None,
+                    sets: arc.sets.clone(),
+                }
+            }
+        };
         arc.result = Some(result);
     }
 
@@ -1102,19 +1117,7 @@ pub fn verify_with_arc<F>(
 where
     F: FnMut(&KeyRequest) -> KeyAnswer,
 {
-    let mut v = Verifier::with_arc(policy.clone(), now);
-    let body = match v.headers(message)? {
-        HeaderStatus::Complete(n) => n,
-        HeaderStatus::Partial => message.len(),
-    };
-    while let Step::NeedKeys(requests) = v.step() {
-        for request in &requests {
-            let answer = lookup(request);
-            v.answer_key(request.id(), answer);
-        }
-    }
-    v.body(&message[body..]);
-    v.finish()?;
+    let v = run_whole(Verifier::with_arc(policy.clone(), now), message, &mut lookup)?;
     let arc = v.arc_result().cloned().unwrap_or_else(ArcResult::none);
     Ok((v.into_results(), arc))
 }

@@ -88,10 +88,6 @@ fn instance(tag: &Tag<'_>) -> Result<u32, ArcFieldError> {
 /// The instance of any ARC field value, read loosely (for grouping a field
 /// that does not otherwise parse).
 pub(crate) fn loose_instance(value: &[u8]) -> Option<u32> {
-    let mut rest = value;
-    while let [b' ' | b'\t' | b'\r' | b'\n', tail @ ..] = rest {
-        rest = tail;
-    }
     if let Ok((i, _)) = aar_instance(value) {
         return Some(i);
     }

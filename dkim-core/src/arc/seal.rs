@@ -221,12 +221,7 @@ impl<K: SigningKey> Sealer<K> {
                 (collector.take(), &[][..])
             }
         };
-        let mut hashes = BodyHashes::new();
-        hashes.add(BodyHashKey {
-            canonicalization: CanonicalizationAlgorithm::Relaxed,
-            hash: self.key.algorithm().hash(),
-            length: None,
-        });
+        let mut hashes = self.body_hashes();
         hashes.update(body);
         let bh = hashes.finish().pop().map(|h| h.digest).unwrap_or_default();
         self.finish(&header, &bh, chain)
@@ -273,12 +268,7 @@ impl<K: SigningKey> Sealer<K> {
     /// ```
     #[must_use]
     pub fn into_session(self) -> SealSession<K> {
-        let mut hashes = BodyHashes::new();
-        hashes.add(BodyHashKey {
-            canonicalization: CanonicalizationAlgorithm::Relaxed,
-            hash: self.key.algorithm().hash(),
-            length: None,
-        });
+        let hashes = self.body_hashes();
         SealSession {
             collector: HeaderCollector::new(&self.limits, LineEndings::Crlf),
             sealer: self,
@@ -320,20 +310,7 @@ impl<K: SigningKey> Sealer<K> {
         }
         tags.push(("h", names.join(":")));
         tags.push(("bh", Base64::encode_string(bh)));
-        let name = ArcField::MessageSignature.name();
-        let unsigned = format_named(name, &tags, None);
-        let selected = block.select(&names, None);
-        let digest = header_hash(
-            &block,
-            &selected,
-            CanonicalizationAlgorithm::Relaxed,
-            algorithm.hash(),
-            name.as_bytes(),
-            &unsigned.as_bytes()[name.len() + 1..],
-            0..0,
-        );
-        let b = self.key.sign_digest(&digest).map_err(SealError::Crypto)?;
-        let ams = format_named(name, &tags, Some(&Base64::encode_string(&b)));
+        let ams = self.signed_field(ArcField::MessageSignature, &tags, &block, &block.select(&names, None))?;
 
         // ARC-Seal, over every set: the earlier ones from the message, then
         // the new AAR and AMS, then itself without b=.
@@ -354,20 +331,45 @@ impl<K: SigningKey> Sealer<K> {
         if let Some(t) = timestamp {
             tags.push(("t", t));
         }
-        let name = ArcField::Seal.name();
-        let unsigned = format_named(name, &tags, None);
+        let seal = self.signed_field(ArcField::Seal, &tags, &block, &selected)?;
+        Ok([seal, ams, aar].concat())
+    }
+
+    /// The relaxed SHA body-hash set of the AMS (relaxed body, the key's hash).
+    fn body_hashes(&self) -> BodyHashes {
+        let mut hashes = BodyHashes::new();
+        hashes.add(BodyHashKey {
+            canonicalization: CanonicalizationAlgorithm::Relaxed,
+            hash: self.key.algorithm().hash(),
+            length: None,
+        });
+        hashes
+    }
+
+    /// Field `field` with `tags`, signed over the `selected` fields of
+    /// `block` and itself with an empty `b=` (relaxed header
+    /// canonicalization, as RFC 8617 requires for the AS and we use for the
+    /// AMS).
+    fn signed_field(
+        &self,
+        field: ArcField,
+        tags: &[(&'static str, String)],
+        block: &HeaderBlock,
+        selected: &[Option<usize>],
+    ) -> Result<String, SealError> {
+        let name = field.name();
+        let unsigned = format_named(name, tags, None);
         let digest = header_hash(
-            &block,
-            &selected,
+            block,
+            selected,
             CanonicalizationAlgorithm::Relaxed,
-            algorithm.hash(),
+            self.key.algorithm().hash(),
             name.as_bytes(),
             &unsigned.as_bytes()[name.len() + 1..],
             0..0,
         );
         let b = self.key.sign_digest(&digest).map_err(SealError::Crypto)?;
-        let seal = format_named(name, &tags, Some(&Base64::encode_string(&b)));
-        Ok([seal, ams, aar].concat())
+        Ok(format_named(name, tags, Some(&Base64::encode_string(&b))))
     }
 
     /// The AAR field: `i=N; authserv-id;` then the results of our

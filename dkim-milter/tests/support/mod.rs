@@ -347,49 +347,34 @@ pub fn arc_with_zone(message: &[u8], zone_text: &str) -> dkim_core::arc::ArcResu
 /// dkimpy's `arc_verify` of `message` (pass, fail or none), keys from the
 /// zone text; `None` when dkimpy is not installed (it is in CI).
 pub fn arc_verify_with_dkimpy(message: &[u8], zone_text: &str) -> Option<String> {
-    let zone = ZoneFile::parse(zone_text).unwrap();
-    let mut records = String::from("{");
-    for (i, (name, _, record)) in zone.txt_records().enumerate() {
-        let text = String::from_utf8_lossy(&record.joined()).replace('\\', "\\\\").replace('"', "\\\"");
-        write!(records, "{}\"{}.\": \"{text}\"", if i > 0 { "," } else { "" }, name.trim_end_matches('.')).unwrap();
-    }
-    records.push('}');
     let script = r#"
-import sys, json, dkim
-records = json.loads(sys.argv[1])
-def dnsfunc(name, timeout=5):
-    n = name.decode() if isinstance(name, bytes) else name
-    return records.get(n.lower().rstrip('.') + '.', '').encode()
-cv, _, why = dkim.arc_verify(sys.stdin.buffer.read(), dnsfunc=dnsfunc)
+cv, _, why = dkim.arc_verify(msg, dnsfunc=dnsfunc)
 print((cv or b'fail').decode())
 print(why, file=sys.stderr)
 "#;
-    let check = Command::new("python3").args(["-c", "import dkim, authres"]).output().ok()?;
-    if !check.status.success() {
-        if std::env::var_os("DKIM_REQUIRE_POSTFIX").is_some_and(|v| v == "1") {
-            panic!("dkimpy is not installed (pip install dkimpy pynacl authres)");
-        }
-        eprintln!("dkimpy not installed: independent ARC check skipped");
-        return None;
-    }
-    let mut child = Command::new("python3")
-        .args(["-c", script, &records])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write as _;
-    child.stdin.take().unwrap().write_all(message).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "dkimpy: {}", String::from_utf8_lossy(&out.stderr));
-    Some(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    let out = run_dkimpy(script, "authres", message, zone_text)?;
+    Some(out.trim().to_owned())
 }
 
 /// Verifies `message` with dkimpy (the Python `dkim` package), keys from
 /// the zone text; one verdict per signature, topmost first ("pass" or
 /// "fail"). `None` when dkimpy is not installed (it is in CI).
 pub fn verify_with_dkimpy(message: &[u8], zone_text: &str) -> Option<Vec<String>> {
+    let script = r#"
+d = dkim.DKIM(msg)
+count = sum(1 for line in msg.split(b'\r\n\r\n')[0].split(b'\r\n') if line.lower().startswith(b'dkim-signature:'))
+for i in range(count):
+    print('pass' if d.verify(idx=i, dnsfunc=dnsfunc) else 'fail')
+"#;
+    let out = run_dkimpy(script, "nacl", message, zone_text)?;
+    Some(out.lines().map(str::to_owned).collect())
+}
+
+/// Runs `script` under python3 with `msg` (the message on stdin), `dkim`,
+/// `sys` and a `dnsfunc` answering from the zone text's TXT records; its
+/// standard output. `None` when dkimpy or the `extra` module is missing
+/// (a failure under `DKIM_REQUIRE_POSTFIX=1`).
+fn run_dkimpy(script: &str, extra: &str, message: &[u8], zone_text: &str) -> Option<String> {
     let zone = ZoneFile::parse(zone_text).unwrap();
     let mut records = String::from("{");
     for (i, (name, _, record)) in zone.txt_records().enumerate() {
@@ -397,28 +382,24 @@ pub fn verify_with_dkimpy(message: &[u8], zone_text: &str) -> Option<Vec<String>
         write!(records, "{}\"{}.\": \"{text}\"", if i > 0 { "," } else { "" }, name.trim_end_matches('.')).unwrap();
     }
     records.push('}');
-    let script = r#"
+    let prelude = r#"
 import sys, json, dkim
 records = json.loads(sys.argv[1])
 msg = sys.stdin.buffer.read()
 def dnsfunc(name, timeout=5):
     n = name.decode() if isinstance(name, bytes) else name
     return records.get(n.lower().rstrip('.') + '.', '').encode()
-d = dkim.DKIM(msg)
-count = sum(1 for line in msg.split(b'\r\n\r\n')[0].split(b'\r\n') if line.lower().startswith(b'dkim-signature:'))
-for i in range(count):
-    print('pass' if d.verify(idx=i, dnsfunc=dnsfunc) else 'fail')
 "#;
-    let check = Command::new("python3").args(["-c", "import dkim, nacl"]).output().ok()?;
+    let check = Command::new("python3").args(["-c", &format!("import dkim, {extra}")]).output().ok()?;
     if !check.status.success() {
         if std::env::var_os("DKIM_REQUIRE_POSTFIX").is_some_and(|v| v == "1") {
-            panic!("dkimpy is not installed (pip install dkimpy pynacl)");
+            panic!("dkimpy is not installed (pip install dkimpy pynacl authres)");
         }
-        eprintln!("dkimpy not installed: independent verification skipped");
+        eprintln!("dkimpy not installed: independent check skipped");
         return None;
     }
     let mut child = Command::new("python3")
-        .args(["-c", script, &records])
+        .args(["-c", &[prelude, script].concat(), &records])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -428,7 +409,7 @@ for i in range(count):
     child.stdin.take().unwrap().write_all(message).unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "dkimpy: {}", String::from_utf8_lossy(&out.stderr));
-    Some(String::from_utf8_lossy(&out.stdout).lines().map(str::to_owned).collect())
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// The outcome of one SMTP transaction: the reply to the end of DATA.
