@@ -1,5 +1,5 @@
 //! ARC (RFC 8617): validating a chain and sealing, each against its DKIM baseline in the same run (keys preloaded,
-//! no DNS; RSA-2048, the example key `examples/data/rsa2048.pem`, for every signature; relaxed body
+//! no DNS; the unsuffixed ids use RSA-2048, the example key `examples/data/rsa2048.pem`, for every signature; relaxed body
 //! canonicalization everywhere).
 //!
 //! Group `arc_verify` (64 KiB message): `arc_3hops_1dkim` is `verify_with_arc` on a message carrying one
@@ -10,6 +10,11 @@
 //! Group `arc_seal` (1 MiB message): `seal` is `Sealer::seal` on the message with no chain yet (its chain result
 //! from `verify_with_arc`, computed once outside the timing); `sign` is `Signer::sign` on the same message. Floor:
 //! sealing at most 1.1x signing.
+//!
+//! Both groups also run with the other keys and backends a deployment may use, each against its own baseline made
+//! with the same key and backend: suffix `_ed25519` (every signature and seal Ed25519, `examples/data/ed25519.pem`)
+//! and `_awslc` (the RSA-2048 key held by `AwsLcRsaSigningKey` for signing, `Policy::backend(&AwsLcRs)` for
+//! verifying). The floors apply to each pair.
 //!
 //! Group `arc_parts` (no floor; to tell where the time goes): `rsa2048_verify` (one RSA-2048 signature check,
 //! RustCrypto, as the verifications above make) and `rsa2048_sign` (one RSA-2048 signature of a digest with the
@@ -29,8 +34,8 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use dkim_core::arc::{ArcResult, ChainStatus, Sealer};
 use dkim_core::crypto::{Algorithm, CryptoError, PublicKey};
 use dkim_core::{
-    Dnssec, KeyAnswer, KeyRecord, KeyRequest, Limits, Now, Policy, PrivateKey, RustCrypto, Signer, SigningKey, Verdict,
-    VerifyingBackend, verify, verify_with_arc,
+    AwsLcRs, AwsLcRsaSigningKey, Dnssec, KeyAnswer, KeyRecord, KeyRequest, Limits, Now, Policy, PrivateKey, RustCrypto,
+    Signer, SigningKey, Verdict, VerifyingBackend, verify, verify_with_arc,
 };
 use mail::mail_body;
 
@@ -54,10 +59,48 @@ Thread-Index: AdW1234567890abcdefg==\r\n\
 Content-Language: en-GB\r\n\
 \r\n";
 
-fn rsa_key() -> PrivateKey {
-    let path = format!("{}/../examples/data/rsa2048.pem", env!("CARGO_MANIFEST_DIR"));
+fn example_key(name: &str) -> PrivateKey {
+    let path = format!("{}/../examples/data/{name}", env!("CARGO_MANIFEST_DIR"));
     PrivateKey::from_pem(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
         .unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn rsa_key() -> PrivateKey {
+    example_key("rsa2048.pem")
+}
+
+/// The RSA-2048 example key held by AWS-LC (its PKCS#8 DER from the PEM).
+fn aws_lc_key() -> AwsLcRsaSigningKey {
+    use base64ct::{Base64, Encoding};
+    let path = format!("{}/../examples/data/rsa2048.pem", env!("CARGO_MANIFEST_DIR"));
+    let pem = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = Base64::decode_vec(&b64).expect("PEM base64");
+    AwsLcRsaSigningKey::from_pkcs8_der(&der).expect("AWS-LC key")
+}
+
+/// A key and backend the groups run with: the suffix of its benchmark ids, the signing key, the key record the
+/// lookups answer with (the same public key), and the verifying policy.
+struct Kind {
+    suffix: &'static str,
+    key: Box<dyn SigningKey>,
+    keys: Keys,
+    policy: Policy,
+}
+
+fn kinds() -> Vec<Kind> {
+    let rsa = rsa_key();
+    let ed = example_key("ed25519.pem");
+    vec![
+        Kind { suffix: "", keys: Keys::new(&rsa), key: Box::new(rsa), policy: Policy::default() },
+        Kind { suffix: "_ed25519", keys: Keys::new(&ed), key: Box::new(ed), policy: Policy::default() },
+        Kind {
+            suffix: "_awslc",
+            keys: Keys::new(&rsa_key()),
+            key: Box::new(aws_lc_key()),
+            policy: Policy::default().backend(&AwsLcRs),
+        },
+    ]
 }
 
 fn message(size: usize) -> Vec<u8> {
@@ -81,11 +124,11 @@ impl Keys {
     }
 }
 
-fn signer<'a>(key: &'a PrivateKey, domain: &str, selector: &str) -> Signer<&'a PrivateKey> {
+fn signer<K: SigningKey>(key: K, domain: &str, selector: &str) -> Signer<K> {
     Signer::builder(key, domain, selector).timestamp(NOW - 60).build().expect("signer")
 }
 
-fn sealer(key: &PrivateKey, hop: u32) -> Sealer<&PrivateKey> {
+fn sealer<K: SigningKey>(key: K, hop: u32) -> Sealer<K> {
     let id = format!("hop{hop}.example");
     Sealer::new(key, &id, "arc", &id).expect("sealer").timestamp(NOW - 60 + u64::from(hop))
 }
@@ -95,7 +138,7 @@ fn arc_result(message: &[u8], keys: &Keys) -> ArcResult {
 }
 
 /// `message` with one more hop: an `Authentication-Results: hopN.example; arc=<cv>` field, then the hop's set.
-fn add_hop(message: &[u8], key: &PrivateKey, keys: &Keys, hop: u32) -> Vec<u8> {
+fn add_hop<K: SigningKey>(message: &[u8], key: K, keys: &Keys, hop: u32) -> Vec<u8> {
     let chain = arc_result(message, keys);
     let ar = format!("Authentication-Results: hop{hop}.example; arc={}\r\n", chain.status());
     let with_ar = [ar.as_bytes(), message].concat();
@@ -157,31 +200,39 @@ fn count_checks(run: impl FnOnce(&Policy)) -> usize {
     counting.0.load(Ordering::Relaxed)
 }
 
-fn bench_arc_verify(c: &mut Criterion) {
-    let key = rsa_key();
-    let keys = Keys::new(&key);
+/// The `arc_verify` messages of one kind: the 3-hop chain with one DKIM signature, and 4 DKIM signatures, each
+/// checked to pass.
+fn verify_messages(kind: &Kind) -> (Vec<u8>, Vec<u8>) {
+    let (key, keys) = (&*kind.key, &kind.keys);
     let base = message(64 * 1024);
-
     // One DKIM signature by the originator, then three hops.
-    let mut arc = [signer(&key, "example.com", "2026rsa").sign(&base).expect("sign").as_bytes(), &base].concat();
+    let mut arc = [signer(key, "example.com", "2026").sign(&base).expect("sign").as_bytes(), &base].concat();
     for hop in 1..=3 {
-        arc = add_hop(&arc, &key, &keys, hop);
+        arc = add_hop(&arc, key, keys, hop);
     }
     // The baseline: four DKIM signatures (four selectors, same key) on the same message.
     let mut dkim4 = Vec::new();
     for s in 1..=4 {
-        dkim4.extend_from_slice(signer(&key, "example.com", &format!("s{s}")).sign(&base).expect("sign").as_bytes());
+        dkim4.extend_from_slice(signer(key, "example.com", &format!("s{s}")).sign(&base).expect("sign").as_bytes());
     }
     dkim4.extend_from_slice(&base);
 
-    let (dkim, chain) = verify_with_arc(&arc, &Policy::default(), Now::unix(NOW), keys.lookup()).expect("verify");
+    let (dkim, chain) = verify_with_arc(&arc, &kind.policy, Now::unix(NOW), keys.lookup()).expect("verify");
     assert_eq!(dkim.iter().map(|r| r.verdict()).collect::<Vec<_>>(), [Verdict::Pass]);
     assert_eq!((chain.status(), chain.instances(), chain.oldest_pass()), (ChainStatus::Pass, 3, Some(1)), "{chain:?}");
     assert!(chain.sets().iter().all(|s| s.seal_valid() == Some(true) && s.message_signature_valid() == Some(true)));
-    let results = verify(&dkim4, &Policy::default(), Now::unix(NOW), keys.lookup()).expect("verify");
+    let results = verify(&dkim4, &kind.policy, Now::unix(NOW), keys.lookup()).expect("verify");
     assert_eq!(results.iter().map(|r| r.verdict()).collect::<Vec<_>>(), [Verdict::Pass; 4]);
-    let arc_checks = count_checks(|p| drop(verify_with_arc(&arc, p, Now::unix(NOW), keys.lookup()).expect("verify")));
-    let dkim_checks = count_checks(|p| drop(verify(&dkim4, p, Now::unix(NOW), keys.lookup()).expect("verify")));
+    (arc, dkim4)
+}
+
+fn bench_arc_verify(c: &mut Criterion) {
+    let kinds = kinds();
+    let messages: Vec<(Vec<u8>, Vec<u8>)> = kinds.iter().map(verify_messages).collect();
+    let (arc, dkim4) = &messages[0];
+    let keys = &kinds[0].keys;
+    let arc_checks = count_checks(|p| drop(verify_with_arc(arc, p, Now::unix(NOW), keys.lookup()).expect("verify")));
+    let dkim_checks = count_checks(|p| drop(verify(dkim4, p, Now::unix(NOW), keys.lookup()).expect("verify")));
     eprintln!(
         "arc_verify: arc_3hops_1dkim {} bytes, {arc_checks} RSA verifications; dkim_4sigs {} bytes, {dkim_checks} RSA \
          verifications",
@@ -191,38 +242,29 @@ fn bench_arc_verify(c: &mut Criterion) {
     write_counts("arc_verify", ("arc_3hops_1dkim", arc_checks), ("dkim_4sigs", dkim_checks));
 
     let mut group = c.benchmark_group("arc_verify");
-    group.throughput(Throughput::Bytes(base.len() as u64));
-    let policy = Policy::default();
-    group.bench_with_input(BenchmarkId::new("arc_3hops_1dkim", "64KiB"), &arc, |b, m| {
-        b.iter(|| verify_with_arc(black_box(m), &policy, Now::unix(NOW), keys.lookup()).expect("verify"))
-    });
-    group.bench_with_input(BenchmarkId::new("dkim_4sigs", "64KiB"), &dkim4, |b, m| {
-        b.iter(|| verify(black_box(m), &policy, Now::unix(NOW), keys.lookup()).expect("verify"))
-    });
+    group.throughput(Throughput::Bytes(64 * 1024));
+    for (kind, (arc, dkim4)) in kinds.iter().zip(&messages) {
+        let (policy, keys) = (&kind.policy, &kind.keys);
+        group.bench_with_input(BenchmarkId::new(format!("arc_3hops_1dkim{}", kind.suffix), "64KiB"), arc, |b, m| {
+            b.iter(|| verify_with_arc(black_box(m), policy, Now::unix(NOW), keys.lookup()).expect("verify"))
+        });
+        group.bench_with_input(BenchmarkId::new(format!("dkim_4sigs{}", kind.suffix), "64KiB"), dkim4, |b, m| {
+            b.iter(|| verify(black_box(m), policy, Now::unix(NOW), keys.lookup()).expect("verify"))
+        });
+    }
     group.finish();
 }
 
 fn bench_arc_seal(c: &mut Criterion) {
-    let key = rsa_key();
-    let keys = Keys::new(&key);
+    let kinds = kinds();
     let base = message(1 << 20);
     // The first hop: its Authentication-Results on top, the chain (none yet) validated once, outside the timing.
-    let chain = arc_result(&base, &keys);
+    let chain = arc_result(&base, &kinds[0].keys);
     assert_eq!((chain.status(), chain.instances()), (ChainStatus::None, 0));
     let ar = format!("Authentication-Results: hop1.example; arc={}\r\n", chain.status());
     let m = [ar.as_bytes(), &base].concat();
-    let sealer = sealer(&key, 1);
-    let signer = signer(&key, "example.com", "2026rsa");
 
-    let set = sealer.seal(&m, &chain).expect("seal");
-    assert!(set.starts_with("ARC-Seal: i=1; cv=none;"), "{set}");
-    let sealed = arc_result(&[set.as_bytes(), &m].concat(), &keys);
-    assert_eq!((sealed.status(), sealed.instances()), (ChainStatus::Pass, 1), "{sealed:?}");
-    let sig = signer.sign(&m).expect("sign");
-    let results =
-        verify(&[sig.as_bytes(), &m].concat(), &Policy::default(), Now::unix(NOW), keys.lookup()).expect("verify");
-    assert_eq!(results.iter().map(|r| r.verdict()).collect::<Vec<_>>(), [Verdict::Pass]);
-
+    let key = rsa_key();
     let counting = CountingKey(&key, AtomicUsize::new(0));
     Sealer::new(&counting, "hop1.example", "arc", "hop1.example").expect("sealer").seal(&m, &chain).expect("seal");
     let seal_signs = counting.1.swap(0, Ordering::Relaxed);
@@ -235,12 +277,28 @@ fn bench_arc_seal(c: &mut Criterion) {
     // About 2 to 4 ms an iteration: 20 samples keep a 3 s measurement within its time.
     group.sample_size(20);
     group.throughput(Throughput::Bytes(m.len() as u64));
-    group.bench_with_input(BenchmarkId::new("seal", "1MiB"), &m, |b, m| {
-        b.iter(|| sealer.seal(black_box(m), &chain).expect("seal"))
-    });
-    group.bench_with_input(BenchmarkId::new("sign", "1MiB"), &m, |b, m| {
-        b.iter(|| signer.sign(black_box(m)).expect("sign"))
-    });
+    for kind in &kinds {
+        let (key, keys) = (&*kind.key, &kind.keys);
+        let sealer = sealer(key, 1);
+        let signer = signer(key, "example.com", "2026");
+        let set = sealer.seal(&m, &chain).expect("seal");
+        assert!(set.starts_with("ARC-Seal: i=1; cv=none;"), "{set}");
+        let sealed = verify_with_arc(&[set.as_bytes(), &m].concat(), &kind.policy, Now::unix(NOW), keys.lookup())
+            .expect("verify_with_arc")
+            .1;
+        assert_eq!((sealed.status(), sealed.instances()), (ChainStatus::Pass, 1), "{sealed:?}");
+        let sig = signer.sign(&m).expect("sign");
+        let results =
+            verify(&[sig.as_bytes(), &m].concat(), &kind.policy, Now::unix(NOW), keys.lookup()).expect("verify");
+        assert_eq!(results.iter().map(|r| r.verdict()).collect::<Vec<_>>(), [Verdict::Pass]);
+
+        group.bench_with_input(BenchmarkId::new(format!("seal{}", kind.suffix), "1MiB"), &m, |b, m| {
+            b.iter(|| sealer.seal(black_box(m), &chain).expect("seal"))
+        });
+        group.bench_with_input(BenchmarkId::new(format!("sign{}", kind.suffix), "1MiB"), &m, |b, m| {
+            b.iter(|| signer.sign(black_box(m)).expect("sign"))
+        });
+    }
     group.finish();
 }
 
