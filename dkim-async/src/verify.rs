@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dkim_core::arc::{ArcResult, SealError, SealSession, Sealer};
+use dkim_core::hash::BodyHashId;
 use dkim_core::{
     Ed25519SigningKey, HeaderStatus, KeyAnswer, KeyRequest, KeyRequestId, Now, Policy, SignatureResult, SigningKey,
     Step, TempFailCause, Verifier,
@@ -423,7 +424,7 @@ impl<K: KeySource, T: Timer> AsyncVerifier<K, T> {
     /// [`StreamError::Io`] when reading fails, [`StreamError::Verify`] when
     /// the header is malformed or exceeds a limit.
     pub async fn verify_reader<R: AsyncRead>(&self, reader: R) -> Result<Vec<SignatureResult>, StreamError> {
-        Ok(self.run(reader, false, None::<&mut SealSession<Ed25519SigningKey>>).await?.into_results())
+        Ok(self.run(reader, false, None::<&mut SealSession<Ed25519SigningKey>>).await?.0.into_results())
     }
 
     /// [`verify_bytes`](Self::verify_bytes) with the message's ARC chain
@@ -474,7 +475,7 @@ impl<K: KeySource, T: Timer> AsyncVerifier<K, T> {
         &self,
         reader: R,
     ) -> Result<(Vec<SignatureResult>, ArcResult), StreamError> {
-        let v = self.run(reader, true, None::<&mut SealSession<Ed25519SigningKey>>).await?;
+        let (v, _) = self.run(reader, true, None::<&mut SealSession<Ed25519SigningKey>>).await?;
         let arc = v.arc_result().cloned().unwrap_or_else(ArcResult::none);
         Ok((v.into_results(), arc))
     }
@@ -517,24 +518,31 @@ impl<K: KeySource, T: Timer> AsyncVerifier<K, T> {
         authentication_results: Option<&str>,
     ) -> Result<(Vec<SignatureResult>, ArcResult, Result<String, SealError>), StreamError> {
         let mut session = sealer.session();
-        let v = self.run(reader, true, Some(&mut session)).await?;
+        let (v, shared) = self.run(reader, true, Some(&mut session)).await?;
         let arc = v.arc_result().cloned().unwrap_or_else(ArcResult::none);
         if let Some(field) = authentication_results {
             session.prepend(field);
         }
-        let set = session.finish(&arc);
+        // The AMS's body hash from the verifier's pass when it was added
+        // there (one hash for both); else the session hashed the body.
+        let set = match shared.and_then(|id| v.body_hash(id)).cloned() {
+            Some(bh) => session.finish_with_body_hash(&arc, &bh),
+            None => session.finish(&arc),
+        };
         Ok((v.into_results(), arc, set))
     }
 
     /// The pass over the stream: header, lookups while the body is read,
-    /// the finished verifier. A seal session, when given, sees every byte
-    /// (so the stream is then read to its end).
+    /// the finished verifier. A seal session, when given, sees the header,
+    /// and the stream is read to its end; the body hash its AMS needs is
+    /// added to the verifier's (the id returned), or, should that fail, the
+    /// session sees the body too.
     async fn run<R: AsyncRead, S: SigningKey>(
         &self,
         reader: R,
         arc: bool,
         mut seal: Option<&mut SealSession<S>>,
-    ) -> Result<Verifier, StreamError> {
+    ) -> Result<(Verifier, Option<BodyHashId>), StreamError> {
         let mut reader = pin!(reader);
         let now = match &self.clock {
             Some(clock) => Now::unix(clock.now()),
@@ -547,6 +555,8 @@ impl<K: KeySource, T: Timer> AsyncVerifier<K, T> {
         // A header the sealer refuses (it reads it as the verifier does)
         // shows in the seal's own result; sealing stops there.
         let mut seal_ok = true;
+        // The seal's body hash in the verifier's set.
+        let mut shared = None;
         loop {
             let n = read_chunk(&mut reader, &mut buf).await?;
             if n == 0 {
@@ -558,8 +568,11 @@ impl<K: KeySource, T: Timer> AsyncVerifier<K, T> {
                 seal_ok = s.headers(&buf[..n]).is_ok();
             }
             if let HeaderStatus::Complete(start) = v.headers(&buf[..n])? {
-                v.body(&buf[start..n]);
                 if let Some(s) = seal.as_deref_mut() {
+                    shared = v.add_body_hash(s.body_hash_key()).ok();
+                }
+                v.body(&buf[start..n]);
+                if let Some(s) = seal.as_deref_mut().filter(|_| shared.is_none()) {
                     s.body(&buf[start..n]);
                 }
                 in_body = true;
@@ -580,7 +593,7 @@ impl<K: KeySource, T: Timer> AsyncVerifier<K, T> {
         if in_body {
             loop {
                 if answered && !read_all && matches!(v.step(), Step::Done) {
-                    return Ok(v);
+                    return Ok((v, shared));
                 }
                 let read = read_chunk(&mut reader, &mut buf);
                 let n = if answered {
@@ -591,7 +604,7 @@ impl<K: KeySource, T: Timer> AsyncVerifier<K, T> {
                             answer(&mut v, answers);
                             answered = true;
                             if !read_all && matches!(v.step(), Step::Done) {
-                                return Ok(v);
+                                return Ok((v, shared));
                             }
                             read.await?
                         }
@@ -602,7 +615,7 @@ impl<K: KeySource, T: Timer> AsyncVerifier<K, T> {
                     break;
                 }
                 v.body(&buf[..n]);
-                if let Some(s) = seal.as_deref_mut() {
+                if let Some(s) = seal.as_deref_mut().filter(|_| shared.is_none()) {
                     s.body(&buf[..n]);
                 }
             }
@@ -611,7 +624,7 @@ impl<K: KeySource, T: Timer> AsyncVerifier<K, T> {
         if !answered {
             answer(&mut v, lookups.await);
         }
-        Ok(v)
+        Ok((v, shared))
     }
 
     /// Looks up every requested key concurrently, each within the lookup

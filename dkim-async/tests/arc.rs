@@ -80,6 +80,9 @@ async fn sealing_from_a_reader_in_the_verifying_pass() {
     assert_eq!(chain.status(), ChainStatus::Pass);
     let set = set.unwrap();
     assert!(set.starts_with("ARC-Seal: i=4; cv=pass; a=ed25519-sha256;"), "{set}");
+    // The set sealing the whole message in one piece makes: the body hash
+    // taken from the verifier's pass is the seal's.
+    assert_eq!(set, sealer.seal(&[ar.as_bytes(), &m].concat(), &chain).unwrap());
     assert!(set.contains("ARC-Authentication-Results: i=4; forwarder.example;\r\n arc=pass\r\n"), "{set}");
     // What goes on: the set, our AR, the message; it validates.
     let sealed = [set.as_bytes(), ar.as_bytes(), &m].concat();

@@ -322,6 +322,8 @@ pub struct Verifier {
     unanswered: Vec<KeyRequest>,
     body: Option<BodyHashes>,
     body_hashes: Vec<BodyHash>,
+    /// A body byte has been fed: no body hash can be added any more.
+    body_started: bool,
     lf: Option<(LfNormalizer, Vec<u8>)>,
     /// ARC validation, when asked for ([`Verifier::with_arc`]).
     arc: Option<ArcState>,
@@ -386,6 +388,7 @@ impl Verifier {
             unanswered: Vec::new(),
             body: None,
             body_hashes: Vec::new(),
+            body_started: false,
             lf,
             arc: None,
         }
@@ -620,6 +623,7 @@ impl Verifier {
         if !matches!(self.phase, Phase::Body) {
             return;
         }
+        self.body_started |= !chunk.is_empty();
         let Some(hashes) = self.body.as_mut() else { return };
         match &mut self.lf {
             Some((norm, buf)) => {
@@ -628,6 +632,65 @@ impl Verifier {
             }
             None => hashes.update(chunk),
         }
+    }
+
+    /// Adds `key` to the body hashes this verifier computes in its pass over
+    /// the body, for another user of the same body: an ARC sealer of the
+    /// same pass ([`SealSession::body_hash_key`](crate::arc::SealSession::body_hash_key))
+    /// then needs no second hash. A hash that a signature or an ARC set
+    /// already needs is shared, not computed twice. The body is the one the
+    /// verifier hashes (after [`LineEndings::NormalizeLf`] when the policy
+    /// says so); read the hash with [`Verifier::body_hash`] once finished.
+    ///
+    /// # Errors
+    ///
+    /// [`VerifyError::Misuse`] before the header is complete or once body
+    /// bytes have been fed: the hash would miss part of the body.
+    ///
+    /// ```
+    /// use dkim_core::hash::{body_hash, BodyHashKey};
+    /// use dkim_core::{CanonicalizationAlgorithm::Relaxed, HashAlgorithm::Sha256, Now, Policy, Verifier, VerifyError};
+    /// let key = BodyHashKey { canonicalization: Relaxed, hash: Sha256, length: None };
+    /// let mut v = Verifier::new(Policy::default(), Now::unix(1_700_000_000));
+    /// assert!(matches!(v.add_body_hash(key), Err(VerifyError::Misuse(_)))); // no header yet
+    /// v.headers(b"From: a@example.com\r\n\r\n")?;
+    /// let id = v.add_body_hash(key)?;
+    /// v.body(b"Hello  there \r\n\r\n");
+    /// assert!(matches!(v.add_body_hash(key), Err(VerifyError::Misuse(_)))); // the body has started
+    /// v.finish()?;
+    /// assert_eq!(v.body_hash(id), Some(&body_hash(Relaxed, Sha256, b"Hello  there \r\n\r\n")));
+    /// # Ok::<(), VerifyError>(())
+    /// ```
+    pub fn add_body_hash(&mut self, key: BodyHashKey) -> Result<BodyHashId, VerifyError> {
+        if self.body_started {
+            return Err(VerifyError::Misuse("a body hash added after body bytes"));
+        }
+        match (&self.phase, self.body.as_mut()) {
+            (Phase::Body, Some(hashes)) => Ok(hashes.add(key)),
+            _ => Err(VerifyError::Misuse("a body hash added before the header was complete")),
+        }
+    }
+
+    /// A body hash asked for with [`Verifier::add_body_hash`] (or one a
+    /// signature asked for: the ids are those of the verifier's one
+    /// [`BodyHashes`] set), once [`Verifier::finish`] has ended the body;
+    /// `None` before, or for an id this verifier did not give.
+    ///
+    /// ```
+    /// use dkim_core::hash::BodyHashKey;
+    /// use dkim_core::{CanonicalizationAlgorithm::Simple, HashAlgorithm::Sha256, Now, Policy, Verifier};
+    /// let mut v = Verifier::new(Policy::default(), Now::unix(1_700_000_000));
+    /// v.headers(b"From: a@example.com\r\n\r\n")?;
+    /// let id = v.add_body_hash(BodyHashKey { canonicalization: Simple, hash: Sha256, length: None })?;
+    /// v.body(b"Hi\r\n");
+    /// assert_eq!(v.body_hash(id), None); // not finished
+    /// v.finish()?;
+    /// assert_eq!(v.body_hash(id).map(|h| h.canonical_length), Some(4));
+    /// # Ok::<(), dkim_core::VerifyError>(())
+    /// ```
+    #[must_use]
+    pub fn body_hash(&self, id: BodyHashId) -> Option<&BodyHash> {
+        self.body_hashes.get(id.index())
     }
 
     /// Ends the message. If the header never ended, a header that ends with a

@@ -304,3 +304,56 @@ fn one_lookup_budget_for_dkim_and_arc() {
     let (dkim, r) = verify_with_arc(&signed, &Policy::default().max_key_lookups(2), Now::unix(NOW), lookup).unwrap();
     assert_eq!((dkim[0].verdict(), r.status()), (dkim_core::Verdict::Pass, ChainStatus::Pass));
 }
+
+/// Verifies `message` in `chunk`-byte pieces with the seal's body hash
+/// added to the verifier's pass, then seals: the set made from the shared
+/// hash.
+fn seal_in_one_pass(message: &[u8], chunk: usize) -> Result<String, SealError> {
+    use dkim_core::{HeaderStatus, Step, Verifier};
+    let mut v = Verifier::with_arc(Policy::default(), Now::unix(NOW));
+    let mut session = forwarder().into_session();
+    let mut id = None;
+    for piece in message.chunks(chunk) {
+        match id {
+            Some(_) => v.body(piece),
+            None => {
+                session.headers(piece)?;
+                if let HeaderStatus::Complete(start) = v.headers(piece).unwrap() {
+                    id = Some(v.add_body_hash(session.body_hash_key()).unwrap());
+                    v.body(&piece[start..]);
+                }
+            }
+        }
+        if let Step::NeedKeys(requests) = v.step() {
+            for r in requests {
+                v.answer_key(r.id(), lookup(&r));
+            }
+        }
+    }
+    v.finish().unwrap();
+    assert!(matches!(v.step(), Step::Done));
+    let chain = v.arc_result().cloned().unwrap();
+    session.finish_with_body_hash(&chain, v.body_hash(id.unwrap()).unwrap())
+}
+
+#[test]
+fn a_seal_from_the_verifiers_body_hash_is_the_seal_from_its_own() {
+    // dkimpy's chains (an RSA DKIM signature and AMS with relaxed/relaxed
+    // SHA-256: the hash is shared with theirs), a footer that broke one, and
+    // a message with no chain and no signature (the hash is the seal's alone).
+    let plain = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello \t there  \r\n\r\n\r\n".to_vec();
+    for (name, message) in [
+        ("chain1", data("chain1.eml")),
+        ("chain3", data("chain3.eml")),
+        ("footer", data("chain2-footer.eml")),
+        ("plain", plain),
+    ] {
+        let own = forwarder().seal(&message, &arc(&message)).unwrap();
+        for chunk in [1, 7, 64, 4096, message.len()] {
+            assert_eq!(seal_in_one_pass(&message, chunk).unwrap(), own, "{name} in {chunk}-byte pieces");
+        }
+    }
+    // A chain that a seal declared failed still takes no new set.
+    let failed = data("chain3-sealed-fail.eml");
+    assert!(matches!(seal_in_one_pass(&failed, 512), Err(SealError::ChainAlreadyFailed { .. })));
+}

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use dkim_core::arc::SealSession;
 use dkim_core::auth_results::authserv_id;
+use dkim_core::hash::BodyHashId;
 use dkim_core::{
     AuthResults, ExternalKey, HeaderStatus, KeyAnswer, Reason, SignSession, SignatureResult, Step, TempFailCause,
     Verdict, Verifier,
@@ -67,6 +68,9 @@ enum Work {
         lookups: JoinSet<(String, Option<Lookup>)>,
         deadline: tokio::time::Instant,
         seal: Option<Box<SealSession<SealKey>>>,
+        /// The seal's body hash, computed in the verifier's pass (`None`:
+        /// the seal session hashes the body itself).
+        seal_hash: Option<BodyHashId>,
     },
     /// Nothing to do (no signing rule in sign mode, ...): why.
     Pass(&'static str),
@@ -238,6 +242,9 @@ impl Session {
             self.work = Work::Failed(format!("header: {e}"));
             return;
         }
+        // One body hash for the verifier and the seal (none extra when a
+        // signature or an ARC set of the message already needs it).
+        let seal_hash = seal.as_ref().and_then(|s| verifier.add_body_hash(s.body_hash_key()).ok());
         let mut lookups = JoinSet::new();
         if let Step::NeedKeys(requests) = verifier.step() {
             let timeout = Duration::from_secs(self.state.config.verify.lookup_timeout);
@@ -251,7 +258,8 @@ impl Session {
             }
         }
         let overall = Duration::from_secs(self.state.config.verify.overall_timeout);
-        self.work = Work::Verify { verifier, lookups, deadline: tokio::time::Instant::now() + overall, seal };
+        self.work =
+            Work::Verify { verifier, lookups, deadline: tokio::time::Instant::now() + overall, seal, seal_hash };
     }
 
     async fn finish_sign(
@@ -334,7 +342,7 @@ impl Session {
                     self.on_error(config.on_error.internal).unwrap_or_else(|| response.contin())
                 }
             },
-            Work::Verify { mut verifier, mut lookups, deadline, seal } => {
+            Work::Verify { mut verifier, mut lookups, deadline, seal, seal_hash } => {
                 while let Ok(Some(joined)) = tokio::time::timeout_at(deadline, lookups.join_next()).await {
                     let (name, answer) = match joined {
                         Ok((name, Some(lookup))) => (name, KeyAnswer::from(lookup)),
@@ -357,6 +365,12 @@ impl Session {
                     tracing::error!(queue_id = %qid, action = "verify", error = %e, "message");
                 }
                 let chain = verifier.arc_result().cloned();
+                // The seal's body hash from the verifier's pass: `None` when
+                // that pass did not finish (nothing to seal with then).
+                let seal_body = match seal_hash {
+                    Some(id) => verifier.body_hash(id).cloned().map(Some),
+                    None => Some(None),
+                };
                 let results = verifier.into_results();
                 let verdicts = verdict_list(&results);
                 if let Some(action) = error_class(&results, config) {
@@ -369,11 +383,19 @@ impl Session {
                 }
                 self.push_results(&mut response, &ar);
                 let arc = chain.as_ref().map_or("off", |c| c.status().as_str());
-                let sealed = match (seal, chain) {
-                    (Some(mut session), Some(chain)) => {
+                let sealed = match (seal, chain, seal_body) {
+                    (Some(_), Some(_), None) => {
+                        tracing::warn!(queue_id = %qid, "ARC: the body hash did not finish; not sealing");
+                        "not sealed"
+                    }
+                    (Some(mut session), Some(chain), Some(body_hash)) => {
                         session.prepend(&format!("{AR}: {}\r\n", ar.to_value()));
                         // RSA in RustCrypto takes milliseconds: off the async workers.
-                        match tokio::task::spawn_blocking(move || session.finish(&chain)).await {
+                        let finish = move || match body_hash {
+                            Some(bh) => session.finish_with_body_hash(&chain, &bh),
+                            None => session.finish(&chain),
+                        };
+                        match tokio::task::spawn_blocking(finish).await {
                             Ok(Ok(set)) => {
                                 // InsertHeader at 0 puts each field above the last: AAR, AMS, then AS on top.
                                 for (name, value) in split_fields(&set).into_iter().rev() {
@@ -611,9 +633,9 @@ impl miltr_server::Milter for Session {
     async fn body(&mut self, body: Body) -> Result<Action, Self::Error> {
         match &mut self.work {
             Work::Sign { session, .. } => session.body(body.as_bytes()),
-            Work::Verify { verifier, seal, .. } => {
+            Work::Verify { verifier, seal, seal_hash, .. } => {
                 verifier.body(body.as_bytes());
-                if let Some(seal) = seal {
+                if let (Some(seal), None) = (seal, seal_hash) {
                     seal.body(body.as_bytes());
                 }
             }

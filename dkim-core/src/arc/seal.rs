@@ -12,7 +12,7 @@ use crate::auth_results::authserv_id;
 use crate::canon::CanonicalizationAlgorithm;
 use crate::canon::header::header_hash;
 use crate::crypto::{CryptoError, SigningKey};
-use crate::hash::{BodyHashKey, BodyHashes};
+use crate::hash::{BodyHash, BodyHashKey, BodyHashes};
 use crate::header::{Collected, HeaderBlock, HeaderCollector, HeaderError};
 use crate::policy::{Limits, LineEndings};
 use crate::sign::DEFAULT_SIGNED_HEADERS;
@@ -44,6 +44,14 @@ pub enum SealError {
     InvalidDomain(String),
     /// The key failed to sign.
     Crypto(CryptoError),
+    /// The body hash handed to [`SealSession::finish_with_body_hash`] is not
+    /// a digest of the key's hash algorithm.
+    BodyHashLength {
+        /// Bytes of a digest of the key's hash.
+        expected: usize,
+        /// Bytes of the digest given.
+        found: usize,
+    },
 }
 
 impl fmt::Display for SealError {
@@ -58,6 +66,9 @@ impl fmt::Display for SealError {
             Self::InvalidAuthservId(id) => write!(f, "{id:?} is not an authserv-id"),
             Self::InvalidDomain(d) => write!(f, "{d:?} is not a domain name or selector"),
             Self::Crypto(e) => write!(f, "signing failed: {e}"),
+            Self::BodyHashLength { expected, found } => {
+                write!(f, "the body hash given has {found} bytes; the key's hash has {expected}")
+            }
         }
     }
 }
@@ -335,14 +346,19 @@ impl<K: SigningKey> Sealer<K> {
         Ok([seal, ams, aar].concat())
     }
 
-    /// The relaxed SHA body-hash set of the AMS (relaxed body, the key's hash).
-    fn body_hashes(&self) -> BodyHashes {
-        let mut hashes = BodyHashes::new();
-        hashes.add(BodyHashKey {
+    /// The body hash of the AMS: the whole body, relaxed, the key's hash.
+    fn body_hash_key(&self) -> BodyHashKey {
+        BodyHashKey {
             canonicalization: CanonicalizationAlgorithm::Relaxed,
             hash: self.key.algorithm().hash(),
             length: None,
-        });
+        }
+    }
+
+    /// The body-hash set of the AMS ([`Sealer::body_hash_key`]).
+    fn body_hashes(&self) -> BodyHashes {
+        let mut hashes = BodyHashes::new();
+        hashes.add(self.body_hash_key());
         hashes
     }
 
@@ -561,6 +577,82 @@ impl<K: SigningKey> SealSession<K> {
     /// # Ok::<(), SealError>(())
     /// ```
     pub fn finish(mut self, chain: &ArcResult) -> Result<String, SealError> {
+        let header = self.sealed_header()?;
+        let bh = core::mem::take(&mut self.hashes).finish().pop().map(|h| h.digest).unwrap_or_default();
+        self.sealer.finish(&header, &bh, chain)
+    }
+
+    /// The body hash the new set's ARC-Message-Signature signs: the whole
+    /// body, relaxed, with the key's hash. Handed to the verifier of the
+    /// same pass ([`Verifier::add_body_hash`](crate::Verifier::add_body_hash))
+    /// and given back to [`SealSession::finish_with_body_hash`], it makes
+    /// one body hash serve both (none at all when a signature or an ARC set
+    /// of the message already needs it).
+    ///
+    /// ```
+    /// use dkim_core::arc::Sealer;
+    /// use dkim_core::{CanonicalizationAlgorithm, Ed25519SigningKey, HashAlgorithm};
+    /// let sealer = Sealer::new(Ed25519SigningKey::from_seed(&[9; 32]), "lists.example", "arc", "lists.example")?;
+    /// let key = sealer.session().body_hash_key();
+    /// assert_eq!((key.canonicalization, key.hash, key.length), (CanonicalizationAlgorithm::Relaxed, HashAlgorithm::Sha256, None));
+    /// # Ok::<(), dkim_core::arc::SealError>(())
+    /// ```
+    #[must_use]
+    pub fn body_hash_key(&self) -> BodyHashKey {
+        self.sealer.body_hash_key()
+    }
+
+    /// [`SealSession::finish`] with the body hash computed elsewhere over the
+    /// same body for [`SealSession::body_hash_key`] (for example by the
+    /// verifier of the same pass, [`Verifier::add_body_hash`](crate::Verifier::add_body_hash)).
+    /// Body bytes fed to the session, if any, are not used.
+    ///
+    /// # Errors
+    ///
+    /// As [`SealSession::finish`]; [`SealError::BodyHashLength`] when the
+    /// digest is not one of the key's hash.
+    ///
+    /// ```
+    /// use dkim_core::arc::{ChainStatus, SealError, Sealer};
+    /// use dkim_core::{Ed25519SigningKey, KeyAnswer, KeyRequest, Now, Policy, PrivateKey, Verifier, verify_with_arc};
+    /// let key = Ed25519SigningKey::from_seed(&[9; 32]);
+    /// let record = PrivateKey::Ed25519(key.clone()).dns_record();
+    /// let message = b"From: joe@example.com\r\nSubject: hi\r\n\r\nHello  there\r\n";
+    /// let (header, body) = message.split_at(message.len() - 14);
+    /// // One pass: the verifier validates the chain and hashes the body for the seal too.
+    /// let mut v = Verifier::with_arc(Policy::default(), Now::unix(1_700_000_000));
+    /// v.headers(header)?;
+    /// let mut session = Sealer::new(key, "lists.example", "arc", "lists.example")?.into_session();
+    /// session.headers(header)?;
+    /// let id = v.add_body_hash(session.body_hash_key())?;
+    /// v.body(body);
+    /// v.finish()?;
+    /// let (chain, bh) = (v.arc_result().cloned().expect("with_arc"), v.body_hash(id).cloned().expect("finished"));
+    /// let mut short = bh.clone();
+    /// short.digest.truncate(20);
+    /// let set = session.finish_with_body_hash(&chain, &bh)?;
+    /// let lookup = |_: &KeyRequest| KeyAnswer::text(record.text());
+    /// let sealed = [set.as_bytes(), message].concat();
+    /// let (_, chain) = verify_with_arc(&sealed, &Policy::default(), Now::unix(1_700_000_000), lookup)?;
+    /// assert_eq!(chain.status(), ChainStatus::Pass);
+    /// # let sealer = Sealer::new(Ed25519SigningKey::from_seed(&[9; 32]), "lists.example", "arc", "lists.example")?;
+    /// # let mut session = sealer.session();
+    /// # session.headers(header)?;
+    /// assert_eq!(session.finish_with_body_hash(&chain, &short), Err(SealError::BodyHashLength { expected: 32, found: 20 }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn finish_with_body_hash(mut self, chain: &ArcResult, body_hash: &BodyHash) -> Result<String, SealError> {
+        let header = self.sealed_header()?;
+        let expected = self.sealer.key.algorithm().hash().digest_len();
+        if body_hash.digest.len() != expected {
+            return Err(SealError::BodyHashLength { expected, found: body_hash.digest.len() });
+        }
+        self.sealer.finish(&header, &body_hash.digest, chain)
+    }
+
+    /// The header to seal: the fields put on top, then the message's (a
+    /// header that never ended is taken as a message without a body).
+    fn sealed_header(&mut self) -> Result<Vec<u8>, SealError> {
         let header = match self.header.take() {
             Some(h) => h,
             None => {
@@ -568,9 +660,8 @@ impl<K: SigningKey> SealSession<K> {
                 self.collector.take()
             }
         };
-        let bh = self.hashes.finish().pop().map(|h| h.digest).unwrap_or_default();
         let mut full = core::mem::take(&mut self.extra);
         full.extend_from_slice(&header);
-        self.sealer.finish(&full, &bh, chain)
+        Ok(full)
     }
 }

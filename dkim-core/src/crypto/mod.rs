@@ -198,6 +198,14 @@ impl HashAlgorithm {
         [Self::Sha1, Self::Sha256].into_iter().find(|h| h.as_str().eq_ignore_ascii_case(s))
     }
 
+    /// Bytes of a digest.
+    pub(crate) fn digest_len(self) -> usize {
+        match self {
+            Self::Sha1 => 20,
+            Self::Sha256 => 32,
+        }
+    }
+
     pub(crate) fn hasher(self) -> Hasher {
         match self {
             Self::Sha1 => Hasher::Sha1(sha1::Sha1::new()),
