@@ -357,3 +357,19 @@ fn a_seal_from_the_verifiers_body_hash_is_the_seal_from_its_own() {
     let failed = data("chain3-sealed-fail.eml");
     assert!(matches!(seal_in_one_pass(&failed, 512), Err(SealError::ChainAlreadyFailed { .. })));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// Any body (whitespace runs, bare CR and LF, trailing empty lines), in
+    /// any piece size: the seal made from the verifier's body hash is the
+    /// seal made from its own.
+    #[test]
+    fn the_shared_body_hash_seals_as_the_own_one(
+        body in proptest::collection::vec(proptest::sample::select(&b" \t\r\nab"[..]), 0..300),
+        chunk in 1usize..80,
+    ) {
+        let message = [&b"From: joe@example.com\r\nSubject: hi\r\n\r\n"[..], &body].concat();
+        let own = forwarder().seal(&message, &arc(&message)).unwrap();
+        proptest::prop_assert_eq!(seal_in_one_pass(&message, chunk).unwrap(), own);
+    }
+}
