@@ -15,10 +15,17 @@
 //! pass; more than 50 instances only with `TooManyInstances`; a temporary
 //! reason only from the temporary-failure name; the DKIM results equal
 //! those of `dkim_core::verify` on the same input (ARC changes nothing in
-//! DKIM).
+//! DKIM). Sealing the input (an Ed25519 sealer) with the body hash taken
+//! from a streaming verifier's pass (`Verifier::add_body_hash`,
+//! `SealSession::finish_with_body_hash`, the input fed in pieces whose size
+//! comes from its first byte) gives what the one-call `Sealer::seal` gives:
+//! the same set, or the same error.
 
-use dkim_core::arc::{ArcReason, ChainStatus, MAX_INSTANCES};
-use dkim_core::{KeyAnswer, KeyRequest, Now, Policy, TempFailCause, TxtRecord, verify, verify_with_arc};
+use dkim_core::arc::{ArcReason, ArcResult, ChainStatus, MAX_INSTANCES, SealError, Sealer};
+use dkim_core::{
+    Ed25519SigningKey, HeaderStatus, KeyAnswer, KeyRequest, Now, Policy, Step, TempFailCause, TxtRecord, Verifier,
+    verify, verify_with_arc,
+};
 
 /// `examples/data/dns.zone`, `2026rsa._domainkey.example.com`, in its two
 /// strings.
@@ -60,6 +67,7 @@ pub fn check(data: &[u8]) {
         }
     };
     assert_eq!(dkim_only.as_ref(), Ok(&dkim), "ARC changes the DKIM results");
+    check_shared_seal(data, &arc);
 
     let (status, n, reason) = (arc.status(), arc.instances(), arc.reason());
     assert_eq!(status == ChainStatus::None, n == 0 && reason.is_none(), "{arc:?}");
@@ -94,4 +102,61 @@ pub fn check(data: &[u8]) {
         }
     }
     assert!(arc.sets().len() <= MAX_INSTANCES as usize, "{} sets", arc.sets().len());
+}
+
+/// The sealer of the seal property (a fixed key and time: its sets are
+/// deterministic).
+fn sealer() -> Sealer<Ed25519SigningKey> {
+    Sealer::new(Ed25519SigningKey::from_seed(&[3; 32]), "fuzz.example", "arc", "fuzz.example")
+        .expect("a valid sealer")
+        .timestamp(NOW)
+}
+
+/// The seal from a streaming verifier's body hash against the one-call seal.
+fn check_shared_seal(data: &[u8], chain: &ArcResult) {
+    let whole = sealer().seal(data, chain);
+    let piece = 1 + usize::from(data.first().copied().unwrap_or(0) % 64);
+    let mut v = Verifier::with_arc(Policy::default(), Now::unix(NOW));
+    let mut session = sealer().into_session();
+    let mut session_ok: Result<(), SealError> = Ok(());
+    let mut shared = None;
+    let mut in_body = false;
+    for chunk in data.chunks(piece) {
+        if in_body {
+            v.body(chunk);
+            continue;
+        }
+        if session_ok.is_ok() {
+            session_ok = session.headers(chunk).map(|_| ());
+        }
+        match v.headers(chunk) {
+            Ok(HeaderStatus::Complete(start)) => {
+                shared = Some(v.add_body_hash(session.body_hash_key()).expect("added between header and body"));
+                v.body(&chunk[start..]);
+                in_body = true;
+            }
+            Ok(_) => {}
+            // The one-call verifier refused this input: checked above.
+            Err(_) => return,
+        }
+    }
+    if v.finish().is_err() {
+        return;
+    }
+    if let Step::NeedKeys(requests) = v.step() {
+        for r in requests {
+            v.answer_key(r.id(), lookup(&r));
+        }
+    }
+    let streamed = v.arc_result().cloned().expect("a finished verifier with ARC has a result");
+    assert_eq!(&streamed, chain, "the streaming verifier's chain differs from verify_with_arc's");
+    let got = match session_ok {
+        Err(e) => Err(e),
+        Ok(()) => match shared.and_then(|id| v.body_hash(id)).cloned() {
+            Some(bh) => session.finish_with_body_hash(chain, &bh),
+            // No body: the session's own (empty) body hash.
+            None => session.finish(chain),
+        },
+    };
+    assert_eq!(got, whole, "the seal from the shared body hash differs from the one-call seal");
 }
