@@ -117,15 +117,26 @@ where
         HeaderStatus::Complete(n) => n,
         HeaderStatus::Partial => message.len(),
     };
+    answer_all(&mut v, lookup);
+    v.body(&message[body..]);
+    v.finish()?;
+    // A header that never ended (no empty line, no body) is only read by
+    // `finish`: its key requests come now.
+    answer_all(&mut v, lookup);
+    Ok(v)
+}
+
+/// Answers every key request `v` has, with `lookup`.
+fn answer_all<F>(v: &mut Verifier, lookup: &mut F)
+where
+    F: FnMut(&KeyRequest) -> KeyAnswer,
+{
     while let Step::NeedKeys(requests) = v.step() {
         for request in &requests {
             let answer = lookup(request);
             v.answer_key(request.id(), answer);
         }
     }
-    v.body(&message[body..]);
-    v.finish()?;
-    Ok(v)
 }
 
 /// Progress of the header. Exhaustive on purpose (like httparse's

@@ -373,3 +373,33 @@ proptest::proptest! {
         proptest::prop_assert_eq!(seal_in_one_pass(&message, chunk).unwrap(), own);
     }
 }
+
+/// A message whose header never ends (no empty line, so no body): the
+/// one-call functions answer the key requests that only the end of the
+/// message raises, as the streaming verifier's caller does. Found by the
+/// `arc_chain` fuzz target (a chain of three sets with no empty line after
+/// the header was reported `none`).
+#[test]
+fn a_message_without_an_empty_line_is_judged_with_its_keys() {
+    use dkim_core::{Signer, Verdict, verify};
+    // dkimpy's chain of three sets (and its DKIM signature), the empty line
+    // and the body cut off: still a passing chain? No: the AMS signed a
+    // body, and this message has none. But it is a chain of 3, judged.
+    let full = data("chain3.eml");
+    let end = full.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 2;
+    let header_only = &full[..end];
+    let chain = arc(header_only);
+    assert_eq!(chain.instances(), 3, "{chain:?}");
+    assert_eq!(chain.status(), ChainStatus::Fail, "{chain:?}");
+    // A message signed with an empty body and sent without the empty line
+    // passes, in both one-call functions.
+    let key = rsa_key();
+    let message = b"From: joe@example.com\r\nSubject: hi\r\n";
+    let signer = Signer::builder(&key, "example.com", "2026rsa").timestamp(NOW).build().unwrap();
+    let signed = [signer.sign(&[&message[..], b"\r\n"].concat()).unwrap().as_bytes(), &message[..]].concat();
+    let results = verify(&signed, &Policy::default(), Now::unix(NOW), lookup).unwrap();
+    assert_eq!(results.iter().map(|r| r.verdict()).collect::<Vec<_>>(), [Verdict::Pass], "{results:?}");
+    let (results, chain) = verify_with_arc(&signed, &Policy::default(), Now::unix(NOW), lookup).unwrap();
+    assert_eq!(results.iter().map(|r| r.verdict()).collect::<Vec<_>>(), [Verdict::Pass], "{results:?}");
+    assert_eq!(chain.status(), ChainStatus::None);
+}

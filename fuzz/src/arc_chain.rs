@@ -15,11 +15,13 @@
 //! pass; more than 50 instances only with `TooManyInstances`; a temporary
 //! reason only from the temporary-failure name; the DKIM results equal
 //! those of `dkim_core::verify` on the same input (ARC changes nothing in
-//! DKIM). Sealing the input (an Ed25519 sealer) with the body hash taken
-//! from a streaming verifier's pass (`Verifier::add_body_hash`,
-//! `SealSession::finish_with_body_hash`, the input fed in pieces whose size
-//! comes from its first byte) gives what the one-call `Sealer::seal` gives:
-//! the same set, or the same error.
+//! DKIM). For one input in 16 (by length: a second verification and two
+//! seals would slow every run some fifteen times): sealing the input (an
+//! Ed25519 sealer) with the body hash taken from a streaming verifier's
+//! pass (`Verifier::add_body_hash`, `SealSession::finish_with_body_hash`,
+//! the input fed in pieces whose size comes from its first byte) gives what
+//! the one-call `Sealer::seal` gives: the same set, or the same error; and
+//! the streaming verifier's chain is `verify_with_arc`'s.
 
 use dkim_core::arc::{ArcReason, ArcResult, ChainStatus, MAX_INSTANCES, SealError, Sealer};
 use dkim_core::{
@@ -67,7 +69,9 @@ pub fn check(data: &[u8]) {
         }
     };
     assert_eq!(dkim_only.as_ref(), Ok(&dkim), "ARC changes the DKIM results");
-    check_shared_seal(data, &arc);
+    if data.len() % 16 == 0 {
+        check_shared_seal(data, &arc);
+    }
 
     let (status, n, reason) = (arc.status(), arc.instances(), arc.reason());
     assert_eq!(status == ChainStatus::None, n == 0 && reason.is_none(), "{arc:?}");
