@@ -5,6 +5,7 @@
 //! `verify_strict` in every backend, so RFC 8463's strictness never depends
 //! on the choice.
 
+use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::fmt;
@@ -92,10 +93,16 @@ impl VerifyingBackend for AwsLcRs {
 /// An [`RsaPublicKey`] as AWS-LC parsed it, one per hash (AWS-LC binds a
 /// parsed key to its verification parameters); `None` when AWS-LC does not
 /// take the key.
+///
+/// The cells are shared by every clone of the key: a verification works on
+/// a copy of the key its record holds (a record a key cache keeps for many
+/// messages), and the key parsed for the first signature must serve the
+/// next ones. Cells of their own per clone had AWS-LC parse the key again
+/// for every signature of every message.
 #[derive(Clone, Default)]
 pub(super) struct ParsedKeys {
-    sha1: OnceLock<Option<ParsedPublicKey>>,
-    sha256: OnceLock<Option<ParsedPublicKey>>,
+    sha1: Arc<OnceLock<Option<ParsedPublicKey>>>,
+    sha256: Arc<OnceLock<Option<ParsedPublicKey>>>,
 }
 
 impl ParsedKeys {
@@ -305,5 +312,36 @@ impl SigningKey for AwsLcRsaSigningKey {
         let mut signature = vec![0; self.key.public_modulus_len()];
         self.key.sign_digest(&RSA_PKCS1_SHA256, &digest, &mut signature).map_err(CryptoError::backend)?;
         Ok(signature)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::key_record::KeyRecord;
+    use crate::policy::Limits;
+
+    /// The example RSA-2048 key's public half, as a record holds it.
+    fn record_key() -> RsaPublicKey {
+        let pem = include_str!("../../../examples/data/rsa2048.pem");
+        let key = crate::PrivateKey::from_pem(pem).expect("example key");
+        let record = KeyRecord::parse(key.dns_record().text().as_bytes(), &Limits::default()).expect("record");
+        match record.public_key() {
+            Some(PublicKey::Rsa(k)) => k.clone(),
+            other => panic!("not an RSA key: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_key_parsed_through_a_clone_is_parsed_for_every_clone() {
+        let held = record_key();
+        let copy = held.clone(); // what a verification takes
+        assert!(held.aws_lc.sha256.get().is_none());
+        assert!(copy.aws_lc.parsed(&copy, Algorithm::RsaSha256).is_some());
+        // The key the record holds, and a copy taken later, have it parsed.
+        assert!(held.aws_lc.sha256.get().is_some_and(Option::is_some));
+        assert!(held.clone().aws_lc.sha256.get().is_some());
+        // Each hash has its own parameters.
+        assert!(held.aws_lc.sha1.get().is_none());
     }
 }
