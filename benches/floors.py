@@ -136,7 +136,7 @@ def arc_floors(floor, rows) -> None:
         ("arc_seal", "seal", "sign", "rsa2048_sign", 1.1, "Sealer::seal / Signer::sign"),
     ):
         sizes = {"arc_verify": "64KiB", "arc_seal": "1MiB"}[group]
-        t_new, t_base = mean_ns(group, new, sizes), mean_ns(group, base, sizes)
+        t_base = mean_ns(group, base, sizes)
         # The same floor with each key and backend the bench runs (RSA-2048 on RustCrypto unsuffixed).
         for suffix, label in (("", "rsa2048"), ("_ed25519", "ed25519"), ("_awslc", "rsa2048 aws-lc")):
             if not (ROOT / group / f"{new}{suffix}").exists():
